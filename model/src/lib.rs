@@ -1,0 +1,1 @@
+//! Executable specifications and oracles (work in progress: see issue "The model").

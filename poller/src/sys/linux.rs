@@ -1,0 +1,411 @@
+//! `LinuxSys`: the real backend, one `libc` call per trait method.
+//!
+//! This is the only file in the poller that calls `libc`. Each method is a thin, inlined
+//! wrapper: the errno is read right after the call and returned raw; nothing is retried here
+//! (retry policy lives in `crate::errno_policy`, named once). `sched_point` and `probe` are
+//! empty and vanish after inlining.
+
+use super::{Domain, EpollEvent, EpollOp, Errno, Fd, Probe, Shutdown, SockOpt, Sys, SysResult};
+use std::io::IoSlice;
+use std::mem::{size_of, MaybeUninit};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
+use std::time::Duration;
+
+// The caller's `EpollEvent` buffer is handed straight to the kernel.
+const _: () = assert!(size_of::<EpollEvent>() == size_of::<libc::epoll_event>());
+const _: () =
+    assert!(std::mem::align_of::<EpollEvent>() == std::mem::align_of::<libc::epoll_event>());
+// `writev` takes the caller's `IoSlice`s as `iovec`s (std guarantees the layout on unix).
+const _: () = assert!(size_of::<IoSlice<'static>>() == size_of::<libc::iovec>());
+
+/// The real Linux kernel.
+#[derive(Copy, Clone, Debug, Default)]
+pub struct LinuxSys;
+
+#[inline]
+fn errno() -> Errno {
+    Errno(std::io::Error::last_os_error().raw_os_error().unwrap_or(0))
+}
+
+#[inline]
+fn cvt(ret: libc::c_int) -> SysResult<libc::c_int> {
+    if ret < 0 {
+        Err(errno())
+    } else {
+        Ok(ret)
+    }
+}
+
+#[inline]
+fn cvt_size(ret: libc::ssize_t) -> SysResult<usize> {
+    if ret < 0 {
+        Err(errno())
+    } else {
+        Ok(ret as usize)
+    }
+}
+
+fn sockaddr_from(addr: &SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
+    // SAFETY: sockaddr_storage is plain old data; all-zero is a valid (unspecified) address.
+    let mut storage: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+    let len = match addr {
+        SocketAddr::V4(a) => {
+            let sin = libc::sockaddr_in {
+                sin_family: libc::AF_INET as libc::sa_family_t,
+                sin_port: a.port().to_be(),
+                sin_addr: libc::in_addr {
+                    s_addr: u32::from_ne_bytes(a.ip().octets()),
+                },
+                sin_zero: [0; 8],
+            };
+            // SAFETY: sockaddr_storage is large and aligned enough for any sockaddr.
+            unsafe { std::ptr::write(&mut storage as *mut _ as *mut libc::sockaddr_in, sin) };
+            size_of::<libc::sockaddr_in>()
+        }
+        SocketAddr::V6(a) => {
+            let sin6 = libc::sockaddr_in6 {
+                sin6_family: libc::AF_INET6 as libc::sa_family_t,
+                sin6_port: a.port().to_be(),
+                sin6_flowinfo: a.flowinfo(),
+                sin6_addr: libc::in6_addr {
+                    s6_addr: a.ip().octets(),
+                },
+                sin6_scope_id: a.scope_id(),
+            };
+            // SAFETY: as above.
+            unsafe { std::ptr::write(&mut storage as *mut _ as *mut libc::sockaddr_in6, sin6) };
+            size_of::<libc::sockaddr_in6>()
+        }
+    };
+    (storage, len as libc::socklen_t)
+}
+
+fn sockaddr_to(storage: &libc::sockaddr_storage) -> SysResult<SocketAddr> {
+    match storage.ss_family as libc::c_int {
+        libc::AF_INET => {
+            // SAFETY: the family says the storage holds a sockaddr_in.
+            let sin = unsafe { &*(storage as *const _ as *const libc::sockaddr_in) };
+            let ip = Ipv4Addr::from(sin.sin_addr.s_addr.to_ne_bytes());
+            Ok(SocketAddr::V4(SocketAddrV4::new(
+                ip,
+                u16::from_be(sin.sin_port),
+            )))
+        }
+        libc::AF_INET6 => {
+            // SAFETY: the family says the storage holds a sockaddr_in6.
+            let sin6 = unsafe { &*(storage as *const _ as *const libc::sockaddr_in6) };
+            let ip = Ipv6Addr::from(sin6.sin6_addr.s6_addr);
+            let port = u16::from_be(sin6.sin6_port);
+            Ok(SocketAddr::V6(SocketAddrV6::new(
+                ip,
+                port,
+                sin6.sin6_flowinfo,
+                sin6.sin6_scope_id,
+            )))
+        }
+        _ => Err(Errno::EAFNOSUPPORT),
+    }
+}
+
+fn setsockopt_int(
+    fd: Fd,
+    level: libc::c_int,
+    name: libc::c_int,
+    value: libc::c_int,
+) -> SysResult<()> {
+    // SAFETY: value outlives the call; the length matches its type.
+    let ret = unsafe {
+        libc::setsockopt(
+            fd.0,
+            level,
+            name,
+            &value as *const _ as *const libc::c_void,
+            size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    cvt(ret).map(drop)
+}
+
+impl Sys for LinuxSys {
+    type Thread = std::thread::JoinHandle<()>;
+
+    #[inline]
+    fn epoll_create(&self) -> SysResult<Fd> {
+        // SAFETY: no pointers.
+        cvt(unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) }).map(Fd)
+    }
+
+    #[inline]
+    fn epoll_ctl(&self, epfd: Fd, op: EpollOp, fd: Fd, event: Option<EpollEvent>) -> SysResult<()> {
+        let op = match op {
+            EpollOp::Add => libc::EPOLL_CTL_ADD,
+            EpollOp::Mod => libc::EPOLL_CTL_MOD,
+            EpollOp::Del => libc::EPOLL_CTL_DEL,
+        };
+        let mut ev = event.unwrap_or_default();
+        // SAFETY: EpollEvent is layout-compatible with epoll_event (asserted above); `ev` lives
+        // across the call. Linux ignores the pointer for DEL since 2.6.9.
+        let ret = unsafe {
+            libc::epoll_ctl(
+                epfd.0,
+                op,
+                fd.0,
+                &mut ev as *mut EpollEvent as *mut libc::epoll_event,
+            )
+        };
+        cvt(ret).map(drop)
+    }
+
+    #[inline]
+    fn epoll_wait(&self, epfd: Fd, events: &mut [EpollEvent], timeout_ms: i32) -> SysResult<usize> {
+        let max = events.len().min(libc::c_int::MAX as usize) as libc::c_int;
+        // SAFETY: the buffer is valid for `max` layout-compatible epoll_events.
+        let ret = unsafe {
+            libc::epoll_wait(
+                epfd.0,
+                events.as_mut_ptr() as *mut libc::epoll_event,
+                max,
+                timeout_ms,
+            )
+        };
+        cvt(ret).map(|n| n as usize)
+    }
+
+    #[inline]
+    fn socket(&self, domain: Domain) -> SysResult<Fd> {
+        let family = match domain {
+            Domain::Inet => libc::AF_INET,
+            Domain::Inet6 => libc::AF_INET6,
+        };
+        // SAFETY: no pointers.
+        cvt(unsafe {
+            libc::socket(
+                family,
+                libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
+                0,
+            )
+        })
+        .map(Fd)
+    }
+
+    fn setsockopt(&self, fd: Fd, opt: SockOpt) -> SysResult<()> {
+        match opt {
+            SockOpt::ReuseAddr(on) => {
+                setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_REUSEADDR, on as libc::c_int)
+            }
+            SockOpt::NoDelay(on) => {
+                setsockopt_int(fd, libc::IPPROTO_TCP, libc::TCP_NODELAY, on as libc::c_int)
+            }
+            SockOpt::Linger(secs) => {
+                let linger = libc::linger {
+                    l_onoff: secs.is_some() as libc::c_int,
+                    l_linger: secs.unwrap_or(0).min(libc::c_int::MAX as u32) as libc::c_int,
+                };
+                // SAFETY: `linger` outlives the call; the length matches its type.
+                let ret = unsafe {
+                    libc::setsockopt(
+                        fd.0,
+                        libc::SOL_SOCKET,
+                        libc::SO_LINGER,
+                        &linger as *const _ as *const libc::c_void,
+                        size_of::<libc::linger>() as libc::socklen_t,
+                    )
+                };
+                cvt(ret).map(drop)
+            }
+        }
+    }
+
+    fn bind(&self, fd: Fd, addr: SocketAddr) -> SysResult<()> {
+        let (storage, len) = sockaddr_from(&addr);
+        // SAFETY: storage holds a valid sockaddr of `len` bytes.
+        cvt(unsafe { libc::bind(fd.0, &storage as *const _ as *const libc::sockaddr, len) })
+            .map(drop)
+    }
+
+    fn listen(&self, fd: Fd, backlog: i32) -> SysResult<()> {
+        // SAFETY: no pointers.
+        cvt(unsafe { libc::listen(fd.0, backlog) }).map(drop)
+    }
+
+    #[inline]
+    fn accept4(&self, fd: Fd) -> SysResult<(Fd, SocketAddr)> {
+        let mut storage = MaybeUninit::<libc::sockaddr_storage>::zeroed();
+        let mut len = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+        // SAFETY: storage is writable for `len` bytes; the kernel writes at most that.
+        let ret = unsafe {
+            libc::accept4(
+                fd.0,
+                storage.as_mut_ptr() as *mut libc::sockaddr,
+                &mut len,
+                libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
+            )
+        };
+        let new = cvt(ret).map(Fd)?;
+        // SAFETY: zero-initialised, then filled by the kernel.
+        let storage = unsafe { storage.assume_init() };
+        match sockaddr_to(&storage) {
+            Ok(peer) => Ok((new, peer)),
+            Err(e) => {
+                // SAFETY: we own `new` and give it back rather than leak it.
+                unsafe { libc::close(new.0) };
+                Err(e)
+            }
+        }
+    }
+
+    fn connect(&self, fd: Fd, addr: SocketAddr) -> SysResult<()> {
+        let (storage, len) = sockaddr_from(&addr);
+        // SAFETY: storage holds a valid sockaddr of `len` bytes.
+        cvt(unsafe { libc::connect(fd.0, &storage as *const _ as *const libc::sockaddr, len) })
+            .map(drop)
+    }
+
+    fn so_error(&self, fd: Fd) -> SysResult<Option<Errno>> {
+        let mut value: libc::c_int = 0;
+        let mut len = size_of::<libc::c_int>() as libc::socklen_t;
+        // SAFETY: value is writable for `len` bytes.
+        let ret = unsafe {
+            libc::getsockopt(
+                fd.0,
+                libc::SOL_SOCKET,
+                libc::SO_ERROR,
+                &mut value as *mut _ as *mut libc::c_void,
+                &mut len,
+            )
+        };
+        cvt(ret)?;
+        Ok((value != 0).then_some(Errno(value)))
+    }
+
+    fn getsockname(&self, fd: Fd) -> SysResult<SocketAddr> {
+        let mut storage = MaybeUninit::<libc::sockaddr_storage>::zeroed();
+        let mut len = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+        // SAFETY: storage is writable for `len` bytes.
+        cvt(unsafe {
+            libc::getsockname(fd.0, storage.as_mut_ptr() as *mut libc::sockaddr, &mut len)
+        })?;
+        // SAFETY: zero-initialised, then filled by the kernel.
+        sockaddr_to(&unsafe { storage.assume_init() })
+    }
+
+    fn shutdown(&self, fd: Fd, how: Shutdown) -> SysResult<()> {
+        let how = match how {
+            Shutdown::Read => libc::SHUT_RD,
+            Shutdown::Write => libc::SHUT_WR,
+            Shutdown::Both => libc::SHUT_RDWR,
+        };
+        // SAFETY: no pointers.
+        cvt(unsafe { libc::shutdown(fd.0, how) }).map(drop)
+    }
+
+    #[inline]
+    fn read(&self, fd: Fd, buf: &mut [u8]) -> SysResult<usize> {
+        // SAFETY: buf is writable for its length.
+        cvt_size(unsafe { libc::read(fd.0, buf.as_mut_ptr() as *mut libc::c_void, buf.len()) })
+    }
+
+    #[inline]
+    fn write(&self, fd: Fd, buf: &[u8]) -> SysResult<usize> {
+        // `send(MSG_NOSIGNAL)` on sockets so a dead peer is EPIPE, not a process-killing SIGPIPE;
+        // pipes and eventfds are not sockets and take plain `write`.
+        // SAFETY: buf is readable for its length.
+        let ret = unsafe {
+            libc::send(
+                fd.0,
+                buf.as_ptr() as *const libc::c_void,
+                buf.len(),
+                libc::MSG_NOSIGNAL,
+            )
+        };
+        if ret < 0 && errno() == Errno::ENOTSOCK {
+            // SAFETY: as above.
+            return cvt_size(unsafe {
+                libc::write(fd.0, buf.as_ptr() as *const libc::c_void, buf.len())
+            });
+        }
+        cvt_size(ret)
+    }
+
+    #[inline]
+    fn writev(&self, fd: Fd, bufs: &[IoSlice<'_>]) -> SysResult<usize> {
+        // SAFETY: all-zero msghdr is valid; IoSlice is layout-compatible with iovec (asserted).
+        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+        msg.msg_iov = bufs.as_ptr() as *mut libc::iovec;
+        msg.msg_iovlen = bufs.len().min(libc::UIO_MAXIOV as usize) as _;
+        // SAFETY: msg points at the caller's iovecs, valid for the call.
+        let ret = unsafe { libc::sendmsg(fd.0, &msg, libc::MSG_NOSIGNAL) };
+        if ret < 0 && errno() == Errno::ENOTSOCK {
+            let count = bufs.len().min(libc::UIO_MAXIOV as usize) as libc::c_int;
+            // SAFETY: as above.
+            return cvt_size(unsafe {
+                libc::writev(fd.0, bufs.as_ptr() as *const libc::iovec, count)
+            });
+        }
+        cvt_size(ret)
+    }
+
+    #[inline]
+    fn close(&self, fd: Fd) -> SysResult<()> {
+        // SAFETY: closing an integer; the caller owns it.
+        cvt(unsafe { libc::close(fd.0) }).map(drop)
+    }
+
+    fn dup(&self, fd: Fd) -> SysResult<Fd> {
+        // F_DUPFD_CLOEXEC keeps the close-on-exec convention; lowest free fd >= 0, like dup.
+        // SAFETY: no pointers.
+        cvt(unsafe { libc::fcntl(fd.0, libc::F_DUPFD_CLOEXEC, 0) }).map(Fd)
+    }
+
+    fn pipe2(&self) -> SysResult<(Fd, Fd)> {
+        let mut fds = [0 as libc::c_int; 2];
+        // SAFETY: fds has room for two ints.
+        cvt(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_NONBLOCK | libc::O_CLOEXEC) })?;
+        Ok((Fd(fds[0]), Fd(fds[1])))
+    }
+
+    fn eventfd(&self, initval: u32, semaphore: bool) -> SysResult<Fd> {
+        let mut flags = libc::EFD_NONBLOCK | libc::EFD_CLOEXEC;
+        if semaphore {
+            flags |= libc::EFD_SEMAPHORE;
+        }
+        // SAFETY: no pointers.
+        cvt(unsafe { libc::eventfd(initval, flags) }).map(Fd)
+    }
+
+    #[inline]
+    fn monotonic_now(&self) -> Duration {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: ts is writable. CLOCK_MONOTONIC cannot fail with a valid pointer.
+        let ret = unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+        assert_eq!(
+            ret,
+            0,
+            "clock_gettime(CLOCK_MONOTONIC) failed: {:?}",
+            errno()
+        );
+        Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+    }
+
+    fn spawn<F: FnOnce() + Send + 'static>(&self, name: &str, f: F) -> SysResult<Self::Thread> {
+        std::thread::Builder::new()
+            .name(name.to_owned())
+            .spawn(f)
+            .map_err(|e| Errno(e.raw_os_error().unwrap_or(Errno::EAGAIN.0)))
+    }
+
+    fn join(&self, thread: Self::Thread) {
+        if let Err(panic) = thread.join() {
+            std::panic::resume_unwind(panic);
+        }
+    }
+
+    #[inline(always)]
+    fn sched_point(&self) {}
+
+    #[inline(always)]
+    fn probe(&self, _probe: Probe) {}
+}

@@ -1,0 +1,206 @@
+//! The syscall boundary: `trait Sys`, the only way the poller touches the OS.
+//!
+//! Everything above this trait is generic over `S: Sys` and monomorphised, so the real backend
+//! (`linux::LinuxSys`) costs nothing over calling the syscalls directly, and the simulated kernel
+//! (`simkern-sim`) runs the same poller code with every choice drawn from a seed.
+//!
+//! Conventions, kept by both backends:
+//! - fds are `Fd(i32)`, reused lowest-first as Linux does; errors are raw `Errno`.
+//! - Every fd the trait creates is nonblocking and close-on-exec (`SOCK_NONBLOCK`,
+//!   `O_NONBLOCK`, `EFD_NONBLOCK`, `EPOLL_CLOEXEC`): event-loop code never blocks in `read`.
+//!   The only calls that block are `epoll_wait` (up to its timeout) and `join`.
+//! - `sched_point` marks a place where another thread may run (before a cross-thread atomic);
+//!   it is a no-op on the real backend, where the hardware interleaves for free.
+//! - `probe` reports lifecycle facts for the oracles; a no-op on the real backend.
+
+mod errno;
+pub mod linux;
+mod probe;
+
+pub use errno::Errno;
+pub use probe::{ErrnoAction, Probe};
+
+use std::fmt;
+use std::io::IoSlice;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// Result of a syscall: the value, or the raw errno.
+pub type SysResult<T> = Result<T, Errno>;
+
+/// A file descriptor number. Plain integer on purpose: fd numbers are reused lowest-first, and
+/// that reuse is where stale-registration bugs come from.
+#[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Fd(pub i32);
+
+impl fmt::Debug for Fd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "fd{}", self.0)
+    }
+}
+
+impl fmt::Display for Fd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+/// epoll event bits, Linux's values (`<sys/epoll.h>`).
+pub mod epoll {
+    pub const EPOLLIN: u32 = 0x001;
+    pub const EPOLLPRI: u32 = 0x002;
+    pub const EPOLLOUT: u32 = 0x004;
+    pub const EPOLLERR: u32 = 0x008;
+    pub const EPOLLHUP: u32 = 0x010;
+    pub const EPOLLRDHUP: u32 = 0x2000;
+    pub const EPOLLEXCLUSIVE: u32 = 1 << 28;
+    pub const EPOLLONESHOT: u32 = 1 << 30;
+    pub const EPOLLET: u32 = 1 << 31;
+    /// Bits `epoll_wait` may report.
+    pub const REPORTABLE: u32 = EPOLLIN | EPOLLPRI | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLRDHUP;
+    /// Bits that change how an entry is reported rather than what is reported.
+    pub const MODIFIERS: u32 = EPOLLEXCLUSIVE | EPOLLONESHOT | EPOLLET;
+}
+
+/// `op` argument of `epoll_ctl`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum EpollOp {
+    Add,
+    Mod,
+    Del,
+}
+
+/// One `struct epoll_event`.
+///
+/// Layout-compatible with the kernel's struct so the real backend hands the caller's buffer to
+/// `epoll_wait` without copying. The kernel packs it on x86_64 only (`EPOLL_PACKED`), hence
+/// the arch-dependent `packed`; fields are read through the accessors, which copy.
+#[repr(C)]
+#[cfg_attr(target_arch = "x86_64", repr(packed))]
+#[derive(Copy, Clone, PartialEq, Eq)]
+pub struct EpollEvent {
+    events: u32,
+    data: u64,
+}
+
+impl EpollEvent {
+    pub const fn new(events: u32, data: u64) -> Self {
+        EpollEvent { events, data }
+    }
+    pub const fn zeroed() -> Self {
+        EpollEvent { events: 0, data: 0 }
+    }
+    pub fn events(&self) -> u32 {
+        self.events
+    }
+    pub fn data(&self) -> u64 {
+        self.data
+    }
+}
+
+impl Default for EpollEvent {
+    fn default() -> Self {
+        EpollEvent::zeroed()
+    }
+}
+
+impl fmt::Debug for EpollEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (events, data) = (self.events, self.data);
+        write!(f, "EpollEvent {{ events: {events:#x}, data: {data} }}")
+    }
+}
+
+/// Address family for `socket`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Domain {
+    Inet,
+    Inet6,
+}
+
+impl Domain {
+    pub fn of(addr: &SocketAddr) -> Domain {
+        match addr {
+            SocketAddr::V4(_) => Domain::Inet,
+            SocketAddr::V6(_) => Domain::Inet6,
+        }
+    }
+}
+
+/// `how` argument of `shutdown`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Shutdown {
+    Read,
+    Write,
+    Both,
+}
+
+/// The socket options the poller sets.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum SockOpt {
+    /// `SO_REUSEADDR`: rebind a listening port that still has connections in TIME_WAIT.
+    ReuseAddr(bool),
+    /// `TCP_NODELAY`: disable Nagle, so small request/response messages are not delayed.
+    NoDelay(bool),
+    /// `SO_LINGER`: `Some(0)` makes `close` send RST instead of FIN (abrupt peer death).
+    Linger(Option<u32>),
+}
+
+/// The syscall boundary. See the module docs for the conventions both backends keep.
+pub trait Sys: Clone + Send + Sync + 'static {
+    /// A joinable thread.
+    type Thread: Send;
+
+    /// `epoll_create1(EPOLL_CLOEXEC)`.
+    fn epoll_create(&self) -> SysResult<Fd>;
+    /// `epoll_ctl`; `event` is ignored for `EpollOp::Del` (pass `None`).
+    fn epoll_ctl(&self, epfd: Fd, op: EpollOp, fd: Fd, event: Option<EpollEvent>) -> SysResult<()>;
+    /// `epoll_wait`: up to `events.len()` ready events; `timeout_ms` -1 blocks, 0 polls.
+    fn epoll_wait(&self, epfd: Fd, events: &mut [EpollEvent], timeout_ms: i32) -> SysResult<usize>;
+
+    /// `socket(domain, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)`.
+    fn socket(&self, domain: Domain) -> SysResult<Fd>;
+    /// `setsockopt` for the options in `SockOpt`.
+    fn setsockopt(&self, fd: Fd, opt: SockOpt) -> SysResult<()>;
+    /// `bind`.
+    fn bind(&self, fd: Fd, addr: SocketAddr) -> SysResult<()>;
+    /// `listen`.
+    fn listen(&self, fd: Fd, backlog: i32) -> SysResult<()>;
+    /// `accept4(fd, .., SOCK_NONBLOCK | SOCK_CLOEXEC)`.
+    fn accept4(&self, fd: Fd) -> SysResult<(Fd, SocketAddr)>;
+    /// `connect`; a nonblocking connect that has started returns `Err(EINPROGRESS)`.
+    fn connect(&self, fd: Fd, addr: SocketAddr) -> SysResult<()>;
+    /// `getsockopt(SO_ERROR)`: the pending socket error, cleared by reading it.
+    fn so_error(&self, fd: Fd) -> SysResult<Option<Errno>>;
+    /// `getsockname`.
+    fn getsockname(&self, fd: Fd) -> SysResult<SocketAddr>;
+    /// `shutdown`.
+    fn shutdown(&self, fd: Fd, how: Shutdown) -> SysResult<()>;
+
+    /// `read`.
+    fn read(&self, fd: Fd, buf: &mut [u8]) -> SysResult<usize>;
+    /// `write`. Sockets use `MSG_NOSIGNAL` semantics: a closed peer is `EPIPE`, never `SIGPIPE`.
+    fn write(&self, fd: Fd, buf: &[u8]) -> SysResult<usize>;
+    /// `writev`, same `EPIPE` rule as `write`.
+    fn writev(&self, fd: Fd, bufs: &[IoSlice<'_>]) -> SysResult<usize>;
+    /// `close`.
+    fn close(&self, fd: Fd) -> SysResult<()>;
+    /// `dup`: a new fd for the same open file description.
+    fn dup(&self, fd: Fd) -> SysResult<Fd>;
+    /// `pipe2(O_NONBLOCK | O_CLOEXEC)`: `(read end, write end)`.
+    fn pipe2(&self) -> SysResult<(Fd, Fd)>;
+    /// `eventfd(initval, EFD_NONBLOCK | EFD_CLOEXEC [| EFD_SEMAPHORE])`.
+    fn eventfd(&self, initval: u32, semaphore: bool) -> SysResult<Fd>;
+
+    /// `clock_gettime(CLOCK_MONOTONIC)` as time since an arbitrary origin.
+    fn monotonic_now(&self) -> Duration;
+    /// Starts a thread running `f`.
+    fn spawn<F: FnOnce() + Send + 'static>(&self, name: &str, f: F) -> SysResult<Self::Thread>;
+    /// Waits for a thread to finish. A panic in the thread is re-raised in the joiner.
+    fn join(&self, thread: Self::Thread);
+    /// A point where another thread may be scheduled: call it before each cross-thread atomic
+    /// the code's correctness depends on. No-op on the real backend.
+    fn sched_point(&self);
+    /// Reports a lifecycle fact to the oracles. No-op on the real backend.
+    fn probe(&self, probe: Probe);
+}

@@ -1,0 +1,164 @@
+//! The cross-thread waker: an eventfd plus a wake-pending flag, and the queue it guards.
+//!
+//! Protocol (the fix for the race behind Go's netpoll break-fd bugs):
+//! - `pending == true` means "the loop will look at the queue without being woken": it is
+//!   awake, or an eventfd write is already on its way.
+//! - A waker pushes its work, then `pending.swap(true)`; only the one that saw `false` writes
+//!   the eventfd. So the eventfd is written at most once per sleep, and never redundantly.
+//! - Before sleeping the loop stores `pending = false`, then looks at the queue once more; if
+//!   it is non-empty it does not block. A waker that pushed before that look is seen by it; one
+//!   that pushed after it sees `false` and writes. No interleaving loses a wakeup.
+//! - After `epoll_wait` returns the loop sets `pending = true` again and, when the eventfd is
+//!   reported readable, reads it to reset the counter.
+//!
+//! `Sys::sched_point` stands before each atomic step, so the simulator explores every
+//! interleaving of wakers and loop.
+
+use crate::sys::{Fd, Probe, Sys};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
+use std::sync::{Arc, Mutex};
+
+/// Code another thread runs on a loop.
+pub(crate) type RemoteFn<S> = Box<dyn FnOnce(&crate::runtime::Handle<S>) + Send>;
+
+/// Work another thread (or a task waker) hands to a loop.
+pub(crate) enum Work<S: Sys> {
+    /// Poll this task.
+    Task(crate::executor::TaskKey),
+    /// Run this closure on the loop thread.
+    Run(RemoteFn<S>),
+    /// A bare wakeup (counted, nothing to run).
+    Wake,
+}
+
+/// The state shared between a loop and everyone who can wake it.
+pub(crate) struct Remote<S: Sys> {
+    sys: S,
+    loop_id: u64,
+    eventfd: Fd,
+    pending: AtomicBool,
+    queue: Mutex<Vec<Work<S>>>,
+    pub(crate) eventfd_writes: AtomicU64,
+    pub(crate) wakes_requested: AtomicU64,
+}
+
+impl<S: Sys> Remote<S> {
+    pub(crate) fn new(sys: S, loop_id: u64, eventfd: Fd) -> Self {
+        Remote {
+            sys,
+            loop_id,
+            eventfd,
+            // The loop starts awake.
+            pending: AtomicBool::new(true),
+            queue: Mutex::new(Vec::new()),
+            eventfd_writes: AtomicU64::new(0),
+            wakes_requested: AtomicU64::new(0),
+        }
+    }
+
+    /// Queues `work` and makes sure the loop will see it.
+    pub(crate) fn push(&self, work: Work<S>) {
+        if matches!(work, Work::Wake) {
+            self.wakes_requested.fetch_add(1, SeqCst);
+            self.sys.probe(Probe::WakeRequested {
+                loop_id: self.loop_id,
+            });
+        }
+        self.queue
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(work);
+        self.sys.sched_point();
+        if !self.pending.swap(true, SeqCst) {
+            self.write_eventfd();
+        }
+    }
+
+    fn write_eventfd(&self) {
+        self.eventfd_writes.fetch_add(1, SeqCst);
+        self.sys.probe(Probe::WakerWrite {
+            loop_id: self.loop_id,
+        });
+        // EAGAIN means the counter is saturated: the loop is already woken. EINTR cannot
+        // happen on a nonblocking eventfd write but is retried like everywhere else.
+        let one = 1u64.to_ne_bytes();
+        match crate::errno_policy::retry_eintr(&self.sys, crate::errno_policy::Call::Write, || {
+            self.sys.write(self.eventfd, &one)
+        }) {
+            Ok(_) | Err(crate::sys::Errno::EAGAIN) => {}
+            Err(e) => panic!(
+                "waker eventfd {:?} write failed with {e:?}: the loop's eventfd is gone",
+                self.eventfd
+            ),
+        }
+    }
+
+    /// The loop is about to sleep. Returns true when there is work and it must not block.
+    pub(crate) fn prepare_sleep(&self) -> bool {
+        self.sys.sched_point();
+        self.pending.store(false, SeqCst);
+        self.sys.sched_point();
+        let has_work = !self
+            .queue
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_empty();
+        if has_work {
+            // Take the flag back so no waker writes for work we are about to run anyway.
+            self.pending.store(true, SeqCst);
+        }
+        has_work
+    }
+
+    /// The loop is awake again.
+    pub(crate) fn woke(&self) {
+        self.sys.sched_point();
+        self.pending.store(true, SeqCst);
+    }
+
+    /// Resets the eventfd counter after epoll reported it readable.
+    pub(crate) fn drain_eventfd(&self) {
+        let mut buf = [0u8; 8];
+        match crate::errno_policy::retry_eintr(&self.sys, crate::errno_policy::Call::Read, || {
+            self.sys.read(self.eventfd, &mut buf)
+        }) {
+            Ok(_) | Err(crate::sys::Errno::EAGAIN) => {}
+            Err(e) => panic!("waker eventfd {:?} read failed with {e:?}", self.eventfd),
+        }
+    }
+
+    /// Takes all queued work.
+    pub(crate) fn take(&self, into: &mut Vec<Work<S>>) {
+        let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        std::mem::swap(&mut *queue, into);
+    }
+
+    pub(crate) fn eventfd(&self) -> Fd {
+        self.eventfd
+    }
+}
+
+/// A `Send + Sync` handle that wakes a loop or runs code on it from any thread.
+pub struct RemoteHandle<S: Sys> {
+    pub(crate) remote: Arc<Remote<S>>,
+}
+
+impl<S: Sys> Clone for RemoteHandle<S> {
+    fn clone(&self) -> Self {
+        RemoteHandle {
+            remote: self.remote.clone(),
+        }
+    }
+}
+
+impl<S: Sys> RemoteHandle<S> {
+    /// Wakes the loop; it counts the wakeup in `Stats::wakes_observed` when it sees it.
+    pub fn wake(&self) {
+        self.remote.push(Work::Wake);
+    }
+
+    /// Runs `f` on the loop's thread, inside the loop.
+    pub fn run(&self, f: impl FnOnce(&crate::runtime::Handle<S>) + Send + 'static) {
+        self.remote.push(Work::Run(Box::new(f)));
+    }
+}

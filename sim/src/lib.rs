@@ -1,0 +1,1 @@
+//! The simulated kernel (work in progress: see issue "The simulated kernel").
