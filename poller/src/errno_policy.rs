@@ -7,6 +7,9 @@
 //!   connection stays in the backlog and the listener stays readable, so retrying at once
 //!   would spin at 100% CPU.
 //! - `accept4` with `ECONNABORTED`: the peer reset before we accepted; take the next one.
+//! - registering an accepted connection with epoll fails with `ENOMEM`/`ENOSPC`: that one
+//!   connection is closed and the listener backs off as for `EMFILE` — the accept loop of a
+//!   server must not die because the kernel was short of memory for one more watch.
 //! - everything else: surface to the caller of that operation.
 //!
 //! Every decision is also reported as `Probe::ErrnoHandled`, so the errno-misclassification
@@ -20,6 +23,8 @@ pub enum Call {
     EpollWait,
     Accept,
     Connect,
+    /// `epoll_ctl(ADD)` of a connection `accept4` just returned.
+    RegisterAccepted,
     Read,
     Write,
     Other(&'static str),
@@ -31,6 +36,7 @@ impl Call {
             Call::EpollWait => "epoll_wait",
             Call::Accept => "accept4",
             Call::Connect => "connect",
+            Call::RegisterAccepted => "epoll_ctl",
             Call::Read => "read",
             Call::Write => "write",
             Call::Other(name) => name,
@@ -45,6 +51,7 @@ pub fn classify(call: Call, errno: Errno) -> ErrnoAction {
         (_, Errno::EAGAIN) => ErrnoAction::NotReady,
         (Call::Accept, Errno::EMFILE | Errno::ENFILE | Errno::ENOMEM) => ErrnoAction::Backoff,
         (Call::Accept, Errno::ECONNABORTED) => ErrnoAction::Retry,
+        (Call::RegisterAccepted, Errno::ENOMEM | Errno::ENOSPC) => ErrnoAction::Backoff,
         // A nonblocking connect reports progress through errno.
         (Call::Connect, Errno::EINPROGRESS) => ErrnoAction::NotReady,
         _ => ErrnoAction::Surface,

@@ -11,12 +11,14 @@
 //! - `timer`: timer queue; `Sleep`, `Timeout`, owned callback `Timer`s and their `Owner`s.
 //! - `waker`: the cross-thread eventfd waker with its wake-pending flag; `RemoteHandle`.
 //! - `net`: `IoSource`, `TcpStream` (dial with deadline), `TcpListener` (accept with back-off).
+//! - `notify`: `Notify`, a cross-thread one-shot event; `race` of two futures.
 //! - `pool`: objects with checked, idempotent release.
 //! - `send_queue`: a connection's outgoing messages; iterative teardown.
 
 pub mod errno_policy;
 pub mod executor;
 pub mod net;
+pub mod notify;
 pub mod pool;
 pub mod reactor;
 pub mod runtime;
@@ -27,6 +29,7 @@ pub mod waker;
 
 pub use executor::JoinHandle;
 pub use net::{IoSource, TcpListener, TcpStream};
+pub use notify::{race, Notify};
 pub use pool::{Pool, PoolError, Pooled};
 pub use runtime::{Handle, Runtime, Stats};
 pub use send_queue::SendQueue;

@@ -179,14 +179,16 @@ impl<S: Sys> Reactor<S> {
         });
         let r = readiness_of(events);
         op.ready |= r;
+        // Wake in place: the waker stays in its slot, so the task's next `poll_ready` finds it
+        // `will_wake`-equal and skips cloning it again.
         if r & (ready::READABLE | ready::READ_CLOSED | ready::ERROR) != 0 {
-            if let Some(w) = op.read_waker.take() {
-                w.wake();
+            if let Some(w) = &op.read_waker {
+                w.wake_by_ref();
             }
         }
         if r & (ready::WRITABLE | ready::WRITE_CLOSED | ready::ERROR) != 0 {
-            if let Some(w) = op.write_waker.take() {
-                w.wake();
+            if let Some(w) = &op.write_waker {
+                w.wake_by_ref();
             }
         }
         true

@@ -4,7 +4,7 @@
 //! - `pending == true` means "the loop will look at the queue without being woken": it is
 //!   awake, or an eventfd write is already on its way.
 //! - A waker pushes its work, then `pending.swap(true)`; only the one that saw `false` writes
-//!   the eventfd. So the eventfd is written at most once per sleep, and never redundantly.
+//!   the eventfd. So the eventfd is written at most once per declared sleep.
 //! - Before sleeping the loop stores `pending = false`, then looks at the queue once more; if
 //!   it is non-empty it does not block. A waker that pushed before that look is seen by it; one
 //!   that pushed after it sees `false` and writes. No interleaving loses a wakeup.
@@ -94,20 +94,31 @@ impl<S: Sys> Remote<S> {
     }
 
     /// The loop is about to sleep. Returns true when there is work and it must not block.
+    ///
+    /// Work already queued is seen before the sleep is declared, so no waker writes for it.
+    /// A waker that pushes in the instant between declaring the sleep and the re-check sees
+    /// `pending == false` and writes; the loop then does not block, and that one write is
+    /// drained on the next turn: one extra wakeup, never a lost one.
     pub(crate) fn prepare_sleep(&self) -> bool {
+        if self.has_work() {
+            return true;
+        }
         self.sys.sched_point();
         self.pending.store(false, SeqCst);
         self.sys.sched_point();
-        let has_work = !self
+        if self.has_work() {
+            self.pending.store(true, SeqCst);
+            return true;
+        }
+        false
+    }
+
+    fn has_work(&self) -> bool {
+        !self
             .queue
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .is_empty();
-        if has_work {
-            // Take the flag back so no waker writes for work we are about to run anyway.
-            self.pending.store(true, SeqCst);
-        }
-        has_work
+            .is_empty()
     }
 
     /// The loop is awake again.

@@ -69,22 +69,27 @@ impl<S: Sys> TcpListener<S> {
         let sys = handle.sys();
         loop {
             self.io.ready(Direction::Read).await;
-            match sys.accept4(self.fd()) {
-                Ok((fd, peer)) => {
-                    self.backoff.set(ACCEPT_BACKOFF_MIN);
-                    return Ok((TcpStream::from_fd(handle, fd)?, peer));
-                }
-                Err(e) => match errno_policy::handle(sys, Call::Accept, e) {
-                    ErrnoAction::Retry => {}
-                    ErrnoAction::NotReady => self.io.clear_ready(Direction::Read),
-                    ErrnoAction::Backoff => {
-                        handle.note_accept_backoff();
-                        let wait = self.backoff.get();
-                        self.backoff.set((wait * 2).min(ACCEPT_BACKOFF_MAX));
-                        handle.sleep(wait).await;
+            let (call, e) = match sys.accept4(self.fd()) {
+                // `from_fd` closes the fd itself when registration fails.
+                Ok((fd, peer)) => match TcpStream::from_fd(handle, fd) {
+                    Ok(stream) => {
+                        self.backoff.set(ACCEPT_BACKOFF_MIN);
+                        return Ok((stream, peer));
                     }
-                    ErrnoAction::Surface | ErrnoAction::Fatal => return Err(e),
+                    Err(e) => (Call::RegisterAccepted, e),
                 },
+                Err(e) => (Call::Accept, e),
+            };
+            match errno_policy::handle(sys, call, e) {
+                ErrnoAction::Retry => {}
+                ErrnoAction::NotReady => self.io.clear_ready(Direction::Read),
+                ErrnoAction::Backoff => {
+                    handle.note_accept_backoff();
+                    let wait = self.backoff.get();
+                    self.backoff.set((wait * 2).min(ACCEPT_BACKOFF_MAX));
+                    handle.sleep(wait).await;
+                }
+                ErrnoAction::Surface | ErrnoAction::Fatal => return Err(e),
             }
         }
     }
