@@ -1,0 +1,191 @@
+//! `Traced`: the real backend (`LinuxSys`) plus a log of the poller's probes and of every fd the
+//! kernel handed out or took back, so a real-kernel test can judge what the simulator's
+//! oracles judge: which operator each event reached, and the order of `EPOLL_CTL_DEL`,
+//! `close` and the operator's free.
+//!
+//! Every syscall is `LinuxSys`'s, unchanged; the log is the only addition. `LinuxSys::probe`
+//! is a no-op, which is why the plain backend cannot give this evidence.
+
+use simkern::poller::sys::{Domain, EpollEvent, EpollOp, Shutdown, SockOpt};
+use simkern::poller::{Errno, Fd, LinuxSys, Probe, Sys, SysResult};
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::IoSlice;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// One logged fact, in the order it happened on the loop thread.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Entry {
+    /// `socket` returned this fd.
+    Socket(Fd),
+    /// `accept4` returned this fd.
+    Accept(Fd),
+    /// `close` of this fd succeeded.
+    Close(Fd),
+    /// The poller reported this.
+    Probe(Probe),
+}
+
+/// `LinuxSys` with a shared log.
+#[derive(Clone, Default)]
+pub struct Traced {
+    log: Arc<Mutex<Vec<Entry>>>,
+}
+
+impl Traced {
+    fn push(&self, entry: Entry) {
+        self.log
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(entry);
+    }
+
+    /// A copy of the log so far.
+    pub fn log(&self) -> Vec<Entry> {
+        self.log.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+/// The log, one entry a line with its index, for failure messages.
+pub fn dump(log: &[Entry]) -> String {
+    log.iter()
+        .enumerate()
+        .map(|(i, e)| format!("  {i:5}: {e:?}\n"))
+        .collect()
+}
+
+/// The delivery oracle: every event reached a live operator registered for the same fd, no
+/// handle was reused, and no operator was freed before it left the epoll interest list.
+pub fn check_delivery(log: &[Entry]) -> Result<(), String> {
+    let mut live: BTreeMap<u64, Fd> = BTreeMap::new();
+    let mut deregistered: BTreeSet<u64> = BTreeSet::new();
+    let mut ever: BTreeSet<u64> = BTreeSet::new();
+    for (i, entry) in log.iter().enumerate() {
+        let Entry::Probe(probe) = *entry else {
+            continue;
+        };
+        match probe {
+            Probe::OperatorCreated { handle, fd } => {
+                if !ever.insert(handle) {
+                    return Err(format!(
+                        "step {i}: handle {handle:#x} created twice ({fd:?})"
+                    ));
+                }
+                live.insert(handle, fd);
+            }
+            Probe::OperatorDeregistered { handle, fd } => {
+                if live.get(&handle) != Some(&fd) {
+                    return Err(format!(
+                        "step {i}: DEL of {fd:?} for handle {handle:#x}, not live"
+                    ));
+                }
+                deregistered.insert(handle);
+            }
+            Probe::OperatorFreed { handle, fd } => {
+                if live.remove(&handle) != Some(fd) {
+                    return Err(format!(
+                        "step {i}: free of handle {handle:#x} ({fd:?}), not live"
+                    ));
+                }
+                if !deregistered.contains(&handle) {
+                    return Err(format!(
+                        "step {i}: handle {handle:#x} freed while {fd:?} was still in epoll"
+                    ));
+                }
+            }
+            Probe::EventDelivered { handle, fd, events } => match live.get(&handle) {
+                Some(&live_fd) if live_fd == fd => {}
+                other => {
+                    return Err(format!(
+                        "step {i}: event {events:#x} for handle {handle:#x} delivered as {fd:?}, \
+                         but that handle is {other:?}: an event reached the wrong operator"
+                    ))
+                }
+            },
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+impl Sys for Traced {
+    type Thread = <LinuxSys as Sys>::Thread;
+
+    fn epoll_create(&self) -> SysResult<Fd> {
+        LinuxSys.epoll_create()
+    }
+    fn epoll_ctl(&self, epfd: Fd, op: EpollOp, fd: Fd, event: Option<EpollEvent>) -> SysResult<()> {
+        LinuxSys.epoll_ctl(epfd, op, fd, event)
+    }
+    fn epoll_wait(&self, epfd: Fd, events: &mut [EpollEvent], timeout_ms: i32) -> SysResult<usize> {
+        LinuxSys.epoll_wait(epfd, events, timeout_ms)
+    }
+    fn socket(&self, domain: Domain) -> SysResult<Fd> {
+        let fd = LinuxSys.socket(domain)?;
+        self.push(Entry::Socket(fd));
+        Ok(fd)
+    }
+    fn setsockopt(&self, fd: Fd, opt: SockOpt) -> SysResult<()> {
+        LinuxSys.setsockopt(fd, opt)
+    }
+    fn bind(&self, fd: Fd, addr: SocketAddr) -> SysResult<()> {
+        LinuxSys.bind(fd, addr)
+    }
+    fn listen(&self, fd: Fd, backlog: i32) -> SysResult<()> {
+        LinuxSys.listen(fd, backlog)
+    }
+    fn accept4(&self, fd: Fd) -> SysResult<(Fd, SocketAddr)> {
+        let (new, peer) = LinuxSys.accept4(fd)?;
+        self.push(Entry::Accept(new));
+        Ok((new, peer))
+    }
+    fn connect(&self, fd: Fd, addr: SocketAddr) -> SysResult<()> {
+        LinuxSys.connect(fd, addr)
+    }
+    fn so_error(&self, fd: Fd) -> SysResult<Option<Errno>> {
+        LinuxSys.so_error(fd)
+    }
+    fn getsockname(&self, fd: Fd) -> SysResult<SocketAddr> {
+        LinuxSys.getsockname(fd)
+    }
+    fn shutdown(&self, fd: Fd, how: Shutdown) -> SysResult<()> {
+        LinuxSys.shutdown(fd, how)
+    }
+    fn read(&self, fd: Fd, buf: &mut [u8]) -> SysResult<usize> {
+        LinuxSys.read(fd, buf)
+    }
+    fn write(&self, fd: Fd, buf: &[u8]) -> SysResult<usize> {
+        LinuxSys.write(fd, buf)
+    }
+    fn writev(&self, fd: Fd, bufs: &[IoSlice<'_>]) -> SysResult<usize> {
+        LinuxSys.writev(fd, bufs)
+    }
+    fn close(&self, fd: Fd) -> SysResult<()> {
+        LinuxSys.close(fd)?;
+        self.push(Entry::Close(fd));
+        Ok(())
+    }
+    fn dup(&self, fd: Fd) -> SysResult<Fd> {
+        LinuxSys.dup(fd)
+    }
+    fn pipe2(&self) -> SysResult<(Fd, Fd)> {
+        LinuxSys.pipe2()
+    }
+    fn eventfd(&self, initval: u32, semaphore: bool) -> SysResult<Fd> {
+        LinuxSys.eventfd(initval, semaphore)
+    }
+    fn monotonic_now(&self) -> Duration {
+        LinuxSys.monotonic_now()
+    }
+    fn spawn<F: FnOnce() + Send + 'static>(&self, name: &str, f: F) -> SysResult<Self::Thread> {
+        LinuxSys.spawn(name, f)
+    }
+    fn join(&self, thread: Self::Thread) {
+        LinuxSys.join(thread)
+    }
+    fn sched_point(&self) {}
+    fn probe(&self, probe: Probe) {
+        self.push(Entry::Probe(probe));
+    }
+}
