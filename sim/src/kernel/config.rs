@@ -1,0 +1,183 @@
+//! `Config`: the kernel's tunables. Each default is Linux's value, or a documented smaller one.
+//!
+//! Owns the named constants the kernel bounds itself with; each doc says its Linux analogue.
+//! A config can come from a seed file, so `Config::check` reports a bad field as an error
+//! naming the field and value; `Kernel::new` refuses (panics on) a config that fails it.
+
+use std::fmt;
+
+/// `PAGE_SIZE` on x86_64 and aarch64 (4 KiB pages): the size of one pipe buffer.
+pub const PAGE_SIZE: usize = 4096;
+/// `PIPE_BUF`: a pipe write of at most this many bytes is atomic (pipe(7)).
+pub const PIPE_BUF: usize = 4096;
+/// `PIPE_DEF_BUFFERS`: a new pipe has 16 page buffers, so 65536 bytes (pipe(7), since 2.6.11).
+pub const PIPE_DEF_BUFFERS: usize = 16;
+/// Default pipe capacity in bytes: `PIPE_DEF_BUFFERS` pages.
+pub const PIPE_CAPACITY: usize = PIPE_DEF_BUFFERS * PAGE_SIZE;
+/// `net.ipv4.tcp_wmem[1]`: the default TCP send buffer, 16 KiB.
+pub const TCP_WMEM_DEFAULT: usize = 16 * 1024;
+/// `net.ipv4.tcp_rmem[1]`: the default TCP receive buffer, 128 KiB.
+pub const TCP_RMEM_DEFAULT: usize = 128 * 1024;
+/// `TCP_TIMEOUT_INIT`: the first SYN retransmission timeout, 1 s (RFC 6298).
+pub const TCP_TIMEOUT_INIT_NS: u64 = 1_000_000_000;
+/// `net.ipv4.tcp_syn_retries`: SYN retransmissions before `ETIMEDOUT` (6: gives up at 127 s).
+pub const TCP_SYN_RETRIES: u32 = 6;
+/// `net.ipv4.ip_local_port_range` low end.
+pub const EPHEMERAL_PORT_MIN: u16 = 32768;
+/// `net.ipv4.ip_local_port_range` high end.
+pub const EPHEMERAL_PORT_MAX: u16 = 60999;
+/// `RLIMIT_NOFILE` soft limit most distributions start processes with.
+pub const RLIMIT_NOFILE: u32 = 1024;
+/// `net.core.somaxconn`: the cap on a listen backlog (4096 since Linux 5.4).
+pub const SOMAXCONN: u32 = 4096;
+/// Default lower bound of a segment's one-way latency: 10 µs, a loopback hop.
+pub const LATENCY_NS_MIN: u64 = 10_000;
+/// Default upper bound of a segment's one-way latency: 1 ms, wide enough to reorder
+/// segments of different connections often.
+pub const LATENCY_NS_MAX: u64 = 1_000_000;
+
+/// The kernel's tunables.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// Least one-way latency of a segment, in ns.
+    pub latency_ns_min: u64,
+    /// Greatest one-way latency of a segment, in ns (inclusive).
+    pub latency_ns_max: u64,
+    /// Bytes a socket may hold written but not yet delivered to its peer (`SO_SNDBUF`).
+    pub sndbuf: usize,
+    /// Bytes a socket may hold delivered but not yet read (`SO_RCVBUF`).
+    pub rcvbuf: usize,
+    /// Pipe capacity in bytes; a multiple of `PAGE_SIZE` (`F_SETPIPE_SZ`).
+    pub pipe_capacity: usize,
+    /// First SYN retransmission timeout, in ns; doubles after each retransmission.
+    pub syn_rto_initial_ns: u64,
+    /// SYN retransmissions before a connect fails with `ETIMEDOUT`.
+    pub syn_retries: u32,
+    /// Lowest ephemeral port (`ip_local_port_range`).
+    pub ephemeral_port_min: u16,
+    /// Highest ephemeral port (`ip_local_port_range`).
+    pub ephemeral_port_max: u16,
+    /// fds at or above this number are refused with `EMFILE` (`RLIMIT_NOFILE`).
+    pub rlimit_nofile: u32,
+    /// Cap on a listen backlog (`somaxconn`).
+    pub somaxconn: u32,
+    /// Whether a harvest may report ready entries in an order other than the ready list's
+    /// FIFO (`Choice::ReadyOrder`). Linux is FIFO; on by default to explore more orders.
+    pub permute_ready: bool,
+    /// Whether a socket write that does not fit whole may accept less than the free space
+    /// (`Choice::WriteLen`). Linux fills the buffer; on by default to explore short writes.
+    pub write_len_freedom: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            latency_ns_min: LATENCY_NS_MIN,
+            latency_ns_max: LATENCY_NS_MAX,
+            sndbuf: TCP_WMEM_DEFAULT,
+            rcvbuf: TCP_RMEM_DEFAULT,
+            pipe_capacity: PIPE_CAPACITY,
+            syn_rto_initial_ns: TCP_TIMEOUT_INIT_NS,
+            syn_retries: TCP_SYN_RETRIES,
+            ephemeral_port_min: EPHEMERAL_PORT_MIN,
+            ephemeral_port_max: EPHEMERAL_PORT_MAX,
+            rlimit_nofile: RLIMIT_NOFILE,
+            somaxconn: SOMAXCONN,
+            permute_ready: true,
+            write_len_freedom: true,
+        }
+    }
+}
+
+/// A config field with a value the kernel cannot run with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The field's name, as spelled in `Config`.
+    pub field: &'static str,
+    /// The offending value.
+    pub value: String,
+    /// What the value must be.
+    pub why: &'static str,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "kernel config {} = {}: {}",
+            self.field, self.value, self.why
+        )
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+fn bad(field: &'static str, value: impl fmt::Debug, why: &'static str) -> ConfigError {
+    ConfigError {
+        field,
+        value: format!("{value:?}"),
+        why,
+    }
+}
+
+impl Config {
+    /// Checks every field; the first bad one is the error.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        if self.latency_ns_min > self.latency_ns_max {
+            return Err(bad(
+                "latency_ns_min",
+                self.latency_ns_min,
+                "must not exceed latency_ns_max",
+            ));
+        }
+        if self.latency_ns_max - self.latency_ns_min == u64::MAX {
+            return Err(bad(
+                "latency_ns_max",
+                self.latency_ns_max,
+                "the latency range must have fewer than 2^64 values",
+            ));
+        }
+        if self.sndbuf == 0 {
+            return Err(bad("sndbuf", self.sndbuf, "must be at least 1 byte"));
+        }
+        if self.rcvbuf == 0 {
+            return Err(bad("rcvbuf", self.rcvbuf, "must be at least 1 byte"));
+        }
+        if self.pipe_capacity < PAGE_SIZE || !self.pipe_capacity.is_multiple_of(PAGE_SIZE) {
+            return Err(bad(
+                "pipe_capacity",
+                self.pipe_capacity,
+                "must be a non-zero multiple of PAGE_SIZE (4096)",
+            ));
+        }
+        if self.syn_rto_initial_ns == 0 {
+            return Err(bad(
+                "syn_rto_initial_ns",
+                self.syn_rto_initial_ns,
+                "must be positive",
+            ));
+        }
+        if self.syn_retries > 30 {
+            return Err(bad(
+                "syn_retries",
+                self.syn_retries,
+                "must be at most 30 (the doubling timeout would overflow)",
+            ));
+        }
+        if self.ephemeral_port_min == 0 || self.ephemeral_port_min > self.ephemeral_port_max {
+            return Err(bad(
+                "ephemeral_port_min",
+                self.ephemeral_port_min,
+                "must be non-zero and not exceed ephemeral_port_max",
+            ));
+        }
+        if self.rlimit_nofile > i32::MAX as u32 {
+            return Err(bad(
+                "rlimit_nofile",
+                self.rlimit_nofile,
+                "must fit an fd number (i32)",
+            ));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,199 @@
+//! `Kernel::describe`: the fd table, every file, epoll interest and ready lists, sockets no fd
+//! names, and the network queue, as text for failure messages.
+//!
+//! Deterministic: it walks fds in order and slotmap keys (printed as `index v version`) in
+//! slot order, so the same history prints the same text; the determinism test relies on it.
+
+use super::file::Kind;
+use super::tcp::{Owner, SocketKey, State};
+use super::Kernel;
+use simkern_poller::sys::epoll::{
+    EPOLLERR, EPOLLET, EPOLLEXCLUSIVE, EPOLLHUP, EPOLLIN, EPOLLONESHOT, EPOLLOUT, EPOLLPRI,
+    EPOLLRDHUP,
+};
+use slotmap::Key;
+use std::fmt::Write;
+
+/// `EPOLLIN|EPOLLOUT|...` spelling of a mask, as strace prints it.
+pub fn epoll_bits(mask: u32) -> String {
+    const NAMES: [(u32, &str); 10] = [
+        (EPOLLIN, "EPOLLIN"),
+        (EPOLLPRI, "EPOLLPRI"),
+        (EPOLLOUT, "EPOLLOUT"),
+        (EPOLLERR, "EPOLLERR"),
+        (EPOLLHUP, "EPOLLHUP"),
+        (EPOLLRDHUP, "EPOLLRDHUP"),
+        (EPOLLEXCLUSIVE, "EPOLLEXCLUSIVE"),
+        (super::epoll::EPOLLWAKEUP, "EPOLLWAKEUP"),
+        (EPOLLONESHOT, "EPOLLONESHOT"),
+        (EPOLLET, "EPOLLET"),
+    ];
+    let mut out = String::new();
+    let mut rest = mask;
+    for (bit, name) in NAMES {
+        if mask & bit != 0 {
+            if !out.is_empty() {
+                out.push('|');
+            }
+            out.push_str(name);
+            rest &= !bit;
+        }
+    }
+    if rest != 0 || out.is_empty() {
+        if !out.is_empty() {
+            out.push('|');
+        }
+        let _ = write!(out, "{rest:#x}");
+    }
+    out
+}
+
+fn id(key: impl Key) -> String {
+    format!("{:?}", key.data())
+}
+
+impl Kernel {
+    /// The whole kernel state as text.
+    pub fn describe(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "kernel at {} ns: {} fds open, {} network events queued, wake_count {}",
+            self.clock,
+            self.fds.len(),
+            self.net.pending(),
+            self.wake_count
+        );
+        for (fd, file) in self.fds.iter() {
+            let f = &self.files[file];
+            let _ = write!(out, "{fd} -> file {} (refs {}): ", id(file), f.refs);
+            match &f.kind {
+                Kind::Epoll(ep) => {
+                    let epoll = &self.epolls[*ep];
+                    let _ = writeln!(out, "epoll {}", id(*ep));
+                    for ((efd, efile), entry) in &epoll.interest {
+                        let _ = writeln!(
+                            out,
+                            "    watches {efd} (file {}): {} data {:#x}{}",
+                            id(*efile),
+                            epoll_bits(entry.events),
+                            entry.data,
+                            if entry.linked { " [ready list]" } else { "" }
+                        );
+                    }
+                    let ready: Vec<String> = epoll
+                        .ready
+                        .iter()
+                        .map(|(f, k)| format!("{f}/{}", id(*k)))
+                        .collect();
+                    let _ = writeln!(out, "    ready list: [{}]", ready.join(", "));
+                }
+                Kind::Socket(s) => {
+                    let _ = writeln!(out, "{}", self.describe_socket(*s));
+                }
+                Kind::PipeRead(p) => {
+                    let pipe = &self.pipes[*p];
+                    let _ = writeln!(
+                        out,
+                        "pipe {} read end, {} bytes queued, writer {}",
+                        id(*p),
+                        pipe.len(),
+                        if pipe.writer.is_some() {
+                            "open"
+                        } else {
+                            "closed"
+                        }
+                    );
+                }
+                Kind::PipeWrite(p) => {
+                    let pipe = &self.pipes[*p];
+                    let _ = writeln!(
+                        out,
+                        "pipe {} write end, {} bytes queued, reader {}",
+                        id(*p),
+                        pipe.len(),
+                        if pipe.reader.is_some() {
+                            "open"
+                        } else {
+                            "closed"
+                        }
+                    );
+                }
+                Kind::EventFd(e) => {
+                    let _ = writeln!(
+                        out,
+                        "eventfd count {}{}",
+                        e.count,
+                        if e.semaphore { " (semaphore)" } else { "" }
+                    );
+                }
+            }
+            let mask = self.poll_file(file, 0);
+            let _ = writeln!(out, "    poll: {}", epoll_bits(mask));
+        }
+        for (s, sock) in &self.sockets {
+            if !matches!(sock.owner, Owner::File(_)) {
+                let _ = writeln!(out, "unnamed {}", self.describe_socket(s));
+            }
+        }
+        out
+    }
+
+    fn describe_socket(&self, s: SocketKey) -> String {
+        let sock = &self.sockets[s];
+        let mut out = format!("socket {} {}", id(s), sock.state_name());
+        if let Some(local) = sock.local {
+            let _ = write!(out, " {local}");
+        }
+        if let Some(peer) = sock.peer {
+            let _ = write!(out, " -> {peer}");
+        }
+        match &sock.state {
+            State::Listen(l) => {
+                let _ = write!(
+                    out,
+                    " backlog {} queued {} in handshake {}",
+                    l.backlog,
+                    l.queue.len(),
+                    l.syn_recv.len()
+                );
+            }
+            State::SynSent => {
+                let _ = write!(out, " syn retransmissions {}", sock.syn_attempt);
+            }
+            _ => {}
+        }
+        if let Some((c, side)) = sock.conn {
+            let conn = &self.conns[c];
+            let out_flow = &conn.flows[side.idx()];
+            let _ = write!(
+                out,
+                " conn {} {:?}: readable {} unsent {} in flight {}",
+                id(c),
+                side,
+                self.tcp_readable(s),
+                out_flow.unsent(),
+                out_flow.in_flight()
+            );
+        }
+        if let Some(e) = sock.error {
+            let _ = write!(out, " error {e}");
+        }
+        if sock.rcv_shutdown || sock.snd_shutdown {
+            let _ = write!(
+                out,
+                " shutdown {}{}",
+                if sock.rcv_shutdown { "rd" } else { "" },
+                if sock.snd_shutdown { "wr" } else { "" }
+            );
+        }
+        match sock.owner {
+            Owner::File(_) => {}
+            Owner::Listener(l) => {
+                let _ = write!(out, " (child of {})", id(l));
+            }
+            Owner::Orphan => out.push_str(" (orphan)"),
+        }
+        out
+    }
+}

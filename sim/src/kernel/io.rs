@@ -1,0 +1,143 @@
+//! `read`, `write`, `writev` and `close`, dispatched by the kind of file; and `Src`, the
+//! gathered source of a write.
+//!
+//! Errors common to every kind: `EBADF` for an fd that is not open, or a pipe end used in the
+//! wrong direction; `EINVAL` to read or write an epoll. Kind-specific semantics live with each
+//! kind (`tcp::stream`, `pipe`, `eventfd`). A `writev` of more than `UIO_MAXIOV` slices writes
+//! only the first `UIO_MAXIOV`, as the real backend does (it caps `msg_iovlen`). `writev`'s
+//! `limit` caps the bytes taken (a fault plan's short write); the kernel sees a shorter write.
+
+use super::choices::Choices;
+use super::file::Kind;
+use super::Kernel;
+use simkern_poller::sys::{Errno, Fd, SysResult};
+use std::collections::VecDeque;
+use std::io::IoSlice;
+
+/// `UIO_MAXIOV`: the most slices one `writev` takes.
+pub const UIO_MAXIOV: usize = 1024;
+
+/// The bytes of one write: up to `UIO_MAXIOV` caller slices, read in place (no copy until the
+/// bytes land in a kernel buffer).
+pub(crate) struct Src<'a, 'b> {
+    bufs: &'a [IoSlice<'b>],
+    total: usize,
+}
+
+impl<'a, 'b> Src<'a, 'b> {
+    /// The first `limit` bytes of the first `UIO_MAXIOV` slices.
+    pub(crate) fn new(bufs: &'a [IoSlice<'b>], limit: usize) -> Self {
+        let bufs = &bufs[..bufs.len().min(UIO_MAXIOV)];
+        let total = bufs.iter().map(|b| b.len()).sum::<usize>().min(limit);
+        Src { bufs, total }
+    }
+
+    pub(crate) fn total(&self) -> usize {
+        self.total
+    }
+
+    /// Appends source bytes `[from, from + n)` to `dst`.
+    pub(crate) fn copy_to(&self, mut from: usize, mut n: usize, dst: &mut VecDeque<u8>) {
+        assert!(
+            from + n <= self.total,
+            "copying bytes {from}..{} of a {}-byte write",
+            from + n,
+            self.total
+        );
+        for b in self.bufs {
+            if n == 0 {
+                break;
+            }
+            if from >= b.len() {
+                from -= b.len();
+                continue;
+            }
+            let k = (b.len() - from).min(n);
+            dst.extend(&b[from..from + k]);
+            from = 0;
+            n -= k;
+        }
+    }
+
+    /// The first 8 bytes as a native-endian `u64`, or `None` if there are fewer.
+    pub(crate) fn first_u64(&self) -> Option<u64> {
+        if self.total < 8 {
+            return None; // also when `limit` cut it short
+        }
+        let mut word = [0u8; 8];
+        let mut got = 0;
+        for b in self.bufs {
+            let k = b.len().min(8 - got);
+            word[got..got + k].copy_from_slice(&b[..k]);
+            got += k;
+            if got == 8 {
+                break;
+            }
+        }
+        Some(u64::from_ne_bytes(word))
+    }
+}
+
+impl Kernel {
+    /// `read` at `now`. A socket read that reopens a full receive window sends a window
+    /// update, which takes a drawn latency to let the held-back data through (see `tcp`).
+    pub fn read(
+        &mut self,
+        fd: Fd,
+        buf: &mut [u8],
+        now: u64,
+        ch: &mut dyn Choices,
+    ) -> SysResult<usize> {
+        self.set_clock(now);
+        let file = self.file_of(fd)?;
+        match self.files[file].kind {
+            Kind::Socket(s) => self.tcp_read(s, buf, now, ch),
+            Kind::PipeRead(p) => self.pipe_read(p, buf),
+            Kind::EventFd(_) => self.eventfd_read(file, buf),
+            Kind::PipeWrite(_) => Err(Errno::EBADF),
+            Kind::Epoll(_) => Err(Errno::EINVAL),
+        }
+    }
+
+    /// `write` (`send(MSG_NOSIGNAL)` on sockets: a dead peer is `EPIPE`, never `SIGPIPE`).
+    pub fn write(
+        &mut self,
+        fd: Fd,
+        buf: &[u8],
+        now: u64,
+        ch: &mut dyn Choices,
+    ) -> SysResult<usize> {
+        self.writev(fd, &[IoSlice::new(buf)], usize::MAX, now, ch)
+    }
+
+    /// `writev` (`sendmsg(MSG_NOSIGNAL)` on sockets) of at most `limit` bytes of `bufs`
+    /// (`usize::MAX`: all of them).
+    pub fn writev(
+        &mut self,
+        fd: Fd,
+        bufs: &[IoSlice<'_>],
+        limit: usize,
+        now: u64,
+        ch: &mut dyn Choices,
+    ) -> SysResult<usize> {
+        self.set_clock(now);
+        let file = self.file_of(fd)?;
+        let src = Src::new(bufs, limit);
+        match self.files[file].kind {
+            Kind::Socket(s) => self.tcp_write(s, &src, now, ch),
+            Kind::PipeWrite(p) => self.pipe_write(p, &src),
+            Kind::EventFd(_) => self.eventfd_write(file, &src),
+            Kind::PipeRead(_) => Err(Errno::EBADF),
+            Kind::Epoll(_) => Err(Errno::EINVAL),
+        }
+    }
+
+    /// `close`: the fd goes at once; the file goes with its last fd (see `file`). A socket's
+    /// last close may send FIN or RST at `now`.
+    pub fn close(&mut self, fd: Fd, now: u64, ch: &mut dyn Choices) -> SysResult<()> {
+        self.set_clock(now);
+        let file = self.fds.remove(fd)?;
+        self.put_file(file, now, ch);
+        Ok(())
+    }
+}

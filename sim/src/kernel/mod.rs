@@ -1,0 +1,147 @@
+//! The simulated kernel: Linux's fd, epoll, TCP-over-loopback, pipe and eventfd objects for
+//! one process, as a deterministic state machine.
+//!
+//! It knows nothing of threads or scheduling and does no I/O. Time is a `u64` of nanoseconds
+//! handed in (`now`); every nondeterministic outcome is drawn from a `Choices` handed in; it
+//! iterates only ordered containers (`BTreeMap`, `Vec`, `VecDeque`, `slotmap`). So the same
+//! calls with the same choices give the same state, which `describe()` prints.
+//!
+//! Modules (one line each):
+//! - `choices`: `Choices`, the one door for nondeterminism, and `Choice`, the kinds of decision.
+//! - `config`: `Config`, tunables with their Linux defaults, and the named bounds.
+//! - `fd_table`: the fd table: lowest-free numbering and `RLIMIT_NOFILE`.
+//! - `file`: open file descriptions: reference counts (`dup`), release on the last `close`.
+//! - `wait_queue`: each file's poll mask and the wakeups that queue epoll entries.
+//! - `epoll`: epoll instances: interest and ready lists, `epoll_ctl`, the harvest half of wait.
+//! - `tcp`: stream sockets, connections and the loopback network with its delivery events.
+//! - `pipe`: pipes with page buffers, `PIPE_BUF` atomicity and `EPIPE`.
+//! - `eventfd`: eventfd counters, semaphore mode.
+//! - `io`: `read`, `write`, `writev`, `close` dispatched by file kind.
+//! - `describe`: the state as text for failure messages.
+//!
+//! How a scheduler drives it: each simulated syscall is one method call; calls that can put
+//! something on the network (connect, read, write, shutdown, close) take the current virtual
+//! time `now` and a `Choices`. Time handed in never goes back (asserted). Network events
+//! happen only in `advance(now, ..)`, which applies everything due by `now`; call it whenever
+//! virtual time moves (all events are scheduled at or after the time of the call that caused
+//! them, so nothing is ever due in the past). `epoll_wait` is split: `epoll_harvest` never
+//! blocks; a thread that harvested nothing parks until `epoll_is_ready` turns true
+//! (`wake_count` moves whenever it may have), its timeout passes, or `next_event_time` comes.
+//!
+//! Each call returns Linux's errno for Linux's reason; where Linux leaves an outcome open,
+//! the module that takes the freedom says so in its docs (ready order: `epoll`; latency and
+//! short writes: `tcp`).
+//!
+//! Not modelled, kernel-wide: more than one process (no fork, exec, fd passing), signals
+//! (`EINTR` is the fault plan's business), blocking fds, `dup2`/`dup3`, `ENFILE`/`ENOMEM`.
+//! Each module lists its own omissions.
+
+mod choices;
+mod config;
+mod describe;
+mod epoll;
+mod eventfd;
+mod fd_table;
+mod file;
+mod io;
+mod pipe;
+mod tcp;
+mod wait_queue;
+
+#[cfg(test)]
+mod tests;
+
+pub use choices::{Choice, Choices, XorShift, Zero};
+pub use config::{
+    Config, ConfigError, EPHEMERAL_PORT_MAX, EPHEMERAL_PORT_MIN, LATENCY_NS_MAX, LATENCY_NS_MIN,
+    PAGE_SIZE, PIPE_BUF, PIPE_CAPACITY, PIPE_DEF_BUFFERS, RLIMIT_NOFILE, SOMAXCONN,
+    TCP_RMEM_DEFAULT, TCP_SYN_RETRIES, TCP_TIMEOUT_INIT_NS, TCP_WMEM_DEFAULT,
+};
+pub use describe::epoll_bits;
+pub use epoll::EP_MAX_EVENTS;
+pub use eventfd::EVENTFD_MAX;
+pub use io::UIO_MAXIOV;
+pub use tcp::Partition;
+
+use epoll::{Epoll, EpollKey};
+use file::{File, FileKey};
+use pipe::{Pipe, PipeKey};
+use simkern_poller::sys::{Fd, SysResult};
+use slotmap::SlotMap;
+use tcp::{Conn, ConnKey, Net, Socket, SocketKey};
+
+/// The simulated kernel of one process.
+pub struct Kernel {
+    config: Config,
+    /// The latest time the kernel was told about; time never goes back.
+    clock: u64,
+    fds: fd_table::Table,
+    files: SlotMap<FileKey, File>,
+    epolls: SlotMap<EpollKey, Epoll>,
+    sockets: SlotMap<SocketKey, Socket>,
+    conns: SlotMap<ConnKey, Conn>,
+    pipes: SlotMap<PipeKey, Pipe>,
+    net: Net,
+    /// Wakeups that passed an epoll entry's filters, ever.
+    wake_count: u64,
+    /// Reused buffer for a harvest's level-triggered re-queues (no allocation per harvest).
+    requeue: Vec<epoll::ItemKey>,
+}
+
+impl Kernel {
+    /// A kernel with no open fds at time 0. Panics on a config `Config::check` refuses
+    /// (check it first where the config is user input).
+    pub fn new(config: Config) -> Kernel {
+        if let Err(e) = config.check() {
+            panic!("Kernel::new: {e}");
+        }
+        Kernel {
+            fds: fd_table::Table::new(config.rlimit_nofile),
+            net: Net::new(&config),
+            config,
+            clock: 0,
+            files: SlotMap::with_key(),
+            epolls: SlotMap::with_key(),
+            sockets: SlotMap::with_key(),
+            conns: SlotMap::with_key(),
+            pipes: SlotMap::with_key(),
+            wake_count: 0,
+            requeue: Vec::new(),
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The latest virtual time the kernel has seen, in ns.
+    pub fn clock(&self) -> u64 {
+        self.clock
+    }
+
+    /// Counts every wakeup that queued (or re-queued) an epoll entry. A parked `epoll_wait`
+    /// can only become ready when this moves.
+    pub fn wake_count(&self) -> u64 {
+        self.wake_count
+    }
+
+    /// Open fds in ascending order (for the fd-leak oracle).
+    pub fn open_fds(&self) -> Vec<Fd> {
+        self.fds.iter().map(|(fd, _)| fd).collect()
+    }
+
+    /// The fd's current readiness mask, as `poll(2)` would compute it (no side effects).
+    pub fn poll(&self, fd: Fd) -> SysResult<u32> {
+        Ok(self.poll_file(self.file_of(fd)?, 0))
+    }
+
+    /// Moves the clock to `now`, which must not be in the past.
+    fn set_clock(&mut self, now: u64) {
+        assert!(
+            now >= self.clock,
+            "virtual time went back from {} ns to {now} ns: the scheduler passed a stale now",
+            self.clock
+        );
+        self.clock = now;
+    }
+}

@@ -1,0 +1,318 @@
+//! The socket syscalls: `socket`, `setsockopt`, `bind`, `listen`, `accept4`, `connect`,
+//! `SO_ERROR`, `getsockname`, `shutdown`.
+//!
+//! Errors come in Linux's order for each call (checked against `net/socket.c`,
+//! `net/ipv4/af_inet.c`, `inet_connection_sock.c`): `EBADF`, then for fd-creating calls
+//! `EMFILE` (`accept4` allocates the fd before looking at the socket), then `ENOTSOCK`, then
+//! the protocol's own. Addresses are IPv4 only; a V6 address is `EAFNOSUPPORT`. `bind` accepts
+//! 0.0.0.0 and 127.0.0.0/8 (the loopback device) and refuses other addresses with
+//! `EADDRNOTAVAIL`.
+//!
+//! Bind conflicts follow `inet_csk_bind_conflict`: two sockets on one port conflict when
+//! their addresses overlap (equal, or either is 0.0.0.0) unless both set `SO_REUSEADDR` and
+//! the one already there is not listening; `listen` checks again, so two `SO_REUSEADDR`
+//! sockets may share a port until the second one listens.
+
+use super::socket::{Listener, Ss};
+use super::{net, Owner, SegKind, Side, Socket, SocketKey, State};
+use crate::kernel::choices::Choices;
+use crate::kernel::file::Kind;
+use crate::kernel::Kernel;
+use simkern_poller::sys::{Domain, Errno, Fd, Shutdown, SockOpt, SysResult};
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+
+impl Kernel {
+    /// `socket(domain, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)`. IPv6 is not modelled.
+    pub fn socket(&mut self, domain: Domain) -> SysResult<Fd> {
+        if domain != Domain::Inet {
+            return Err(Errno::EAFNOSUPPORT);
+        }
+        if !self.fds.can_alloc(1) {
+            return Err(Errno::EMFILE);
+        }
+        let s = self.sockets.insert(Socket::new(Owner::Orphan));
+        let fd = self.install(Kind::Socket(s));
+        self.sockets[s].owner = Owner::File(self.fds.get(fd).expect("just installed"));
+        Ok(fd)
+    }
+
+    /// `setsockopt` for `SO_REUSEADDR`, `TCP_NODELAY` (stored, no effect) and `SO_LINGER`.
+    pub fn setsockopt(&mut self, fd: Fd, opt: SockOpt) -> SysResult<()> {
+        let s = self.sock_of(fd)?;
+        let sock = &mut self.sockets[s];
+        match opt {
+            SockOpt::ReuseAddr(on) => sock.reuseaddr = on,
+            SockOpt::NoDelay(on) => sock.nodelay = on,
+            SockOpt::Linger(secs) => sock.linger = secs,
+        }
+        Ok(())
+    }
+
+    /// `bind`. Port 0 picks an ephemeral port.
+    pub fn bind(&mut self, fd: Fd, addr: SocketAddr) -> SysResult<()> {
+        let s = self.sock_of(fd)?;
+        let SocketAddr::V4(addr) = addr else {
+            return Err(Errno::EAFNOSUPPORT);
+        };
+        if !(addr.ip().is_unspecified() || addr.ip().is_loopback()) {
+            return Err(Errno::EADDRNOTAVAIL);
+        }
+        let sock = &self.sockets[s];
+        if !matches!(sock.state, State::Closed) || sock.local.is_some() {
+            return Err(Errno::EINVAL);
+        }
+        let port = if addr.port() == 0 {
+            let (min, max) = (
+                self.config.ephemeral_port_min,
+                self.config.ephemeral_port_max,
+            );
+            self.net.ephemeral(min, max).ok_or(Errno::EADDRINUSE)?
+        } else if self.bind_conflict(s, addr) {
+            return Err(Errno::EADDRINUSE);
+        } else {
+            addr.port()
+        };
+        self.sockets[s].local = Some(SocketAddrV4::new(*addr.ip(), port));
+        self.net.bind_port(port, s);
+        Ok(())
+    }
+
+    /// Whether `s` at `addr` conflicts with another socket bound to the port.
+    fn bind_conflict(&self, s: SocketKey, addr: SocketAddrV4) -> bool {
+        let reuse = self.sockets[s].reuseaddr;
+        self.net.bound(addr.port()).iter().any(|&o| {
+            if o == s {
+                return false;
+            }
+            let other = &self.sockets[o];
+            let oaddr = other.local.expect("a bound socket without an address");
+            let overlap = oaddr.ip() == addr.ip()
+                || oaddr.ip().is_unspecified()
+                || addr.ip().is_unspecified();
+            let other_listens = matches!(other.state, State::Listen(_));
+            overlap && !(reuse && other.reuseaddr && !other_listens)
+        })
+    }
+
+    /// `listen`. The backlog is capped at `somaxconn` (a negative one becomes `somaxconn`, as
+    /// Linux's unsigned comparison makes it); `backlog + 1` connections fit in the queue.
+    pub fn listen(&mut self, fd: Fd, backlog: i32) -> SysResult<()> {
+        let s = self.sock_of(fd)?;
+        let somaxconn = self.config.somaxconn;
+        let backlog = u32::try_from(backlog).map_or(somaxconn, |b| b.min(somaxconn));
+        let sock = &mut self.sockets[s];
+        if sock.ss != Ss::Unconnected {
+            return Err(Errno::EINVAL);
+        }
+        match &mut sock.state {
+            State::Listen(l) => {
+                l.backlog = backlog;
+                return Ok(());
+            }
+            State::Closed => {}
+            _ => return Err(Errno::EINVAL),
+        }
+        let local = match sock.local {
+            Some(local) => {
+                if self.bind_conflict(s, local) {
+                    return Err(Errno::EADDRINUSE);
+                }
+                local
+            }
+            None => {
+                let (min, max) = (
+                    self.config.ephemeral_port_min,
+                    self.config.ephemeral_port_max,
+                );
+                let port = self.net.ephemeral(min, max).ok_or(Errno::EADDRINUSE)?;
+                self.net.bind_port(port, s);
+                SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, port)
+            }
+        };
+        let sock = &mut self.sockets[s];
+        sock.local = Some(local);
+        sock.state = State::Listen(Listener {
+            backlog,
+            ..Listener::default()
+        });
+        self.net.add_listener(local.port(), s);
+        Ok(())
+    }
+
+    /// `accept4(fd, .., SOCK_NONBLOCK | SOCK_CLOEXEC)`: the oldest established connection.
+    pub fn accept4(&mut self, fd: Fd) -> SysResult<(Fd, SocketAddr)> {
+        let file = self.file_of(fd)?;
+        if !self.fds.can_alloc(1) {
+            return Err(Errno::EMFILE);
+        }
+        let Kind::Socket(s) = self.files[file].kind else {
+            return Err(Errno::ENOTSOCK);
+        };
+        let State::Listen(l) = &mut self.sockets[s].state else {
+            return Err(Errno::EINVAL);
+        };
+        let child = l.queue.pop_front().ok_or(Errno::EAGAIN)?;
+        assert_eq!(
+            self.sockets[child].owner,
+            Owner::Listener(s),
+            "accept queue of {s:?} holds a socket it does not own"
+        );
+        let new = self.install(Kind::Socket(child));
+        let sock = &mut self.sockets[child];
+        sock.owner = Owner::File(self.fds.get(new).expect("just installed"));
+        let peer = sock.peer.expect("an accepted socket without a peer");
+        Ok((new, SocketAddr::V4(peer)))
+    }
+
+    /// `connect`: a nonblocking connect that starts returns `Err(EINPROGRESS)`.
+    pub fn connect(
+        &mut self,
+        fd: Fd,
+        addr: SocketAddr,
+        now: u64,
+        ch: &mut dyn Choices,
+    ) -> SysResult<()> {
+        self.set_clock(now);
+        let s = self.sock_of(fd)?;
+        let SocketAddr::V4(dst) = addr else {
+            return Err(Errno::EAFNOSUPPORT);
+        };
+        let sock = &mut self.sockets[s];
+        match (sock.ss, &sock.state) {
+            (Ss::Connected, _) => return Err(Errno::EISCONN),
+            (Ss::Connecting, State::SynSent) => return Err(Errno::EALREADY),
+            (Ss::Connecting, State::Established) => {
+                sock.ss = Ss::Connected;
+                return Ok(());
+            }
+            (Ss::Connecting, _) => {
+                // The attempt failed since: report it once and make the socket reusable.
+                let e = sock.error.take().unwrap_or(Errno::ECONNABORTED);
+                self.disconnect(s);
+                return Err(e);
+            }
+            (Ss::Unconnected, State::Closed) => {}
+            (Ss::Unconnected, _) => return Err(Errno::EISCONN),
+        }
+        let dst = if dst.ip().is_unspecified() {
+            SocketAddrV4::new(Ipv4Addr::LOCALHOST, dst.port())
+        } else {
+            dst
+        };
+        let local = match sock.local {
+            Some(l) if l.ip().is_unspecified() => SocketAddrV4::new(Ipv4Addr::LOCALHOST, l.port()),
+            Some(l) => l,
+            None => {
+                let (min, max) = (
+                    self.config.ephemeral_port_min,
+                    self.config.ephemeral_port_max,
+                );
+                let port = self.net.ephemeral(min, max).ok_or(Errno::EADDRNOTAVAIL)?;
+                self.net.bind_port(port, s);
+                SocketAddrV4::new(Ipv4Addr::LOCALHOST, port)
+            }
+        };
+        let sock = &mut self.sockets[s];
+        sock.local = Some(local);
+        sock.peer = Some(dst);
+        sock.state = State::SynSent;
+        sock.ss = Ss::Connecting;
+        sock.syn_attempt = 0;
+        sock.error = None;
+        let c = self.new_conn(s, local, dst);
+        self.send(c, Side::Client, SegKind::Syn, None, now, ch);
+        let rto = self.config.syn_rto_initial_ns;
+        self.net.schedule(
+            now.saturating_add(rto),
+            net::Event::SynTimer {
+                sock: s,
+                attempt: 0,
+            },
+        );
+        Err(Errno::EINPROGRESS)
+    }
+
+    /// `tcp_disconnect` after a failed connect: back to a fresh, bound, unconnected socket.
+    fn disconnect(&mut self, s: SocketKey) {
+        self.detach(s);
+        let sock = &mut self.sockets[s];
+        sock.state = State::Closed;
+        sock.ss = Ss::Unconnected;
+        sock.peer = None;
+        sock.rcv_shutdown = false;
+        sock.snd_shutdown = false;
+        sock.done = false;
+        sock.fin_queued = false;
+        sock.nospace = false;
+    }
+
+    /// `getsockopt(SO_ERROR)`: the pending error, cleared by reading it.
+    pub fn so_error(&mut self, fd: Fd) -> SysResult<Option<Errno>> {
+        let s = self.sock_of(fd)?;
+        Ok(self.sockets[s].error.take())
+    }
+
+    /// `getsockname`: the bound address, 0.0.0.0:0 if unbound.
+    pub fn getsockname(&self, fd: Fd) -> SysResult<SocketAddr> {
+        let s = self.sock_of(fd)?;
+        let local = self.sockets[s]
+            .local
+            .unwrap_or(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0));
+        Ok(SocketAddr::V4(local))
+    }
+
+    /// `shutdown`. `SHUT_WR` sends FIN after the queued data. As `inet_shutdown`: on an
+    /// unconnected socket the flags are set anyway and the result is `ENOTCONN`; on a
+    /// connecting socket any `how` aborts the attempt (pending error `ECONNRESET`); on a
+    /// listener `SHUT_RD` stops listening (resetting queued connections) and `SHUT_WR` does
+    /// nothing.
+    pub fn shutdown(
+        &mut self,
+        fd: Fd,
+        how: Shutdown,
+        now: u64,
+        ch: &mut dyn Choices,
+    ) -> SysResult<()> {
+        self.set_clock(now);
+        let s = self.sock_of(fd)?;
+        let (rd, wr) = match how {
+            Shutdown::Read => (true, false),
+            Shutdown::Write => (false, true),
+            Shutdown::Both => (true, true),
+        };
+        let sock = &mut self.sockets[s];
+        let result = match sock.state {
+            State::Listen(_) => {
+                if rd {
+                    self.listen_stop(s, now, ch);
+                }
+                Ok(())
+            }
+            State::SynSent => {
+                self.disconnect(s);
+                self.sockets[s].error = Some(Errno::ECONNRESET);
+                Ok(())
+            }
+            State::Closed => {
+                sock.rcv_shutdown |= rd;
+                sock.snd_shutdown |= wr;
+                Err(Errno::ENOTCONN)
+            }
+            State::Established => {
+                sock.rcv_shutdown |= rd;
+                sock.snd_shutdown |= wr;
+                if wr && !sock.fin_queued {
+                    sock.fin_queued = true;
+                    let (c, side) = sock
+                        .conn
+                        .expect("an established socket without a connection");
+                    self.send(c, side, SegKind::Fin, None, now, ch);
+                }
+                Ok(())
+            }
+            State::SynRecv { .. } => unreachable!("shutdown on a socket no fd names"),
+        };
+        self.wake_socket(s, 0);
+        result
+    }
+}
