@@ -1,0 +1,147 @@
+//! The operations the model specifies (`Op`) and what they return (`Outcome`).
+//!
+//! Owns: the vocabulary shared with the harness. One `Op` is one syscall as the `Sys` trait
+//! issues it (every fd nonblocking, sockets `AF_INET`/`SOCK_STREAM` on 127.0.0.1, `epoll_wait`
+//! with timeout 0), plus `Settle`, the explicit "the network has caught up" step.
+//! Ports are small indices (`Port(0)`, `Port(1)`, …) that the harness maps to real ports.
+//! Does not model: blocking calls, timeouts, signals (`EINTR`), addresses other than loopback,
+//! socket options other than `SO_ERROR`.
+
+use crate::errno;
+use crate::event::Event;
+use std::fmt;
+
+/// A file descriptor number. Fds are reused lowest-first, as Linux does.
+#[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Fd(pub i32);
+
+impl fmt::Debug for Fd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "fd{}", self.0)
+    }
+}
+
+/// A loopback port, as a small index the harness maps to a real port.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Port(pub u16);
+
+/// `how` of `shutdown`: `SHUT_RD`, `SHUT_WR`, `SHUT_RDWR`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Shut {
+    Rd,
+    Wr,
+    RdWr,
+}
+
+impl Shut {
+    /// `(RCV_SHUTDOWN, SEND_SHUTDOWN)`: `inet_shutdown` maps `how` to these bits by `how + 1`.
+    pub(crate) fn bits(self) -> (bool, bool) {
+        match self {
+            Shut::Rd => (true, false),
+            Shut::Wr => (false, true),
+            Shut::RdWr => (true, true),
+        }
+    }
+}
+
+/// `op` of `epoll_ctl`: `EPOLL_CTL_ADD`, `EPOLL_CTL_MOD`, `EPOLL_CTL_DEL`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Ctl {
+    Add,
+    Mod,
+    Del,
+}
+
+/// One step of a scenario: a syscall, or `Settle`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Op {
+    /// `socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)` → `Fd`.
+    Socket,
+    /// `bind(fd, 127.0.0.1:port)` → `Ok`.
+    Bind { fd: Fd, port: Port },
+    /// `listen(fd, backlog)` → `Ok`.
+    Listen { fd: Fd, backlog: i32 },
+    /// `connect(fd, 127.0.0.1:port)` → `Err(EINPROGRESS)` when it starts.
+    Connect { fd: Fd, port: Port },
+    /// `accept4(fd, .., SOCK_NONBLOCK | SOCK_CLOEXEC)` → `Fd`.
+    Accept { fd: Fd },
+    /// `getsockopt(fd, SOL_SOCKET, SO_ERROR)` → `SoError`.
+    SoError { fd: Fd },
+    /// `shutdown(fd, how)` → `Ok`.
+    Shutdown { fd: Fd, how: Shut },
+    /// `read(fd, buf, len)` on a pipe or socket → `Bytes`.
+    Read { fd: Fd, len: usize },
+    /// `write(fd, buf, len)` (with `MSG_NOSIGNAL` semantics) on a pipe or socket → `Bytes`.
+    Write { fd: Fd, len: usize },
+    /// `close(fd)` → `Ok`.
+    Close { fd: Fd },
+    /// `dup(fd)` → `Fd`.
+    Dup { fd: Fd },
+    /// `pipe2(O_NONBLOCK | O_CLOEXEC)` → `Pair(read end, write end)`.
+    Pipe,
+    /// `eventfd(init, EFD_NONBLOCK | EFD_CLOEXEC [| EFD_SEMAPHORE])` → `Fd`.
+    EventFd { init: u32, semaphore: bool },
+    /// `read(fd, buf, len)` on an eventfd → `Value` (the 8 bytes read, native-endian).
+    EventFdRead { fd: Fd, len: usize },
+    /// `write(fd, &value, len)` on an eventfd (8 bytes of `value`, then padding) → `Bytes(8)`.
+    EventFdWrite { fd: Fd, value: u64, len: usize },
+    /// `epoll_create1(EPOLL_CLOEXEC)` → `Fd`.
+    EpollCreate,
+    /// `epoll_ctl(epfd, op, fd, {events, data})` → `Ok`.
+    EpollCtl {
+        epfd: Fd,
+        op: Ctl,
+        fd: Fd,
+        events: u32,
+        data: u64,
+    },
+    /// `epoll_wait(epfd, events, maxevents, 0)` → `Events`.
+    EpollWait { epfd: Fd, maxevents: i32 },
+    /// Not a syscall: the network catches up. Every segment in flight is delivered (and every
+    /// reply to it), except SYNs and final ACKs that a full listener dropped: Linux only
+    /// retransmits those after a second (`TCP_TIMEOUT_INIT`). The harness calls it after
+    /// letting the real or simulated network go quiet; it returns `Ok`.
+    Settle,
+}
+
+/// What an `Op` returned.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Outcome {
+    /// 0 from a call that returns nothing else (`bind`, `close`, `epoll_ctl`, `Settle`, …).
+    Ok,
+    /// A new fd (`socket`, `accept4`, `dup`, `eventfd`, `epoll_create1`).
+    Fd(Fd),
+    /// `pipe2`: read end, write end.
+    Pair(Fd, Fd),
+    /// Bytes read or written.
+    Bytes(usize),
+    /// The counter value an eventfd read returned.
+    Value(u64),
+    /// `SO_ERROR`: the pending socket error (an errno value), or 0.
+    SoError(i32),
+    /// `epoll_wait`: the events, in the order the kernel returned them (compared as a set).
+    Events(Vec<Event>),
+    /// The call failed with this errno.
+    Err(i32),
+}
+
+impl fmt::Debug for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Ok => write!(f, "Ok"),
+            Outcome::Fd(fd) => write!(f, "{fd:?}"),
+            Outcome::Pair(a, b) => write!(f, "({a:?}, {b:?})"),
+            Outcome::Bytes(n) => write!(f, "{n} bytes"),
+            Outcome::Value(v) => write!(f, "value {v}"),
+            Outcome::SoError(0) => write!(f, "SO_ERROR 0"),
+            Outcome::SoError(e) => write!(f, "SO_ERROR {}", errno::describe(*e)),
+            Outcome::Events(events) => write!(f, "events {events:?}"),
+            Outcome::Err(e) => write!(f, "{}", errno::describe(*e)),
+        }
+    }
+}
+
+/// `Ok(outcome)` or `Err(errno)` as an `Outcome`: lets syscall bodies use `?` on errnos.
+pub(crate) fn outcome(result: Result<Outcome, i32>) -> Outcome {
+    result.unwrap_or_else(Outcome::Err)
+}

@@ -1,0 +1,218 @@
+//! When the network makes progress: before each op, and at `Settle`.
+//!
+//! Owns: the two ways in-flight segments (`net`) get delivered.
+//! - `closure`: before an op, any prefix of the traffic that bears on it may have arrived.
+//!   This is how the model answers "delivered yet or not" with a set: on real Linux,
+//!   loopback traffic almost always arrives within the syscall that sent it (softirq on
+//!   `local_bh_enable`, or `release_sock` for a socket the sender held), but nothing
+//!   promises it; in a simulator it arrives after a seeded latency. Only the traffic of the
+//!   sockets the op looks at (`relevant`) is considered: other traffic commutes with the op.
+//! - `settle`: everything forced arrives, and every reply to it. Ordinary segments touch only
+//!   their own connection, so their order does not matter and one order is taken; handshakes
+//!   compete for a listener's queue, so when fewer places are free than handshakes arrive,
+//!   every way of filling the places is a separate outcome. Children that joined a queue
+//!   together form one group whose order `accept4` does not know.
+//!
+//! Does not model: time. Nothing here expires or retransmits by the clock.
+
+use crate::file::{FileId, Kind, SockId};
+use crate::net::Head;
+use crate::op::{Ctl, Fd, Op};
+use crate::world::World;
+use std::collections::{BTreeMap, BTreeSet};
+
+impl World {
+    /// Every state the network can reach from here by delivering any of the traffic of
+    /// `relevant` sockets (including none of it), in the order first found.
+    pub(crate) fn closure(
+        &self,
+        relevant: &BTreeSet<SockId>,
+        cap: usize,
+    ) -> Result<Vec<World>, usize> {
+        let mut seen = BTreeSet::from([self.clone()]);
+        let mut order = vec![self.clone()];
+        let mut todo = vec![self.clone()];
+        while let Some(w) = todo.pop() {
+            for &s in relevant {
+                if !matches!(w.head(s), Some(Head::Forced | Head::Optional)) {
+                    continue;
+                }
+                let mut next = w.clone();
+                next.deliver(s);
+                if seen.insert(next.clone()) {
+                    if seen.len() > cap {
+                        return Err(seen.len());
+                    }
+                    order.push(next.clone());
+                    todo.push(next);
+                }
+            }
+        }
+        Ok(order)
+    }
+
+    /// `Settle`: every state in which all forced traffic has arrived.
+    pub(crate) fn settle(&self, cap: usize) -> Result<Vec<World>, usize> {
+        let mut done = BTreeSet::new();
+        let mut todo = vec![self.clone()];
+        while let Some(mut w) = todo.pop() {
+            w.deliver_uncontended();
+            match w.contest() {
+                None => {
+                    done.insert(w);
+                }
+                // Fewer free places than handshakes: which ones get in is up to timing.
+                Some(senders) => {
+                    for s in senders {
+                        let mut next = w.clone();
+                        next.deliver(s);
+                        todo.push(next);
+                    }
+                }
+            }
+            if done.len() + todo.len() > cap {
+                return Err(done.len() + todo.len());
+            }
+        }
+        Ok(done.into_iter().collect())
+    }
+
+    fn forced(&self) -> Vec<SockId> {
+        let ids = self.sockets.keys().copied();
+        ids.filter(|&s| self.head(s) == Some(Head::Forced))
+            .collect()
+    }
+
+    /// Forced handshakes (SYN, final ACK) per listener.
+    fn handshakes(&self) -> BTreeMap<SockId, Vec<SockId>> {
+        let mut by_listener: BTreeMap<SockId, Vec<SockId>> = BTreeMap::new();
+        for s in self.forced() {
+            if let Some(l) = self.handshake_listener(s) {
+                by_listener.entry(l).or_default().push(s);
+            }
+        }
+        by_listener
+    }
+
+    /// Delivers what needs no choice: ordinary segments (each touches only its connection,
+    /// so their order is free), and a listener's handshakes when all or none of them fit.
+    fn deliver_uncontended(&mut self) {
+        loop {
+            let ordinary = self
+                .forced()
+                .into_iter()
+                .find(|&s| self.handshake_listener(s).is_none());
+            if let Some(s) = ordinary {
+                self.deliver(s);
+                continue;
+            }
+            let mut progressed = false;
+            for (l, senders) in self.handshakes() {
+                let room = self.sock(l).backlog.as_ref().map_or(0, |b| b.room());
+                if room != 0 && room < senders.len() {
+                    continue;
+                }
+                let groups = self.sock(l).backlog.as_ref().map_or(0, |b| b.queue.len());
+                for s in senders {
+                    self.deliver(s);
+                }
+                self.merge_arrivals(l, groups);
+                progressed = true;
+            }
+            if !progressed {
+                return;
+            }
+        }
+    }
+
+    /// Children that joined `l`'s queue in one uncontended batch arrived in no order Linux
+    /// fixes: one group.
+    fn merge_arrivals(&mut self, l: SockId, groups_before: usize) {
+        if let Some(backlog) = self.sock_mut(l).backlog.as_mut() {
+            let arrived: BTreeSet<SockId> =
+                backlog.queue.drain(groups_before..).flatten().collect();
+            if !arrived.is_empty() {
+                backlog.queue.push_back(arrived);
+            }
+        }
+    }
+
+    /// The handshakes of the first listener that has some room, but not for all of them.
+    fn contest(&self) -> Option<Vec<SockId>> {
+        self.handshakes().into_values().next()
+    }
+
+    /// The sockets whose traffic can change the answer to `op`.
+    pub(crate) fn relevant(&self, op: &Op) -> BTreeSet<SockId> {
+        let mut socks = BTreeSet::new();
+        match *op {
+            Op::Bind { fd, port } => {
+                self.add_fd(fd, &mut socks);
+                let holders = self.sockets.iter().filter(|(_, s)| s.port() == Some(port));
+                for (&s, _) in holders {
+                    self.add_connection(s, &mut socks);
+                }
+            }
+            Op::Listen { fd, .. }
+            | Op::Connect { fd, .. }
+            | Op::Accept { fd }
+            | Op::SoError { fd }
+            | Op::Shutdown { fd, .. }
+            | Op::Read { fd, .. }
+            | Op::Write { fd, .. }
+            | Op::Close { fd } => self.add_fd(fd, &mut socks),
+            Op::EpollCtl {
+                op: Ctl::Add | Ctl::Mod,
+                fd,
+                ..
+            } => self.add_fd(fd, &mut socks),
+            Op::EpollWait { epfd, .. } => self.add_fd(epfd, &mut socks),
+            Op::EpollCtl { op: Ctl::Del, .. }
+            | Op::Socket
+            | Op::Dup { .. }
+            | Op::Pipe
+            | Op::EventFd { .. }
+            | Op::EventFdRead { .. }
+            | Op::EventFdWrite { .. }
+            | Op::EpollCreate
+            | Op::Settle => {}
+        }
+        socks
+    }
+
+    /// The sockets behind `fd`: a socket's connection, or everything an epoll watches.
+    fn add_fd(&self, fd: Fd, socks: &mut BTreeSet<SockId>) {
+        if let Some(file) = self.fds.get(fd) {
+            self.add_file(file, socks, 0);
+        }
+    }
+
+    fn add_file(&self, file: FileId, socks: &mut BTreeSet<SockId>, depth: usize) {
+        match &self.file(file).kind {
+            Kind::Socket(s) => self.add_connection(*s, socks),
+            Kind::Epoll(ep) if depth <= crate::epoll::EP_MAX_NESTS => {
+                for key in ep.entries.keys() {
+                    self.add_file(key.file, socks, depth + 1);
+                }
+            }
+            Kind::Epoll(_) | Kind::PipeRead(_) | Kind::PipeWrite(_) | Kind::EventFd(_) => {}
+        }
+    }
+
+    /// A socket, its peer, and for an unconnected socket (a listener) every connection
+    /// attempt towards its port.
+    fn add_connection(&self, s: SockId, socks: &mut BTreeSet<SockId>) {
+        socks.insert(s);
+        let sock = self.sock(s);
+        if let Some(peer) = sock.peer {
+            socks.insert(peer);
+        } else if let Some(port) = sock.port() {
+            for (&c, client) in &self.sockets {
+                if client.dest == Some(port) {
+                    socks.insert(c);
+                    socks.extend(client.peer);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,444 @@
+//! `World`: one concrete state of the modelled kernel, and what each op does to it.
+//!
+//! Owns: the fd table, open files, pipes, sockets (including kernel-only ones), TIME_WAIT
+//! entries, and the dispatch from `Op` to the syscall bodies in `tcp`, `epoll`, `pipe` and
+//! `eventfd`. A `World` is deterministic; the choices Linux leaves open are expressed as
+//! several `Branch`es, and the network's progress by `net::closure`/`net::settle`.
+//! Keeps: every fd names a live file; every file's `refs` equals the fds naming it; epoll
+//! entries name live files (`forget` runs on release). Checked by `assert_consistent`.
+//! Does not model: threads, signals, `fork`, memory limits.
+
+use crate::config::Config;
+use crate::epoll::Edge;
+use crate::errno::{EBADF, EINVAL, EMFILE};
+use crate::event::{EPOLLIN, EPOLLOUT, EPOLLRDNORM, EPOLLWRNORM, KEY_ALL};
+use crate::eventfd::EventFd;
+use crate::fd_table::Table;
+use crate::file::{File, FileId, Kind, PipeId, SockId};
+use crate::model::Branch;
+use crate::op::{outcome, Fd, Op, Outcome};
+use crate::pipe::{Io, Pipe};
+use crate::socket::{Socket, Ss, Tcp};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct World {
+    pub(crate) cfg: Config,
+    pub(crate) fds: Table,
+    pub(crate) files: BTreeMap<FileId, File>,
+    pub(crate) pipes: BTreeMap<PipeId, Pipe>,
+    pub(crate) sockets: BTreeMap<SockId, Socket>,
+    /// TIME_WAIT entries per harness port: they never expire within a test.
+    pub(crate) time_wait: BTreeMap<crate::op::Port, u32>,
+    next_id: u32,
+}
+
+impl World {
+    pub(crate) fn new(cfg: Config) -> World {
+        World {
+            fds: Table::new(cfg.first_fd, cfg.fd_limit),
+            cfg,
+            files: BTreeMap::new(),
+            pipes: BTreeMap::new(),
+            sockets: BTreeMap::new(),
+            time_wait: BTreeMap::new(),
+            next_id: 1,
+        }
+    }
+
+    pub(crate) fn file(&self, id: FileId) -> &File {
+        self.files
+            .get(&id)
+            .unwrap_or_else(|| panic!("world: {id:?} is referenced but not open"))
+    }
+
+    pub(crate) fn file_mut(&mut self, id: FileId) -> &mut File {
+        self.files
+            .get_mut(&id)
+            .unwrap_or_else(|| panic!("world: {id:?} is referenced but not open"))
+    }
+
+    pub(crate) fn sock(&self, id: SockId) -> &Socket {
+        &self.sockets[&id]
+    }
+
+    pub(crate) fn sock_mut(&mut self, id: SockId) -> &mut Socket {
+        self.sockets
+            .get_mut(&id)
+            .expect("socket ids are never removed")
+    }
+
+    fn pipe_mut(&mut self, id: PipeId) -> &mut Pipe {
+        self.pipes.get_mut(&id).expect("pipe ids are never removed")
+    }
+
+    /// The file behind `fd`, or `EBADF`.
+    pub(crate) fn file_of(&self, fd: Fd) -> Result<FileId, i32> {
+        self.fds.get(fd).ok_or(EBADF)
+    }
+
+    fn next(&mut self) -> u32 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    pub(crate) fn new_sock(&mut self, socket: Socket) -> SockId {
+        let id = SockId(self.next());
+        self.sockets.insert(id, socket);
+        id
+    }
+
+    /// A new open file of `kind` at the lowest free fd, or `EMFILE`.
+    pub(crate) fn open(&mut self, kind: Kind) -> Result<(Fd, FileId), i32> {
+        self.fds.lowest_free().ok_or(EMFILE)?;
+        let id = FileId(self.next());
+        self.files.insert(id, File { refs: 1, kind });
+        let fd = self.fds.install(id).expect("a free fd was just checked");
+        Ok((fd, id))
+    }
+
+    /// One branch: the op fails with `errno` and changes nothing.
+    pub(crate) fn fail(&self, errno: i32) -> Vec<Branch> {
+        vec![Branch::Exact(Outcome::Err(errno), self.clone())]
+    }
+
+    /// One branch: run a deterministic syscall body on a copy.
+    pub(crate) fn exact(
+        &self,
+        body: impl FnOnce(&mut World) -> Result<Outcome, i32>,
+    ) -> Vec<Branch> {
+        let mut w = self.clone();
+        let result = outcome(body(&mut w));
+        w.assert_consistent();
+        vec![Branch::Exact(result, w)]
+    }
+
+    /// Every way this state can carry out `op`, the network standing still. `Settle` is the
+    /// model's business (`net::settle`), not a syscall.
+    pub(crate) fn branches(&self, op: &Op) -> Vec<Branch> {
+        match *op {
+            Op::Socket => self.exact(World::socket),
+            Op::Bind { fd, port } => self.exact(|w| w.bind(fd, port)),
+            Op::Listen { fd, backlog } => self.exact(|w| w.listen(fd, backlog)),
+            Op::Connect { fd, port } => self.exact(|w| w.connect(fd, port)),
+            Op::Accept { fd } => self.accept(fd),
+            Op::SoError { fd } => self.exact(|w| w.so_error(fd)),
+            Op::Shutdown { fd, how } => self.exact(|w| w.shutdown(fd, how)),
+            Op::Read { fd, len } => self.read(fd, len),
+            Op::Write { fd, len } => self.write(fd, len),
+            Op::Close { fd } => self.exact(|w| w.close(fd)),
+            Op::Dup { fd } => self.exact(|w| w.dup(fd)),
+            Op::Pipe => self.exact(World::pipe),
+            Op::EventFd { init, semaphore } => self.exact(|w| w.eventfd(init, semaphore)),
+            Op::EventFdRead { fd, len } => self.exact(|w| w.eventfd_read(fd, len)),
+            Op::EventFdWrite { fd, value, len } => self.exact(|w| w.eventfd_write(fd, value, len)),
+            Op::EpollCreate => self.exact(World::epoll_create),
+            Op::EpollCtl {
+                epfd,
+                op,
+                fd,
+                events,
+                data,
+            } => self.epoll_ctl(epfd, op, fd, events, data),
+            Op::EpollWait { epfd, maxevents } => self.epoll_wait(epfd, maxevents),
+            Op::Settle => panic!("world: Settle is the network's step, see Model"),
+        }
+    }
+
+    /// Why `op` is outside the model in this state, if it is.
+    pub(crate) fn unsupported(&self, op: &Op) -> Option<&'static str> {
+        let fds: &[Fd] = match op {
+            Op::EpollCtl { epfd, fd, .. } => &[*epfd, *fd],
+            Op::Bind { fd, .. }
+            | Op::Listen { fd, .. }
+            | Op::Connect { fd, .. }
+            | Op::Accept { fd }
+            | Op::SoError { fd }
+            | Op::Shutdown { fd, .. }
+            | Op::Read { fd, .. }
+            | Op::Write { fd, .. }
+            | Op::Close { fd }
+            | Op::Dup { fd }
+            | Op::EventFdRead { fd, .. }
+            | Op::EventFdWrite { fd, .. }
+            | Op::EpollWait { epfd: fd, .. } => std::slice::from_ref(fd),
+            Op::Socket | Op::Pipe | Op::EventFd { .. } | Op::EpollCreate | Op::Settle => &[],
+        };
+        if fds.iter().any(|&fd| self.fds.is_reserved(fd)) {
+            return Some("the op names an fd below Config::first_fd, which the harness owns");
+        }
+        let kind = |fd: Fd| self.fds.get(fd).map(|file| &self.file(file).kind);
+        match *op {
+            Op::Read { fd, .. } | Op::Write { fd, .. }
+                if matches!(kind(fd), Some(Kind::EventFd(_))) =>
+            {
+                Some("Read/Write on an eventfd: use EventFdRead/EventFdWrite")
+            }
+            Op::EventFdRead { fd, .. } | Op::EventFdWrite { fd, .. }
+                if kind(fd).is_some_and(|k| !matches!(k, Kind::EventFd(_))) =>
+            {
+                Some("EventFdRead/EventFdWrite on a file that is not an eventfd")
+            }
+            Op::Connect { fd, port } => match kind(fd) {
+                Some(Kind::Socket(s)) => {
+                    let s = self.sock(*s);
+                    let starts = s.ss == Ss::Unconnected && s.tcp == Tcp::Close;
+                    if !starts {
+                        None
+                    } else if s.attempted {
+                        Some("a second connection attempt on one socket")
+                    } else if s.rd_shut || s.wr_shut {
+                        Some("connect after shutdown of an unconnected socket")
+                    } else if s.port() == Some(port) {
+                        Some("connect to the socket's own port (TCP self-connect)")
+                    } else {
+                        None
+                    }
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    fn close(&mut self, fd: Fd) -> Result<Outcome, i32> {
+        let file = self.fds.remove(fd).ok_or(EBADF)?;
+        let f = self.file_mut(file);
+        f.refs -= 1;
+        if f.refs == 0 {
+            self.release(file);
+        }
+        Ok(Outcome::Ok)
+    }
+
+    fn dup(&mut self, fd: Fd) -> Result<Outcome, i32> {
+        let file = self.file_of(fd)?;
+        let new = self.fds.install(file)?;
+        self.file_mut(file).refs += 1;
+        Ok(Outcome::Fd(new))
+    }
+
+    /// `__fput`: the last reference is gone. epoll forgets the file first
+    /// (`eventpoll_release`), then the file's own `release` runs.
+    fn release(&mut self, file: FileId) {
+        self.forget(file);
+        let released = self.files.remove(&file).expect("released file is open");
+        match released.kind {
+            Kind::PipeRead(p) => {
+                let pipe = self.pipe_mut(p);
+                pipe.read_end = None;
+                if let Some(other) = pipe.write_end {
+                    self.wake(other, KEY_ALL, Edge::Must);
+                }
+            }
+            Kind::PipeWrite(p) => {
+                let pipe = self.pipe_mut(p);
+                pipe.write_end = None;
+                if let Some(other) = pipe.read_end {
+                    self.wake(other, KEY_ALL, Edge::Must);
+                }
+            }
+            Kind::Socket(s) => self.socket_release(s),
+            Kind::EventFd(_) | Kind::Epoll(_) => {}
+        }
+    }
+
+    fn pipe(&mut self) -> Result<Outcome, i32> {
+        if !self.fds.free_at_least(2) {
+            return Err(EMFILE);
+        }
+        let p = PipeId(self.next());
+        let (read_fd, read_file) = self.open(Kind::PipeRead(p))?;
+        let (write_fd, write_file) = self.open(Kind::PipeWrite(p))?;
+        let pipe = Pipe::new(self.cfg.pipe_pages, read_file, write_file);
+        self.pipes.insert(p, pipe);
+        Ok(Outcome::Pair(read_fd, write_fd))
+    }
+
+    fn pipe_wakes(&mut self, p: PipeId, io: &Io) {
+        let pipe = &self.pipes[&p];
+        let (readers, writers) = (pipe.read_end, pipe.write_end);
+        if let Some(file) = readers {
+            self.wake(file, EPOLLIN | EPOLLRDNORM, io.wake_readers);
+        }
+        if let Some(file) = writers {
+            self.wake(file, EPOLLOUT | EPOLLWRNORM, io.wake_writers);
+        }
+    }
+
+    fn read(&self, fd: Fd, len: usize) -> Vec<Branch> {
+        let file = match self.file_of(fd) {
+            Ok(file) => file,
+            Err(errno) => return self.fail(errno),
+        };
+        match &self.file(file).kind {
+            Kind::PipeRead(p) => {
+                let p = *p;
+                self.exact(|w| {
+                    let io = w.pipe_mut(p).read(len);
+                    w.pipe_wakes(p, &io);
+                    io.result.map(Outcome::Bytes)
+                })
+            }
+            Kind::Socket(s) => self.socket_read(*s, len),
+            Kind::PipeWrite(_) => self.fail(EBADF),
+            Kind::Epoll(_) => self.fail(EINVAL),
+            Kind::EventFd(_) => panic!("world: Read on an eventfd is unsupported (checked)"),
+        }
+    }
+
+    fn write(&self, fd: Fd, len: usize) -> Vec<Branch> {
+        let file = match self.file_of(fd) {
+            Ok(file) => file,
+            Err(errno) => return self.fail(errno),
+        };
+        match &self.file(file).kind {
+            Kind::Socket(s) => self.socket_write(*s, len),
+            Kind::PipeWrite(p) => {
+                let p = *p;
+                self.exact(|w| {
+                    let io = w.pipe_mut(p).write(len);
+                    w.pipe_wakes(p, &io);
+                    io.result.map(Outcome::Bytes)
+                })
+            }
+            Kind::PipeRead(_) => self.fail(EBADF),
+            Kind::Epoll(_) => self.fail(EINVAL),
+            Kind::EventFd(_) => panic!("world: Write on an eventfd is unsupported (checked)"),
+        }
+    }
+
+    fn eventfd(&mut self, init: u32, semaphore: bool) -> Result<Outcome, i32> {
+        let (fd, _) = self.open(Kind::EventFd(EventFd::new(init, semaphore)))?;
+        Ok(Outcome::Fd(fd))
+    }
+
+    fn eventfd_mut(&mut self, fd: Fd) -> Result<(FileId, &mut EventFd), i32> {
+        let file = self.file_of(fd)?;
+        match &mut self.file_mut(file).kind {
+            Kind::EventFd(e) => Ok((file, e)),
+            _ => panic!("world: eventfd op on another file is unsupported (checked)"),
+        }
+    }
+
+    fn eventfd_read(&mut self, fd: Fd, len: usize) -> Result<Outcome, i32> {
+        let (file, e) = self.eventfd_mut(fd)?;
+        let value = e.read(len)?;
+        self.wake(file, EPOLLOUT, Edge::Must);
+        Ok(Outcome::Value(value))
+    }
+
+    fn eventfd_write(&mut self, fd: Fd, value: u64, len: usize) -> Result<Outcome, i32> {
+        let (file, e) = self.eventfd_mut(fd)?;
+        let n = e.write(value, len)?;
+        self.wake(file, EPOLLIN, Edge::Must);
+        Ok(Outcome::Bytes(n))
+    }
+
+    /// The file's `poll` (`vfs_poll`), as far as the model can know it.
+    pub(crate) fn poll(&self, file: FileId, depth: usize) -> crate::event::Ready {
+        match &self.file(file).kind {
+            Kind::PipeRead(p) => self.pipes[p].poll_read_end(),
+            Kind::PipeWrite(p) => self.pipes[p].poll_write_end(),
+            Kind::EventFd(e) => e.poll(),
+            Kind::Socket(s) => self.sock(*s).poll(&self.cfg),
+            Kind::Epoll(_) => self.epoll_poll(file, depth),
+        }
+    }
+
+    /// The fd table and file invariants (see the module docs).
+    pub(crate) fn assert_consistent(&self) {
+        let mut refs: BTreeMap<FileId, u32> = BTreeMap::new();
+        for (fd, file) in self.fds.iter() {
+            assert!(
+                self.files.contains_key(&file),
+                "world: {fd:?} names closed {file:?}"
+            );
+            *refs.entry(file).or_insert(0) += 1;
+        }
+        for (id, file) in &self.files {
+            assert_eq!(
+                refs.get(id).copied().unwrap_or(0),
+                file.refs,
+                "world: {id:?} counts {} references\n{}",
+                file.refs,
+                self.describe()
+            );
+            if let Kind::Epoll(epoll) = &file.kind {
+                for key in epoll.entries.keys() {
+                    assert!(
+                        self.files.contains_key(&key.file),
+                        "world: epoll {id:?} watches released {:?}",
+                        key.file
+                    );
+                }
+            }
+        }
+    }
+
+    /// The fd table, the epoll interest lists and the sockets, for failure messages.
+    pub(crate) fn describe(&self) -> String {
+        let mut out = String::from("fd table:\n");
+        for (fd, file) in self.fds.iter() {
+            let f = self.file(file);
+            let _ = write!(out, "  {fd:?} -> {file:?} (refs {}): ", f.refs);
+            match &f.kind {
+                Kind::PipeRead(p) => {
+                    let _ = writeln!(out, "read end of {p:?}, {} bytes", self.pipes[p].len());
+                }
+                Kind::PipeWrite(p) => {
+                    let _ = writeln!(out, "write end of {p:?}, {} bytes", self.pipes[p].len());
+                }
+                Kind::EventFd(e) => {
+                    let _ = writeln!(out, "eventfd count {} semaphore {}", e.count, e.semaphore);
+                }
+                Kind::Socket(s) => {
+                    let _ = writeln!(out, "{s:?}");
+                }
+                Kind::Epoll(epoll) => {
+                    let _ = writeln!(out, "epoll");
+                    for (key, e) in &epoll.entries {
+                        let _ = writeln!(
+                            out,
+                            "      fd{} {:?}: {} data {} pending {:?}{}",
+                            key.fd,
+                            key.file,
+                            crate::event::describe(e.events),
+                            e.data,
+                            e.pending,
+                            if e.armed { "" } else { " disarmed" }
+                        );
+                    }
+                }
+            }
+        }
+        out.push_str("sockets:\n");
+        for (id, s) in &self.sockets {
+            let _ = writeln!(
+                out,
+                "  {id:?} {:?} {:?} {:?} peer {:?} unread {} sent {} done {} shut rd {} wr {} \
+                 err {:?} in flight {:?}{}",
+                s.tcp,
+                s.ss,
+                s.bound,
+                s.peer,
+                s.unread,
+                s.sent,
+                s.done,
+                s.rd_shut,
+                s.wr_shut,
+                s.err.map(crate::errno::describe),
+                s.outbox,
+                s.backlog
+                    .as_ref()
+                    .map(|b| format!(" queue {:?} (max {})", b.queue, b.max))
+                    .unwrap_or_default()
+            );
+        }
+        if !self.time_wait.is_empty() {
+            let _ = writeln!(out, "TIME_WAIT: {:?}", self.time_wait);
+        }
+        out
+    }
+}
