@@ -1,1 +1,50 @@
-//! The simulated kernel (work in progress: see issue "The simulated kernel").
+//! The simulated kernel: `SimSys`, simulated threads, strategies, faults, traces, replay.
+//!
+//! - `kernel`: kernel objects with Linux semantics (fd table, files, epoll, sockets, pipes,
+//!   eventfd, network fabric), a deterministic state machine driven by `kernel::Choices`.
+//! - `sys`: `SimSys`, the `Sys` trait on the kernel; each call is a scheduling step.
+//! - `world`: one run's state and the scheduler (steps, parking, virtual time, deadlock).
+//! - `runner`: `run(config, closure) -> Outcome`.
+//! - `thread`: simulated thread ids and states (stackful coroutines).
+//! - `decision`: the seeded decision stream every choice goes through; record and replay.
+//! - `strategy`: random walk, PCT, replay of a recorded schedule.
+//! - `fault`: fault plans and the `none`/`default`/`swarm` profiles.
+//! - `trace`: events, the running trace hash, digests for divergence reports.
+//! - `scenario`, `scenarios`: the `Scenario` type and the built-in ones (`echo`).
+//! - `batch`: many seeds in parallel into a `Report` with a `run_hash`; seed files for failures.
+//! - `seed_file`: the versioned seed file format.
+//! - `check`: the `#[test]` helper (`SIMKERN_SEED`, `SIMKERN_SEEDS`).
+//! - `arbitrary`: proptest strategies for seeds and fault plans.
+//! - `wall`: real time and worker threads for the runner only (never for simulated code).
+
+pub mod arbitrary;
+pub mod batch;
+pub mod check;
+pub mod decision;
+pub mod fault;
+pub mod kernel;
+pub mod runner;
+pub mod scenario;
+pub mod scenarios;
+pub mod seed_file;
+pub mod strategy;
+pub mod sys;
+pub mod thread;
+pub mod trace;
+pub mod wall;
+mod world;
+
+pub use runner::{run, Config, Faults, Outcome};
+pub use sys::SimSys;
+pub use world::Stop;
+
+/// The fds open in the running simulation (for end-of-scenario leak checks).
+/// Panics outside a run.
+pub fn open_fds() -> Vec<simkern_poller::Fd> {
+    world::with_world(|w| w.kernel.open_fds())
+}
+
+/// The running simulation's fd and epoll tables, for failure messages. Panics outside a run.
+pub fn kernel_state() -> String {
+    world::with_world(|w| w.kernel.describe())
+}

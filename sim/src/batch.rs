@@ -1,0 +1,236 @@
+//! `Batch`: many seeds of one scenario, in parallel, into one `Report`.
+//!
+//! Seeds run side by side on `jobs` OS threads (never inside one seed: a seed is one thread's
+//! coroutines). `run_hash` digests every seed's trace hash in seed order, so it does not
+//! depend on `--jobs` or on completion order, and two batches can be compared by it. Each
+//! failing seed is run a second time with per-step digests kept; the two hashes must agree
+//! (a determinism check on every failure), and the second run's record becomes the seed file.
+
+use crate::fault::{Plan, Profile};
+use crate::runner::{self, Config, Faults, Outcome};
+use crate::scenario::{Scenario, Setup};
+use crate::seed_file::{self, Expected, SeedFile};
+use crate::strategy;
+use crate::world::Stop;
+use serde::Serialize;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+/// How a batch picks fault plans.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FaultSpec {
+    Profile(Profile),
+    Plan(Plan),
+}
+
+impl FaultSpec {
+    pub fn name(&self) -> String {
+        match self {
+            FaultSpec::Profile(p) => p.to_string(),
+            FaultSpec::Plan(_) => "plan".into(),
+        }
+    }
+
+    fn faults(&self) -> Faults {
+        match self {
+            FaultSpec::Profile(p) => Faults::Profile(*p),
+            FaultSpec::Plan(p) => Faults::Plan(p.clone()),
+        }
+    }
+}
+
+/// A batch of seeds.
+#[derive(Clone, Debug)]
+pub struct Batch {
+    pub scenario: Scenario,
+    pub setup: Setup,
+    pub seeds: Range<u64>,
+    pub strategy: strategy::Kind,
+    pub faults: FaultSpec,
+    pub step_budget: u64,
+    pub jobs: usize,
+    pub save_dir: Option<PathBuf>,
+    pub save_passing: bool,
+}
+
+/// One failing seed in a report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FailureRecord {
+    pub seed: u64,
+    pub signature: String,
+    pub trace_hash: String,
+    pub steps: u64,
+    /// The seed file written for it, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed_file: Option<String>,
+}
+
+/// The JSON report of a batch.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub scenario: String,
+    pub variant: String,
+    pub strategy: String,
+    pub faults: String,
+    pub seeds: String,
+    pub seeds_run: u64,
+    pub failures: Vec<FailureRecord>,
+    pub first_failure_seed: Option<u64>,
+    pub wall_s: f64,
+    pub sim_steps: u64,
+    pub run_hash: String,
+    /// Problems that are not failures of the code under test (a seed file that could not be
+    /// written, a failing seed that did not reproduce on its second run).
+    pub errors: Vec<String>,
+}
+
+/// The failure signature of a run's stop: stable across runs and code edits that do not
+/// change the failure (no line numbers), so failures can be deduplicated by it.
+pub fn signature(stop: &Stop) -> String {
+    match stop {
+        Stop::Completed => "pass".into(),
+        Stop::Panic { message, .. } => format!("panic: {message}"),
+        Stop::Deadlock { .. } => "deadlock".into(),
+        Stop::Livelock { .. } => "livelock".into(),
+        Stop::TooManyThreads => "too many threads".into(),
+    }
+}
+
+impl Batch {
+    pub fn config(&self, seed: u64) -> Config {
+        let mut c = Config::new(seed);
+        c.strategy = self.strategy;
+        c.faults = self.faults.faults();
+        c.step_budget = self.step_budget;
+        c
+    }
+
+    /// Runs one seed.
+    pub fn run_seed(&self, config: &Config) -> Outcome {
+        runner::run(config, self.scenario.root(&self.setup))
+    }
+
+    /// Runs every seed; `progress` is called after each with (done, failures).
+    pub fn run(&self, progress: &(dyn Fn(u64, u64) + Sync)) -> Report {
+        let wall = crate::wall::Stopwatch::start();
+        let n = self.seeds.end.saturating_sub(self.seeds.start);
+        let results: Mutex<Vec<Option<(u64, String, u64)>>> = Mutex::new(vec![None; n as usize]);
+        let next = AtomicU64::new(0);
+        let done = AtomicU64::new(0);
+        let failed = AtomicU64::new(0);
+        let jobs = self.jobs.clamp(1, n.max(1) as usize);
+        crate::wall::scoped_workers(jobs, || loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            if i >= n {
+                return;
+            }
+            let outcome = self.run_seed(&self.config(self.seeds.start + i));
+            if !outcome.passed() {
+                failed.fetch_add(1, Ordering::Relaxed);
+            }
+            results.lock().expect("results lock")[i as usize] =
+                Some((outcome.trace_hash, signature(&outcome.stop), outcome.steps));
+            progress(
+                done.fetch_add(1, Ordering::Relaxed) + 1,
+                failed.load(Ordering::Relaxed),
+            );
+        });
+        let results = results.into_inner().expect("results lock");
+        let mut run_hash = 0x5249_4e48_4153_4831u64; // "RUNHASH1"
+        let mut failures = Vec::new();
+        let mut errors = Vec::new();
+        let mut sim_steps = 0;
+        for (i, r) in results.into_iter().enumerate() {
+            let (hash, signature, steps) = r.expect("every seed ran");
+            let seed = self.seeds.start + i as u64;
+            run_hash = fold(fold(run_hash, seed), hash);
+            sim_steps += steps;
+            let failing = signature != "pass";
+            let mut record = FailureRecord {
+                seed,
+                signature,
+                trace_hash: seed_file::format_hash(hash),
+                steps,
+                seed_file: None,
+            };
+            if failing || self.save_passing {
+                if let Some(dir) = &self.save_dir {
+                    match self.save(dir, seed, hash) {
+                        Ok(path) => record.seed_file = Some(path.display().to_string()),
+                        Err(e) => errors.push(e),
+                    }
+                }
+            }
+            if failing {
+                failures.push(record);
+            }
+        }
+        Report {
+            scenario: self.scenario.name.into(),
+            variant: self.setup.variant.clone(),
+            strategy: self.strategy.to_string(),
+            faults: self.faults.name(),
+            seeds: format!("{}..{}", self.seeds.start, self.seeds.end),
+            seeds_run: n,
+            first_failure_seed: failures.first().map(|f| f.seed),
+            failures,
+            wall_s: wall.seconds(),
+            sim_steps,
+            run_hash: seed_file::format_hash(run_hash),
+            errors,
+        }
+    }
+
+    /// Reruns `seed` with digests kept and writes its seed file (never overwriting).
+    pub fn save(&self, dir: &Path, seed: u64, first_hash: u64) -> Result<PathBuf, String> {
+        let mut config = self.config(seed);
+        config.keep_digests = true;
+        let outcome = self.run_seed(&config);
+        if outcome.trace_hash != first_hash {
+            return Err(format!(
+                "seed {seed} is not deterministic: trace hash {} on the first run, {} on the second",
+                seed_file::format_hash(first_hash),
+                seed_file::format_hash(outcome.trace_hash)
+            ));
+        }
+        let file = self.seed_file(seed, &outcome);
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("{}: cannot create: {e}", dir.display()))?;
+        let path = dir.join(format!(
+            "{}-{}-{seed}.json",
+            self.scenario.name, self.setup.variant
+        ));
+        file.save_new(&path)?;
+        Ok(path)
+    }
+
+    /// The seed file describing `outcome` of `seed`.
+    pub fn seed_file(&self, seed: u64, outcome: &Outcome) -> SeedFile {
+        SeedFile {
+            format: seed_file::FORMAT,
+            scenario: self.scenario.name.into(),
+            variant: self.setup.variant.clone(),
+            params: self.setup.params.clone(),
+            seed,
+            strategy: self.strategy,
+            faults: self.faults.name(),
+            fault_plan: outcome.fault_plan.clone(),
+            step_budget: self.step_budget,
+            decisions: outcome.decisions.clone(),
+            expected: Expected {
+                outcome: signature(&outcome.stop),
+                trace_hash: seed_file::format_hash(outcome.trace_hash),
+                steps: outcome.steps,
+            },
+            digests: outcome.digests.as_deref().map(seed_file::encode_digests),
+            postmortem: String::new(),
+        }
+    }
+}
+
+fn fold(h: u64, x: u64) -> u64 {
+    let z = (h.rotate_left(7) ^ x).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    z ^ (z >> 29)
+}

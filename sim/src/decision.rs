@@ -1,0 +1,199 @@
+//! `Decisions`: the one object every nondeterministic choice of a run goes through.
+//!
+//! Who runs next, which ready event comes first, how long a segment is in flight, whether a
+//! syscall fails: each is a `choose(what, n)` here, drawn from a `rand_chacha` stream seeded by
+//! the run's seed. Components draw from separate streams (scheduler, kernel, faults) split
+//! deterministically from the seed, so one component consuming more choices does not shift
+//! the others' — a change to the fault plan leaves the schedule's draws alone.
+//!
+//! The decisions can be recorded (the whole replay record, as shuttle records `{seed, steps}`)
+//! and replayed: a replayed list is consumed in order, and when it runs out (or a recorded
+//! choice no longer fits, because the code changed) the stream takes over.
+
+use rand_chacha::rand_core::{RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+/// What a choice decides. Also selects the stream it is drawn from.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+pub enum Choice {
+    /// Which runnable thread runs the next step.
+    Schedule,
+    /// A strategy's own randomness (PCT priorities and change points).
+    Strategy,
+    /// A kernel freedom: latency, ready order, how much a write accepts.
+    Kernel,
+    /// Whether a fault is injected, and which.
+    Fault,
+}
+
+impl Choice {
+    fn stream(self) -> usize {
+        match self {
+            Choice::Schedule | Choice::Strategy => 0,
+            Choice::Kernel => 1,
+            Choice::Fault => 2,
+        }
+    }
+}
+
+/// One recorded decision.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    pub what: Choice,
+    /// The range the value was drawn from (`0..n`).
+    pub n: u64,
+    pub value: u64,
+}
+
+/// The decision stream of one run.
+pub struct Decisions {
+    streams: [ChaCha8Rng; 3],
+    replay: Vec<Decision>,
+    replay_at: usize,
+    recording: Option<Vec<Decision>>,
+    count: u64,
+}
+
+impl Decisions {
+    /// Streams split from `seed`; nothing recorded or replayed.
+    pub fn new(seed: u64) -> Self {
+        let stream = |k: u64| {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            rng.set_stream(k);
+            rng
+        };
+        Decisions {
+            streams: [stream(0), stream(1), stream(2)],
+            replay: Vec::new(),
+            replay_at: 0,
+            recording: None,
+            count: 0,
+        }
+    }
+
+    /// Records every decision from now on.
+    pub fn record(mut self) -> Self {
+        self.recording = Some(Vec::new());
+        self
+    }
+
+    /// Replays `list` first, then falls back to the streams.
+    pub fn replaying(mut self, list: Vec<Decision>) -> Self {
+        self.replay = list;
+        self.replay_at = 0;
+        self
+    }
+
+    /// A uniform value in `0..n`.
+    #[inline]
+    pub fn choose(&mut self, what: Choice, n: u64) -> u64 {
+        assert!(n >= 1, "choose({what:?}, 0): an empty range has no value");
+        self.count += 1;
+        let value = if n == 1 {
+            0
+        } else if let Some(d) = self.next_replayed(what, n) {
+            d
+        } else {
+            uniform(&mut self.streams[what.stream()], n)
+        };
+        if let Some(rec) = &mut self.recording {
+            rec.push(Decision { what, n, value });
+        }
+        value
+    }
+
+    /// True with probability `num / den` (integer ratios, never floats).
+    #[inline]
+    pub fn chance(&mut self, what: Choice, num: u32, den: u32) -> bool {
+        assert!(
+            den > 0 && num <= den,
+            "chance {num}/{den} is not a probability"
+        );
+        num > 0 && self.choose(what, den as u64) < num as u64
+    }
+
+    fn next_replayed(&mut self, what: Choice, n: u64) -> Option<u64> {
+        let d = self.replay.get(self.replay_at)?;
+        self.replay_at += 1;
+        // A recorded choice that no longer fits (the code changed) is skipped, not forced.
+        (d.what == what && d.value < n).then_some(d.value)
+    }
+
+    /// Decisions taken so far.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// The recording, if `record` was asked for.
+    pub fn take_recording(&mut self) -> Option<Vec<Decision>> {
+        self.recording.take()
+    }
+}
+
+/// Lemire's nearly-divisionless uniform draw in `0..n` (no modulo bias).
+#[inline]
+fn uniform(rng: &mut ChaCha8Rng, n: u64) -> u64 {
+    loop {
+        let x = rng.next_u64();
+        let m = (x as u128) * (n as u128);
+        let low = m as u64;
+        if low >= n || low >= n.wrapping_neg() % n {
+            return (m >> 64) as u64;
+        }
+    }
+}
+
+impl crate::kernel::Choices for Decisions {
+    #[inline]
+    fn choose(&mut self, _what: crate::kernel::Choice, n: u64) -> u64 {
+        Decisions::choose(self, Choice::Kernel, n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_seed_gives_same_choices_and_streams_are_independent() {
+        let mut a = Decisions::new(7);
+        let mut b = Decisions::new(7);
+        // b draws extra fault choices in between; the schedule stream must not shift.
+        let xs: Vec<u64> = (0..100).map(|_| a.choose(Choice::Schedule, 10)).collect();
+        let ys: Vec<u64> = (0..100)
+            .map(|_| {
+                b.choose(Choice::Fault, 1000);
+                b.choose(Choice::Schedule, 10)
+            })
+            .collect();
+        assert_eq!(xs, ys);
+        assert_ne!(
+            Decisions::new(8).choose(Choice::Schedule, 1 << 40),
+            Decisions::new(7).choose(Choice::Schedule, 1 << 40)
+        );
+    }
+
+    #[test]
+    fn a_recording_replays_exactly_then_falls_back_to_the_stream() {
+        let mut rec = Decisions::new(3).record();
+        let first: Vec<u64> = (0..50).map(|i| rec.choose(Choice::Kernel, 2 + i)).collect();
+        let list = rec.take_recording().unwrap();
+        let mut rep = Decisions::new(999).replaying(list);
+        let again: Vec<u64> = (0..50).map(|i| rep.choose(Choice::Kernel, 2 + i)).collect();
+        assert_eq!(first, again);
+        // Past the list, values still come (from seed 999's stream) and stay in range.
+        assert!(rep.choose(Choice::Kernel, 5) < 5);
+    }
+
+    #[test]
+    fn uniform_covers_the_range() {
+        let mut d = Decisions::new(1);
+        let mut seen = [0u32; 6];
+        for _ in 0..6000 {
+            seen[d.choose(Choice::Schedule, 6) as usize] += 1;
+        }
+        // Each bucket expects 1000; below 800 has odds far under 1e-9.
+        assert!(seen.iter().all(|&c| c > 800), "{seen:?}");
+    }
+}

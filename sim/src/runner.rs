@@ -1,0 +1,245 @@
+//! `run`: one seeded run of a closure on the simulated kernel, and its `Outcome`.
+//!
+//! The closure is the root thread; the run ends when it returns (threads still alive are then
+//! unwound), when a thread panics, on deadlock, or when the step budget is spent. Everything
+//! the run does is a function of the `Config`: the same config gives the same trace hash, in
+//! this process or another.
+
+use crate::decision::{Decision, Decisions};
+use crate::fault::{Plan, Profile};
+use crate::kernel::{self, Kernel};
+use crate::strategy;
+use crate::thread::{State, ThreadId};
+use crate::trace::{Event, Trace};
+use crate::world::{self, with_world, Stop, World};
+use corosensei::stack::DefaultStack;
+use corosensei::{Coroutine, CoroutineResult};
+use std::cell::RefCell;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Once;
+
+/// Default step budget: far above any scenario's honest length, low enough that a livelock is
+/// reported in well under a second.
+pub const STEP_BUDGET_DEFAULT: u64 = 5_000_000;
+/// Stack of each simulated thread. Generous, because the code under test may recurse (the
+/// Cap'n Proto scenario does, on purpose); the guard page turns an overflow into SIGSEGV,
+/// which the crash-isolating runner records.
+pub const THREAD_STACK_BYTES: usize = 1 << 20;
+
+/// How a run's faults are chosen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Faults {
+    Profile(Profile),
+    Plan(Plan),
+}
+
+/// Everything a run depends on.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub seed: u64,
+    pub strategy: strategy::Kind,
+    pub faults: Faults,
+    pub step_budget: u64,
+    pub kernel: kernel::Config,
+    /// Decisions to replay before the seed's streams take over.
+    pub replay: Option<Vec<Decision>>,
+    /// Record every decision (for seed files and shrinking).
+    pub record_decisions: bool,
+    /// Keep every trace event (for export and explanations).
+    pub keep_events: bool,
+    /// Keep a digest per trace event (so a replay can name the first divergent step).
+    pub keep_digests: bool,
+}
+
+impl Config {
+    pub fn new(seed: u64) -> Self {
+        Config {
+            seed,
+            strategy: strategy::Kind::Random,
+            faults: Faults::Profile(Profile::None),
+            step_budget: STEP_BUDGET_DEFAULT,
+            kernel: kernel::Config::default(),
+            replay: None,
+            record_decisions: false,
+            keep_events: false,
+            keep_digests: false,
+        }
+    }
+}
+
+/// What a run did.
+#[derive(Debug)]
+pub struct Outcome {
+    pub stop: Stop,
+    pub trace_hash: u64,
+    pub steps: u64,
+    pub events: u64,
+    pub virtual_ns: u64,
+    pub fault_plan: Plan,
+    pub decisions: Option<Vec<Decision>>,
+    pub all_events: Option<Vec<Event>>,
+    pub digests: Option<Vec<u32>>,
+    /// The last events, for a failure report.
+    pub tail: Vec<Event>,
+    /// The kernel's tables at the end, for failure messages.
+    pub kernel_state: String,
+    /// Thread names by id.
+    pub thread_names: Vec<String>,
+}
+
+impl Outcome {
+    pub fn passed(&self) -> bool {
+        self.stop == Stop::Completed
+    }
+}
+
+thread_local! {
+    /// The last panic (message, location) of a simulated thread on this OS thread.
+    static LAST_PANIC: RefCell<Option<(String, String)>> = const { RefCell::new(None) };
+}
+
+/// Panics of code under test are results, not noise: inside a run the hook records the
+/// message instead of printing it; outside, it defers to the previous hook.
+fn install_panic_hook() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if world::in_run() {
+                let message = match (
+                    info.payload().downcast_ref::<&str>(),
+                    info.payload().downcast_ref::<String>(),
+                ) {
+                    (Some(s), _) => s.to_string(),
+                    (_, Some(s)) => s.clone(),
+                    _ => "non-string panic payload".to_string(),
+                };
+                let location = info
+                    .location()
+                    .map(|l| format!("{}:{}", l.file(), l.line()))
+                    .unwrap_or_default();
+                LAST_PANIC.with(|p| *p.borrow_mut() = Some((message, location)));
+            } else {
+                previous(info);
+            }
+        }));
+    });
+}
+
+type Thread = Coroutine<(), (), (), DefaultStack>;
+
+/// Runs `root` on a fresh simulated kernel under `config`.
+pub fn run(config: &Config, root: impl FnOnce() + 'static) -> Outcome {
+    install_panic_hook();
+    let mut decisions = Decisions::new(config.seed);
+    if config.record_decisions {
+        decisions = decisions.record();
+    }
+    if let Some(list) = &config.replay {
+        decisions = decisions.replaying(list.clone());
+    }
+    let plan = match &config.faults {
+        Faults::Profile(p) => p.plan(&mut decisions),
+        Faults::Plan(p) => p.clone(),
+    };
+    let strategy = config.strategy.build(config.step_budget.min(100_000));
+    let trace = Trace::new(config.keep_events, config.keep_digests);
+    let mut world = World::new(
+        Kernel::new(config.kernel.clone()),
+        decisions,
+        strategy,
+        plan.clone(),
+        trace,
+        config.step_budget,
+    );
+    let installed = world::install(&mut world);
+    with_world(|w| {
+        w.add_thread("root", Box::new(root))
+            .expect("the first thread fits")
+    });
+
+    let mut threads: Vec<Option<Thread>> = Vec::new();
+    loop {
+        let me = with_world(|w| w.current);
+        if threads.len() <= me.index() {
+            threads.resize_with(me.index() + 1, || None);
+        }
+        if threads[me.index()].is_none() {
+            let body = with_world(|w| {
+                let at = w
+                    .pending_spawns
+                    .iter()
+                    .position(|(t, _)| *t == me)
+                    .expect("picked thread was never spawned");
+                w.pending_spawns.swap_remove(at).1
+            });
+            let stack = DefaultStack::new(THREAD_STACK_BYTES)
+                .expect("mmap of a simulated thread's stack failed");
+            threads[me.index()] = Some(Coroutine::with_stack(stack, move |yielder, ()| {
+                with_world(|w| w.yielders[me.index()] = yielder as *const _);
+                body();
+            }));
+        }
+        let coroutine = threads[me.index()].as_mut().expect("created above");
+        match catch_unwind(AssertUnwindSafe(|| coroutine.resume(()))) {
+            Ok(CoroutineResult::Yield(())) => {}
+            Ok(CoroutineResult::Return(())) => {
+                threads[me.index()] = None;
+                with_world(|w| {
+                    w.threads[me.index()] = State::Finished;
+                    w.yielders[me.index()] = std::ptr::null();
+                    if me == ThreadId::ROOT {
+                        w.stop.get_or_insert(Stop::Completed);
+                    }
+                });
+            }
+            Err(_) => {
+                threads[me.index()] = None;
+                let (message, location) = LAST_PANIC
+                    .with(|p| p.borrow_mut().take())
+                    .unwrap_or_else(|| ("panic".into(), String::new()));
+                with_world(|w| {
+                    w.threads[me.index()] = State::Finished;
+                    w.yielders[me.index()] = std::ptr::null();
+                    w.stop.get_or_insert(Stop::Panic {
+                        thread: me,
+                        message,
+                        location,
+                    });
+                });
+            }
+        }
+        let stopped = with_world(|w| {
+            if w.stop.is_none() && w.threads[me.index()] != State::Runnable {
+                w.pick_after_park();
+            }
+            w.stop.is_some()
+        });
+        if stopped {
+            break;
+        }
+    }
+
+    // Unwind the survivors so their destructors run (syscalls now act at once, unrecorded).
+    with_world(|w| w.tearing_down = true);
+    while let Some(t) = threads.pop() {
+        drop(t);
+    }
+    let kernel_state = with_world(|w| w.kernel.describe());
+    drop(installed);
+    let tail = world.trace.tail().cloned().collect();
+    Outcome {
+        stop: world.stop.take().expect("the loop ends only with a stop"),
+        trace_hash: world.trace.hash(),
+        steps: world.step,
+        events: world.trace.len(),
+        virtual_ns: world.now_ns,
+        fault_plan: plan,
+        decisions: world.decisions.take_recording(),
+        all_events: world.trace.take_all(),
+        digests: world.trace.take_digests(),
+        tail,
+        kernel_state,
+        thread_names: std::mem::take(&mut world.names),
+    }
+}

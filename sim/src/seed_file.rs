@@ -1,0 +1,226 @@
+//! Seed files: everything needed to rerun one seed exactly, and what it is expected to do.
+//!
+//! JSON (serde), `format` versioned. A seed file names the scenario, variant and parameters,
+//! the seed, strategy and fault plan (the concrete plan, even for a swarm profile, so the file
+//! does not depend on how profiles draw plans), an optional decision list (after shrinking),
+//! and the expected outcome: failure signature (or "pass") and trace hash. `replay` reruns it
+//! and reports whether it reproduced exactly; a digest per step lets it name the first step
+//! that diverged. Bad files are errors that name the field, never panics.
+
+use crate::decision::Decision;
+use crate::fault::Plan;
+use crate::strategy;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The seed file format this build reads and writes.
+pub const FORMAT: u32 = 1;
+
+/// A seed file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedFile {
+    pub format: u32,
+    pub scenario: String,
+    pub variant: String,
+    #[serde(default)]
+    pub params: BTreeMap<String, u64>,
+    pub seed: u64,
+    pub strategy: strategy::Kind,
+    /// The profile the plan came from (`none`, `default`, `swarm`, or `plan` for a hand-made one).
+    pub faults: String,
+    pub fault_plan: Plan,
+    pub step_budget: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decisions: Option<Vec<Decision>>,
+    pub expected: Expected,
+    /// Per-step 32-bit digests, hex, for naming the first divergent step on a mismatch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digests: Option<String>,
+    /// A short postmortem: the bug, the fix, the oracle that catches it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub postmortem: String,
+}
+
+/// The outcome a seed file expects.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expected {
+    /// `"pass"`, or the failure signature.
+    pub outcome: String,
+    /// The trace hash, as `0x` and 16 hex digits.
+    pub trace_hash: String,
+    pub steps: u64,
+}
+
+impl SeedFile {
+    /// Parses and validates; the error names the file and the field.
+    pub fn parse(text: &str, origin: &str) -> Result<SeedFile, String> {
+        // Read the version first, so a newer file says so instead of failing on a new field.
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("{origin}: not JSON: {e}"))?;
+        match value.get("format") {
+            None => return Err(format!("{origin}: missing field `format`")),
+            Some(v) if v.as_u64() != Some(FORMAT as u64) => {
+                return Err(format!(
+                    "{origin}: field `format` is {v}; this build reads format {FORMAT}"
+                ));
+            }
+            Some(_) => {}
+        }
+        // serde_path_to_error names the field (`expected.trace_hash`, `fault_plan[0].fault`).
+        let file: SeedFile = serde_path_to_error::deserialize(value).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            if path == "." {
+                format!("{origin}: {inner}")
+            } else {
+                format!("{origin}: field `{path}`: {inner}")
+            }
+        })?;
+        file.expected_hash()
+            .map_err(|e| format!("{origin}: field `expected.trace_hash`: {e}"))?;
+        if let Some(d) = &file.digests {
+            decode_digests(d).map_err(|e| format!("{origin}: field `digests`: {e}"))?;
+        }
+        Ok(file)
+    }
+
+    pub fn load(path: &Path) -> Result<SeedFile, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+        SeedFile::parse(&text, &path.display().to_string())
+    }
+
+    /// Writes `path`, refusing to overwrite an existing file.
+    pub fn save_new(&self, path: &Path) -> Result<(), String> {
+        let json = serde_json::to_string_pretty(self).expect("seed files serialise");
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .map_err(|e| format!("{}: cannot create: {e}", path.display()))?;
+        std::io::Write::write_all(&mut f, format!("{json}\n").as_bytes())
+            .map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    pub fn expected_hash(&self) -> Result<u64, String> {
+        parse_hash(&self.expected.trace_hash)
+    }
+
+    pub fn digests(&self) -> Option<Vec<u32>> {
+        self.digests
+            .as_deref()
+            .map(|d| decode_digests(d).expect("validated by parse"))
+    }
+}
+
+pub fn format_hash(h: u64) -> String {
+    format!("0x{h:016x}")
+}
+
+pub fn parse_hash(s: &str) -> Result<u64, String> {
+    let hex = s
+        .strip_prefix("0x")
+        .ok_or_else(|| format!("{s:?} does not start with 0x"))?;
+    if hex.len() != 16 {
+        return Err(format!("{s:?} is not 16 hex digits"));
+    }
+    u64::from_str_radix(hex, 16).map_err(|e| format!("{s:?}: {e}"))
+}
+
+pub fn encode_digests(d: &[u32]) -> String {
+    d.iter().map(|x| format!("{x:08x}")).collect()
+}
+
+pub fn decode_digests(s: &str) -> Result<Vec<u32>, String> {
+    if !s.len().is_multiple_of(8) {
+        return Err(format!(
+            "length {} is not a multiple of 8 hex digits",
+            s.len()
+        ));
+    }
+    (0..s.len())
+        .step_by(8)
+        .map(|i| u32::from_str_radix(&s[i..i + 8], 16).map_err(|e| format!("at offset {i}: {e}")))
+        .collect()
+}
+
+/// The first index where two digest lists differ (or where one ends), if any.
+pub fn first_divergence(expected: &[u32], actual: &[u32]) -> Option<usize> {
+    let common = expected.iter().zip(actual).position(|(a, b)| a != b);
+    common.or_else(|| (expected.len() != actual.len()).then(|| expected.len().min(actual.len())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> SeedFile {
+        SeedFile {
+            format: FORMAT,
+            scenario: "echo".into(),
+            variant: "fixed".into(),
+            params: BTreeMap::new(),
+            seed: 7,
+            strategy: strategy::Kind::Pct { depth: 3 },
+            faults: "none".into(),
+            fault_plan: Plan::none(),
+            step_budget: 1000,
+            decisions: None,
+            expected: Expected {
+                outcome: "pass".into(),
+                trace_hash: format_hash(0xdead_beef),
+                steps: 10,
+            },
+            digests: Some(encode_digests(&[1, 2, 0xffff_ffff])),
+            postmortem: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_seed_file_round_trips() {
+        let f = sample();
+        let text = serde_json::to_string(&f).unwrap();
+        assert_eq!(SeedFile::parse(&text, "x").unwrap(), f);
+        assert_eq!(f.digests().unwrap(), vec![1, 2, 0xffff_ffff]);
+    }
+
+    #[test]
+    fn malformed_seed_files_name_the_field() {
+        let good = serde_json::to_value(sample()).unwrap();
+        let with = |path: &str, v: serde_json::Value| {
+            let mut x = good.clone();
+            *x.pointer_mut(path).unwrap() = v;
+            SeedFile::parse(&x.to_string(), "f.json").unwrap_err()
+        };
+        let wrong_type = with("/seed", "seven".into());
+        assert!(wrong_type.contains("field `seed`"), "{wrong_type}");
+        assert!(with("/format", 2.into()).contains("field `format` is 2"));
+        assert!(with("/strategy", "dfs".into()).contains("unknown strategy"));
+        assert!(with("/expected/trace_hash", "12".into()).contains("expected.trace_hash"));
+        assert!(with("/digests", "123".into()).contains("digests"));
+        let mut missing = good.clone();
+        missing.as_object_mut().unwrap().remove("scenario");
+        assert!(SeedFile::parse(&missing.to_string(), "f")
+            .unwrap_err()
+            .contains("missing field `scenario`"));
+        assert!(SeedFile::parse("{", "f").unwrap_err().contains("not JSON"));
+        let bad_plan = with(
+            "/fault_plan",
+            serde_json::json!([{"call":"accept4","fault":"EPIPE","num":1,"den":2}]),
+        );
+        assert!(
+            bad_plan.contains("accept4 cannot fail with EPIPE"),
+            "{bad_plan}"
+        );
+    }
+
+    #[test]
+    fn divergence_is_the_first_differing_step() {
+        assert_eq!(first_divergence(&[1, 2, 3], &[1, 2, 3]), None);
+        assert_eq!(first_divergence(&[1, 2, 3], &[1, 5, 3]), Some(1));
+        assert_eq!(first_divergence(&[1, 2], &[1, 2, 3]), Some(2));
+    }
+}

@@ -1,0 +1,442 @@
+//! `SimSys`: the `Sys` trait on the simulated kernel.
+//!
+//! Each method is one step: the strategy may run another thread first; then the fault plan
+//! may fail the call; then the kernel applies it; then the trace records it. `epoll_wait`
+//! parks the thread when nothing is ready (virtual time moves while everyone waits), `join`
+//! parks until the target finishes, `sched_point` is a step with no kernel work.
+//! `monotonic_now` reads virtual time without a step (on Linux it is a vDSO read, not a
+//! syscall, and no preemption point of interest). `probe` is recorded without a step.
+
+use crate::fault::Fault;
+use crate::thread::{State, ThreadId};
+use crate::trace::{encode_result, Call, What};
+use crate::world::{self, with_world, World};
+use simkern_poller::sys::{
+    Domain, EpollEvent, EpollOp, Errno, Fd, Probe, Shutdown, SockOpt, Sys, SysResult,
+};
+use std::io::IoSlice;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// The simulated kernel, as a `Sys` backend. Zero-sized: the run's state is reached through
+/// the run's thread-local world, so `SimSys` is `Copy + Send + Sync` like `LinuxSys`.
+#[derive(Copy, Clone, Debug, Default)]
+pub struct SimSys;
+
+/// A simulated thread, for `join`.
+#[derive(Debug)]
+pub struct SimThread(ThreadId);
+
+fn addr_word(addr: &SocketAddr) -> i64 {
+    match addr {
+        SocketAddr::V4(a) => ((u32::from(*a.ip()) as i64) << 16) | a.port() as i64,
+        SocketAddr::V6(a) => a.port() as i64,
+    }
+}
+
+/// One syscall step: schedule, roll faults, apply, record.
+#[inline]
+fn syscall<T>(
+    call: Call,
+    args: [i64; 3],
+    apply: impl FnOnce(&mut World, Option<Fault>) -> SysResult<T>,
+    encode: impl FnOnce(&T) -> i64,
+) -> SysResult<T> {
+    if with_world(|w| w.tearing_down) {
+        return with_world(|w| apply(w, None));
+    }
+    world::step();
+    with_world(|w| {
+        let fault = if w.faults.is_empty() {
+            None
+        } else {
+            w.faults.roll(call, &mut w.decisions)
+        };
+        if let Some(Fault::Errno(errno)) = fault {
+            w.record(What::Fault { call, errno });
+            w.record(What::Syscall {
+                call,
+                args,
+                result: encode_result(Err(errno)),
+            });
+            return Err(errno);
+        }
+        let result = apply(w, fault);
+        let encoded = encode_result(result.as_ref().map(encode).map_err(|e| *e));
+        w.record(What::Syscall {
+            call,
+            args,
+            result: encoded,
+        });
+        result
+    })
+}
+
+fn fd_result(fd: &Fd) -> i64 {
+    fd.0 as i64
+}
+
+fn unit(_: &()) -> i64 {
+    0
+}
+
+fn len_result(n: &usize) -> i64 {
+    *n as i64
+}
+
+/// A `Short` fault: accept between 1 and len-1 bytes (len > 1) — on a byte stream only;
+/// Linux never shortens an eventfd write.
+fn shortened(w: &mut World, fd: Fd, len: usize) -> usize {
+    if len <= 1 || !w.kernel.is_stream(fd) {
+        return len;
+    }
+    1 + w
+        .decisions
+        .choose(crate::decision::Choice::Fault, len as u64 - 1) as usize
+}
+
+impl Sys for SimSys {
+    type Thread = SimThread;
+
+    fn epoll_create(&self) -> SysResult<Fd> {
+        syscall(
+            Call::EpollCreate,
+            [0; 3],
+            |w, _| w.kernel.epoll_create(),
+            fd_result,
+        )
+    }
+
+    fn epoll_ctl(&self, epfd: Fd, op: EpollOp, fd: Fd, event: Option<EpollEvent>) -> SysResult<()> {
+        let ev = event.map(|e| e.events() as i64).unwrap_or(0);
+        let args = [epfd.0 as i64, ((op as i64) << 32) | fd.0 as i64, ev];
+        syscall(
+            Call::EpollCtl,
+            args,
+            |w, _| w.kernel.epoll_ctl(epfd, op, fd, event),
+            unit,
+        )
+    }
+
+    fn epoll_wait(&self, epfd: Fd, events: &mut [EpollEvent], timeout_ms: i32) -> SysResult<usize> {
+        let args = [epfd.0 as i64, events.len() as i64, timeout_ms as i64];
+        let deadline =
+            with_world(|w| (timeout_ms > 0).then(|| w.now_ns + timeout_ms as u64 * 1_000_000));
+        let mut sources = Vec::new();
+        let mut first = true;
+        loop {
+            let harvested =
+                syscall_or_resume(first, Call::EpollWait, args, len_result, |w, fault| {
+                    if fault == Some(Fault::EarlyWake) {
+                        return Ok(Some(0));
+                    }
+                    sources.clear();
+                    let n = w
+                        .kernel
+                        .epoll_harvest(epfd, events, &mut sources, &mut w.decisions)?;
+                    let expired = deadline.is_some_and(|d| w.now_ns >= d);
+                    if n > 0 || timeout_ms == 0 || expired || w.tearing_down {
+                        return Ok(Some(n));
+                    }
+                    // Nothing ready: park until the epoll is ready or the deadline passes.
+                    let me = w.current;
+                    w.threads[me.index()] = State::Epoll {
+                        epfd,
+                        deadline_ns: deadline,
+                    };
+                    Ok(None)
+                });
+            first = false;
+            match harvested {
+                Ok(Some(n)) => return Ok(n),
+                Err(e) => return Err(e),
+                Ok(None) => {
+                    park();
+                }
+            }
+        }
+    }
+
+    fn socket(&self, domain: Domain) -> SysResult<Fd> {
+        syscall(
+            Call::Socket,
+            [domain as i64, 0, 0],
+            |w, _| w.kernel.socket(domain),
+            fd_result,
+        )
+    }
+
+    fn setsockopt(&self, fd: Fd, opt: SockOpt) -> SysResult<()> {
+        let code = match opt {
+            SockOpt::ReuseAddr(on) => on as i64,
+            SockOpt::NoDelay(on) => 2 + on as i64,
+            SockOpt::Linger(s) => 4 + s.map(|s| 1 + s as i64).unwrap_or(0),
+        };
+        syscall(
+            Call::Setsockopt,
+            [fd.0 as i64, code, 0],
+            |w, _| w.kernel.setsockopt(fd, opt),
+            unit,
+        )
+    }
+
+    fn bind(&self, fd: Fd, addr: SocketAddr) -> SysResult<()> {
+        syscall(
+            Call::Bind,
+            [fd.0 as i64, addr_word(&addr), 0],
+            |w, _| w.kernel.bind(fd, addr),
+            unit,
+        )
+    }
+
+    fn listen(&self, fd: Fd, backlog: i32) -> SysResult<()> {
+        syscall(
+            Call::Listen,
+            [fd.0 as i64, backlog as i64, 0],
+            |w, _| w.kernel.listen(fd, backlog),
+            unit,
+        )
+    }
+
+    fn accept4(&self, fd: Fd) -> SysResult<(Fd, SocketAddr)> {
+        syscall(
+            Call::Accept4,
+            [fd.0 as i64, 0, 0],
+            |w, _| w.kernel.accept4(fd),
+            |(fd, _)| fd.0 as i64,
+        )
+    }
+
+    fn connect(&self, fd: Fd, addr: SocketAddr) -> SysResult<()> {
+        syscall(
+            Call::Connect,
+            [fd.0 as i64, addr_word(&addr), 0],
+            |w, _| {
+                let now = w.now_ns;
+                w.kernel.connect(fd, addr, now, &mut w.decisions)
+            },
+            unit,
+        )
+    }
+
+    fn so_error(&self, fd: Fd) -> SysResult<Option<Errno>> {
+        syscall(
+            Call::SoError,
+            [fd.0 as i64, 0, 0],
+            |w, _| w.kernel.so_error(fd),
+            |e| e.map_or(0, |e| e.0 as i64),
+        )
+    }
+
+    fn getsockname(&self, fd: Fd) -> SysResult<SocketAddr> {
+        syscall(
+            Call::Getsockname,
+            [fd.0 as i64, 0, 0],
+            |w, _| w.kernel.getsockname(fd),
+            addr_word,
+        )
+    }
+
+    fn shutdown(&self, fd: Fd, how: Shutdown) -> SysResult<()> {
+        syscall(
+            Call::Shutdown,
+            [fd.0 as i64, how as i64, 0],
+            |w, _| {
+                let now = w.now_ns;
+                w.kernel.shutdown(fd, how, now, &mut w.decisions)
+            },
+            unit,
+        )
+    }
+
+    fn read(&self, fd: Fd, buf: &mut [u8]) -> SysResult<usize> {
+        syscall(
+            Call::Read,
+            [fd.0 as i64, buf.len() as i64, 0],
+            |w, fault| {
+                let now = w.now_ns;
+                if fault == Some(Fault::Reset) {
+                    w.kernel.reset_connection(fd, now, &mut w.decisions);
+                }
+                w.kernel.read(fd, buf, now, &mut w.decisions)
+            },
+            len_result,
+        )
+    }
+
+    fn write(&self, fd: Fd, buf: &[u8]) -> SysResult<usize> {
+        syscall(
+            Call::Write,
+            [fd.0 as i64, buf.len() as i64, 0],
+            |w, fault| {
+                let now = w.now_ns;
+                let len = match fault {
+                    Some(Fault::Reset) => {
+                        w.kernel.reset_connection(fd, now, &mut w.decisions);
+                        buf.len()
+                    }
+                    Some(Fault::Short) => shortened(w, fd, buf.len()),
+                    _ => buf.len(),
+                };
+                w.kernel.write(fd, &buf[..len], now, &mut w.decisions)
+            },
+            len_result,
+        )
+    }
+
+    fn writev(&self, fd: Fd, bufs: &[IoSlice<'_>]) -> SysResult<usize> {
+        let total: usize = bufs.iter().map(|b| b.len()).sum();
+        syscall(
+            Call::Writev,
+            [fd.0 as i64, total as i64, bufs.len() as i64],
+            |w, fault| {
+                let now = w.now_ns;
+                let limit = match fault {
+                    Some(Fault::Reset) => {
+                        w.kernel.reset_connection(fd, now, &mut w.decisions);
+                        total
+                    }
+                    Some(Fault::Short) => shortened(w, fd, total),
+                    _ => total,
+                };
+                w.kernel.writev(fd, bufs, limit, now, &mut w.decisions)
+            },
+            len_result,
+        )
+    }
+
+    fn close(&self, fd: Fd) -> SysResult<()> {
+        syscall(
+            Call::Close,
+            [fd.0 as i64, 0, 0],
+            |w, _| {
+                let now = w.now_ns;
+                w.kernel.close(fd, now, &mut w.decisions)
+            },
+            unit,
+        )
+    }
+
+    fn dup(&self, fd: Fd) -> SysResult<Fd> {
+        syscall(
+            Call::Dup,
+            [fd.0 as i64, 0, 0],
+            |w, _| w.kernel.dup(fd),
+            fd_result,
+        )
+    }
+
+    fn pipe2(&self) -> SysResult<(Fd, Fd)> {
+        syscall(
+            Call::Pipe2,
+            [0; 3],
+            |w, _| w.kernel.pipe2(),
+            |(r, wr)| ((r.0 as i64) << 32) | wr.0 as i64,
+        )
+    }
+
+    fn eventfd(&self, initval: u32, semaphore: bool) -> SysResult<Fd> {
+        syscall(
+            Call::Eventfd,
+            [initval as i64, semaphore as i64, 0],
+            |w, _| w.kernel.eventfd(initval, semaphore),
+            fd_result,
+        )
+    }
+
+    fn monotonic_now(&self) -> Duration {
+        Duration::from_nanos(with_world(|w| w.now_ns))
+    }
+
+    fn spawn<F: FnOnce() + Send + 'static>(&self, name: &str, f: F) -> SysResult<SimThread> {
+        syscall(
+            Call::Spawn,
+            [0; 3],
+            |w, _| {
+                if w.tearing_down {
+                    return Err(Errno::EAGAIN);
+                }
+                w.add_thread(name, Box::new(f))
+                    .map(SimThread)
+                    .ok_or(Errno::EAGAIN)
+            },
+            |t| t.0.as_u32() as i64,
+        )
+    }
+
+    fn join(&self, thread: SimThread) {
+        let target = thread.0;
+        let mut first = true;
+        loop {
+            let done = syscall_or_resume(
+                first,
+                Call::Join,
+                [target.as_u32() as i64, 0, 0],
+                |_: &()| 0,
+                |w, _| {
+                    if w.tearing_down || w.threads[target.index()] == State::Finished {
+                        return Ok(Some(()));
+                    }
+                    let me = w.current;
+                    assert_ne!(
+                        me, target,
+                        "thread {me} joined itself: a deadlock by construction"
+                    );
+                    w.threads[me.index()] = State::Join { target };
+                    Ok(None)
+                },
+            );
+            first = false;
+            match done {
+                Ok(Some(())) | Err(_) => return,
+                Ok(None) => park(),
+            }
+        }
+    }
+
+    fn sched_point(&self) {
+        let _ = syscall(Call::SchedPoint, [0; 3], |_, _| Ok(()), unit);
+    }
+
+    fn probe(&self, probe: Probe) {
+        with_world(|w| {
+            if !w.tearing_down {
+                w.record(What::Probe(probe));
+            }
+        });
+    }
+}
+
+/// Trace result of a blocking call's attempt that parked the thread.
+pub const PARKED: i64 = i64::MIN;
+
+/// The first attempt of a blocking call is a step; a retry after waking is the same call
+/// continuing, not a new step (Linux does not re-enter the syscall either).
+fn syscall_or_resume<T>(
+    first: bool,
+    call: Call,
+    args: [i64; 3],
+    encode: fn(&T) -> i64,
+    apply: impl FnOnce(&mut World, Option<Fault>) -> SysResult<Option<T>>,
+) -> SysResult<Option<T>> {
+    if first {
+        return syscall(call, args, apply, |r| r.as_ref().map_or(PARKED, encode));
+    }
+    with_world(|w| {
+        w.threads[w.current.index()] = State::Runnable;
+        let r = apply(w, None);
+        if let Ok(Some(v)) = &r {
+            w.record(What::Syscall {
+                call,
+                args,
+                result: encode(v),
+            });
+        }
+        r
+    })
+}
+
+/// Parks the running thread (its state is already set) until the scheduler resumes it.
+fn park() {
+    world::suspend(with_world(|w| w.current));
+}

@@ -1,0 +1,55 @@
+//! `simkern`: list, run and replay scenarios on the simulated kernel.
+//!
+//! Exit codes: 0 every seed passed (or the replay reproduced exactly), 1 a seed failed (or the
+//! replay diverged), 2 bad input (unknown scenario, malformed range or seed file), with a
+//! one-line error naming the problem.
+
+mod replay;
+mod run;
+mod show;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "simkern",
+    version,
+    about = "Deterministic simulation testing for epoll event-loop code"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the built-in scenarios, their variants and parameters.
+    List,
+    /// Run a scenario over a range of seeds.
+    Run(run::Args),
+    /// Rerun a seed file; exit 0 only if outcome and trace hash reproduce exactly.
+    Replay(replay::Args),
+}
+
+/// A command's result: the exit code, or bad input (exit 2).
+pub type Outcome = Result<ExitCode, String>;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::List => {
+            show::list();
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run(args) => run::run(args),
+        Command::Replay(args) => replay::replay(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("simkern: error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}

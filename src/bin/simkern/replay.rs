@@ -1,0 +1,92 @@
+//! `simkern replay`: rerun a seed file and compare outcome and trace hash.
+
+use crate::Outcome;
+use simkern::sim::batch::signature;
+use simkern::sim::runner::{self, Config, Faults};
+use simkern::sim::scenario;
+use simkern::sim::seed_file::{first_divergence, format_hash, SeedFile};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The seed file.
+    file: PathBuf,
+    /// Export every event of the replay as JSON lines to this file.
+    #[arg(long)]
+    events: Option<PathBuf>,
+}
+
+/// The run a seed file describes.
+pub fn config_of(file: &SeedFile) -> Config {
+    let mut c = Config::new(file.seed);
+    c.strategy = file.strategy;
+    c.faults = Faults::Plan(file.fault_plan.clone());
+    c.step_budget = file.step_budget;
+    c.replay = file.decisions.clone();
+    c.keep_digests = true;
+    c.keep_events = true;
+    c
+}
+
+pub fn replay(args: Args) -> Outcome {
+    let file = SeedFile::load(&args.file)?;
+    let scenario = scenario::find(&file.scenario)
+        .map_err(|e| format!("{}: field `scenario`: {e}", args.file.display()))?;
+    let params: Vec<(String, u64)> = file.params.iter().map(|(k, v)| (k.clone(), *v)).collect();
+    let setup = scenario
+        .setup(Some(&file.variant), &params)
+        .map_err(|e| format!("{}: {e}", args.file.display()))?;
+    let outcome = runner::run(&config_of(&file), scenario.root(&setup));
+    let events = outcome.all_events.as_deref().unwrap_or(&[]);
+    if let Some(path) = &args.events {
+        let mut out = String::new();
+        for e in events {
+            out += &crate::show::event_line(&outcome.thread_names, e);
+            out.push('\n');
+        }
+        std::fs::write(path, out).map_err(|e| format!("--events {}: {e}", path.display()))?;
+    }
+    let got_signature = signature(&outcome.stop);
+    let expected_hash = file.expected_hash().expect("validated on load");
+    if got_signature == file.expected.outcome && outcome.trace_hash == expected_hash {
+        println!(
+            "reproduced {}: {} ({} steps, trace hash {})",
+            args.file.display(),
+            got_signature,
+            outcome.steps,
+            format_hash(outcome.trace_hash)
+        );
+        if got_signature != "pass" {
+            println!("{}", crate::show::failure(&outcome));
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("DIVERGED {}:", args.file.display());
+    println!(
+        "  expected {} with trace hash {} in {} steps",
+        file.expected.outcome, file.expected.trace_hash, file.expected.steps
+    );
+    println!(
+        "  got      {} with trace hash {} in {} steps",
+        got_signature,
+        format_hash(outcome.trace_hash),
+        outcome.steps
+    );
+    match (file.digests(), outcome.digests.as_deref()) {
+        (Some(expected), Some(actual)) => match first_divergence(&expected, actual) {
+            Some(i) => match events.get(i) {
+                Some(e) => println!(
+                    "  first divergent event #{i}: {}",
+                    crate::show::event_line(&outcome.thread_names, e)
+                ),
+                None => println!("  the replay ended at event #{i}, before the recorded run did"),
+            },
+            None => println!("  every event matches; the outcome differs"),
+        },
+        _ => println!(
+            "  the seed file has no per-event digests, so the divergent step cannot be named"
+        ),
+    }
+    Ok(ExitCode::from(1))
+}

@@ -1,0 +1,156 @@
+//! The `simkern` CLI: exit codes, reports, seed files, replay.
+
+use crate::determinism::tempdir;
+use std::process::{Command, Output};
+
+fn simkern(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_simkern"))
+        .args(args)
+        .output()
+        .expect("run simkern")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn bad_input_exits_2_with_one_line_naming_the_problem() {
+    let cases: [(&[&str], &str); 6] = [
+        (&["run", "nosuch"], "unknown scenario \"nosuch\""),
+        (
+            &["run", "echo", "--seeds", "5"],
+            "--seeds \"5\": expected A..B",
+        ),
+        (&["run", "echo", "--seeds", "9..3"], "the range is empty"),
+        (&["run", "echo", "--strategy", "pct:0"], "pct depth"),
+        (
+            &["run", "echo", "--faults", "lots"],
+            "unknown fault profile",
+        ),
+        (
+            &["run", "echo", "--variant", "buggy"],
+            "has no variant \"buggy\"",
+        ),
+    ];
+    for (args, needle) in cases {
+        let o = simkern(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert_eq!(err.lines().count(), 1, "{args:?}: not one line: {err}");
+        assert!(
+            err.contains(needle),
+            "{args:?}: {err:?} does not mention {needle:?}"
+        );
+    }
+}
+
+#[test]
+fn a_malformed_seed_file_exits_2_naming_the_field() {
+    let dir = tempdir();
+    let path = dir.join("bad.json");
+    std::fs::write(&path, r#"{"format": 1, "scenario": "echo"}"#).unwrap();
+    let o = simkern(&["replay", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("missing field"), "{}", stderr(&o));
+}
+
+#[test]
+fn run_saves_seed_files_that_replay_exactly_and_a_tampered_one_names_its_divergence() {
+    let dir = tempdir();
+    let save = dir.join("seeds");
+    let report = dir.join("report.json");
+    let o = simkern(&[
+        "run",
+        "echo",
+        "--seeds",
+        "3..5",
+        "--faults",
+        "default",
+        "--param",
+        "clients=3",
+        "--param",
+        "rounds=3",
+        "--save",
+        save.to_str().unwrap(),
+        "--save-passing",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    for field in [
+        "scenario",
+        "variant",
+        "strategy",
+        "faults",
+        "seeds_run",
+        "failures",
+        "first_failure_seed",
+        "wall_s",
+        "sim_steps",
+        "run_hash",
+    ] {
+        assert!(
+            report.get(field).is_some(),
+            "report lacks {field}: {report}"
+        );
+    }
+    assert_eq!(report["seeds_run"], 2);
+    let file = save.join("echo-fixed-3.json");
+    let o = simkern(&["replay", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("reproduced"), "{}", stdout(&o));
+
+    // Change one recorded event digest: the replay must name that event as the divergence.
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let digests = json["digests"].as_str().unwrap().to_owned();
+    let at = 40 * 8;
+    let flipped = if &digests[at..at + 1] == "0" {
+        "1"
+    } else {
+        "0"
+    };
+    json["digests"] = format!("{}{}{}", &digests[..at], flipped, &digests[at + 1..]).into();
+    json["expected"]["trace_hash"] = "0x0000000000000001".into();
+    let tampered = dir.join("tampered.json");
+    std::fs::write(&tampered, json.to_string()).unwrap();
+    let o = simkern(&["replay", tampered.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("first divergent event #40"),
+        "{}",
+        stdout(&o)
+    );
+
+    // Saving never overwrites: a second run into the same directory reports the clash.
+    let o = simkern(&[
+        "run",
+        "echo",
+        "--seeds",
+        "3..4",
+        "--param",
+        "clients=3",
+        "--param",
+        "rounds=3",
+        "--faults",
+        "default",
+        "--save",
+        save.to_str().unwrap(),
+        "--save-passing",
+    ]);
+    assert!(stderr(&o).contains("cannot create"), "{}", stderr(&o));
+}
+
+#[test]
+fn list_names_the_builtin_scenarios() {
+    let o = simkern(&["list"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("echo"), "{}", stdout(&o));
+}
