@@ -63,6 +63,35 @@ fn ours(clients: u64, rounds: u64, seeds: u64) -> (Measurement, f64) {
     )
 }
 
+/// Ns per step of the bare machinery: two simulated threads each `read` an empty eventfd
+/// (`EAGAIN`) `reads` times under the random strategy. Each step is a strategy decision, a
+/// possible coroutine switch, the kernel's read and the trace record: what every syscall of
+/// the code under test costs on top of the code itself.
+fn step_cost_ns(reads: u64) -> f64 {
+    use simkern::poller::Sys;
+    use simkern::sim::{run, Config, SimSys};
+    let start = Instant::now();
+    let outcome = run(&Config::new(1), move || {
+        let worker = move || {
+            let fd = SimSys.eventfd(0, false).expect("eventfd");
+            let mut buf = [0u8; 8];
+            for _ in 0..reads {
+                assert_eq!(
+                    SimSys.read(fd, &mut buf),
+                    Err(simkern::poller::Errno::EAGAIN)
+                );
+            }
+            SimSys.close(fd).expect("close");
+        };
+        let a = SimSys.spawn("a", worker).expect("spawn");
+        let b = SimSys.spawn("b", worker).expect("spawn");
+        SimSys.join(a);
+        SimSys.join(b);
+    });
+    assert!(outcome.passed(), "{:?}", outcome.stop);
+    start.elapsed().as_nanos() as f64 / outcome.steps as f64
+}
+
 pub fn run(report: &mut Report, opts: &Options, bench_mode: bool) {
     if !opts.wants("sim") {
         return;
@@ -99,8 +128,23 @@ pub fn run(report: &mut Report, opts: &Options, bench_mode: bool) {
             Err(e) => eprintln!("madsim echo skipped: {e}"),
         }
     }
+    let getppid = peers::getppid_ns(if bench_mode { 10_000_000 } else { 100_000 });
+    let step = step_cost_ns(if bench_mode { 2_000_000 } else { 10_000 });
+    report.push(Entry::cost(
+        "sim_step_cost",
+        "ns_per_step",
+        step,
+        "getppid",
+        getppid,
+    ));
     if let Some(ns) = step_ns {
-        let getppid = peers::getppid_ns(if bench_mode { 10_000_000 } else { 100_000 });
-        report.push(Entry::cost("sim_step_cost", "ns", ns, "getppid", getppid));
+        // The whole echo (poller, executor, futures and kernel) per simulated step.
+        report.push(Entry::cost(
+            "sim_echo_wall_per_step",
+            "ns_per_step",
+            ns,
+            "getppid",
+            getppid,
+        ));
     }
 }

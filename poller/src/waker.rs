@@ -10,6 +10,8 @@
 //!   that pushed after it sees `false` and writes. No interleaving loses a wakeup.
 //! - After `epoll_wait` returns the loop sets `pending = true` again and, when the eventfd is
 //!   reported readable, reads it to reset the counter.
+//! - A push from the loop's own thread (a task woken by the reactor, a timer, another task)
+//!   skips the flag: the loop is running, so it will look at the queue before it sleeps.
 //!
 //! `Sys::sched_point` stands before each atomic step, so the simulator explores every
 //! interleaving of wakers and loop.
@@ -35,6 +37,9 @@ pub(crate) enum Work<S: Sys> {
 pub(crate) struct Remote<S: Sys> {
     sys: S,
     loop_id: u64,
+    /// `Sys::thread_token` of the loop's own thread: its pushes skip the protocol, since the
+    /// loop is running (it is the pusher) and will look at the queue before it sleeps.
+    owner: u64,
     eventfd: Fd,
     pending: AtomicBool,
     queue: Mutex<Vec<Work<S>>>,
@@ -45,6 +50,7 @@ pub(crate) struct Remote<S: Sys> {
 impl<S: Sys> Remote<S> {
     pub(crate) fn new(sys: S, loop_id: u64, eventfd: Fd) -> Self {
         Remote {
+            owner: sys.thread_token(),
             sys,
             loop_id,
             eventfd,
@@ -68,6 +74,9 @@ impl<S: Sys> Remote<S> {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(work);
+        if self.sys.thread_token() == self.owner {
+            return;
+        }
         self.sys.sched_point();
         if !self.pending.swap(true, SeqCst) {
             self.write_eventfd();
@@ -103,8 +112,10 @@ impl<S: Sys> Remote<S> {
         if self.has_work() {
             return true;
         }
-        self.sys.sched_point();
         self.pending.store(false, SeqCst);
+        // The one interleaving that decides whether a wakeup can be lost: a waker between
+        // declaring the sleep and the re-check. (Before the store, the step of the loop's
+        // previous syscall already lets other threads run.)
         self.sys.sched_point();
         if self.has_work() {
             self.pending.store(true, SeqCst);
@@ -123,7 +134,9 @@ impl<S: Sys> Remote<S> {
 
     /// The loop is awake again.
     pub(crate) fn woke(&self) {
-        self.sys.sched_point();
+        // No scheduling point: a waker that runs between `epoll_wait` returning and this store
+        // sees `false` and writes once more, which costs a wakeup and loses none; the
+        // `epoll_wait` step before it already gives other threads their turn.
         self.pending.store(true, SeqCst);
     }
 

@@ -126,7 +126,9 @@ impl Batch {
             if i >= n {
                 return;
             }
-            let outcome = self.run_seed(&self.config(self.seeds.start + i));
+            let mut config = self.config(self.seeds.start + i);
+            config.keep_tail = false;
+            let outcome = self.run_seed(&config);
             if !outcome.passed() {
                 failed.fetch_add(1, Ordering::Relaxed);
             }

@@ -45,6 +45,9 @@ pub struct Config {
     pub replay: Option<Vec<Decision>>,
     /// Record every decision (for seed files and shrinking).
     pub record_decisions: bool,
+    /// Keep the last events for a failure report (off for a batch's first pass, which reruns
+    /// failing seeds anyway).
+    pub keep_tail: bool,
     /// Keep every trace event (for export and explanations).
     pub keep_events: bool,
     /// Keep a digest per trace event (so a replay can name the first divergent step).
@@ -61,6 +64,7 @@ impl Config {
             kernel: kernel::Config::default(),
             replay: None,
             record_decisions: false,
+            keep_tail: true,
             keep_events: false,
             keep_digests: false,
         }
@@ -143,7 +147,7 @@ pub fn run(config: &Config, root: impl FnOnce() + 'static) -> Outcome {
         Faults::Plan(p) => p.clone(),
     };
     let strategy = config.strategy.build(config.step_budget.min(100_000));
-    let trace = Trace::new(config.keep_events, config.keep_digests);
+    let trace = Trace::new(config.keep_tail, config.keep_events, config.keep_digests);
     let mut world = World::new(
         Kernel::new(config.kernel.clone()),
         decisions,
@@ -186,7 +190,7 @@ pub fn run(config: &Config, root: impl FnOnce() + 'static) -> Outcome {
             Ok(CoroutineResult::Return(())) => {
                 threads[me.index()] = None;
                 with_world(|w| {
-                    w.threads[me.index()] = State::Finished;
+                    w.set_state(me, State::Finished);
                     w.yielders[me.index()] = std::ptr::null();
                     if me == ThreadId::ROOT {
                         w.stop.get_or_insert(Stop::Completed);
@@ -199,7 +203,7 @@ pub fn run(config: &Config, root: impl FnOnce() + 'static) -> Outcome {
                     .with(|p| p.borrow_mut().take())
                     .unwrap_or_else(|| ("panic".into(), String::new()));
                 with_world(|w| {
-                    w.threads[me.index()] = State::Finished;
+                    w.set_state(me, State::Finished);
                     w.yielders[me.index()] = std::ptr::null();
                     w.stop.get_or_insert(Stop::Panic {
                         thread: me,

@@ -140,10 +140,13 @@ impl Sys for SimSys {
                     }
                     // Nothing ready: park until the epoll is ready or the deadline passes.
                     let me = w.current;
-                    w.threads[me.index()] = State::Epoll {
-                        epfd,
-                        deadline_ns: deadline,
-                    };
+                    w.set_state(
+                        me,
+                        State::Epoll {
+                            epfd,
+                            deadline_ns: deadline,
+                        },
+                    );
                     Ok(None)
                 });
             first = false;
@@ -382,7 +385,7 @@ impl Sys for SimSys {
                         me, target,
                         "thread {me} joined itself: a deadlock by construction"
                     );
-                    w.threads[me.index()] = State::Join { target };
+                    w.set_state(me, State::Join { target });
                     Ok(None)
                 },
             );
@@ -392,6 +395,11 @@ impl Sys for SimSys {
                 Ok(None) => park(),
             }
         }
+    }
+
+    fn thread_token(&self) -> u64 {
+        // Not a step: reading one's own identity is no interaction with other threads.
+        with_world(|w| w.current.as_u32() as u64 + 1)
     }
 
     fn sched_point(&self) {
@@ -423,7 +431,8 @@ fn syscall_or_resume<T>(
         return syscall(call, args, apply, |r| r.as_ref().map_or(PARKED, encode));
     }
     with_world(|w| {
-        w.threads[w.current.index()] = State::Runnable;
+        let me = w.current;
+        w.set_state(me, State::Runnable);
         let r = apply(w, None);
         if let Ok(Some(v)) = &r {
             w.record(What::Syscall {

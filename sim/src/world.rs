@@ -15,12 +15,13 @@
 
 use crate::decision::Decisions;
 use crate::fault::Plan;
-use crate::kernel::Kernel;
+use crate::kernel::{EpollKey, Kernel};
 use crate::strategy::Strategy;
 use crate::thread::{State, ThreadId, THREADS_MAX};
 use crate::trace::{Event, Trace, What};
 use corosensei::Yielder;
 use std::cell::Cell;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Why a run stopped.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,7 +62,27 @@ pub(crate) struct World {
     /// Set while coroutines are force-unwound after the run: syscalls then act at once,
     /// without steps, faults or trace, so destructors can release what they hold.
     pub tearing_down: bool,
+    /// The threads that may run next, ascending; recomputed at each pick from `maybe`.
     runnable: Vec<ThreadId>,
+    /// Threads that might be runnable: every `Runnable` one, and parked ones whose wait may
+    /// have ended (their epoll was woken, their deadline passed, their join target finished).
+    /// A superset of the runnable threads; `collect_runnable` filters it exactly. Keeping it
+    /// incremental makes a step cost O(candidates), not O(threads) with an epoll poll each.
+    maybe: BTreeSet<ThreadId>,
+    /// Threads parked in `epoll_wait`, by the epoll they wait on.
+    parked_on: BTreeMap<EpollKey, Vec<ThreadId>>,
+    /// The epoll each thread is parked on (so unparking finds its entry).
+    parked_key: Vec<Option<EpollKey>>,
+    /// Deadlines of parked `epoll_wait`s, `(deadline_ns, thread)`.
+    deadlines: BTreeSet<(u64, ThreadId)>,
+    /// Threads in `join`, by the thread they wait for.
+    joiners: BTreeMap<ThreadId, Vec<ThreadId>>,
+    /// `maybe` changed since `runnable` was computed.
+    dirty: bool,
+    /// `runnable` holds parked threads (whose readiness any syscall may take away), so it is
+    /// re-validated at every pick; otherwise it changes only when `dirty`.
+    runnable_has_parked: bool,
+    woken: Vec<EpollKey>,
 }
 
 thread_local! {
@@ -133,6 +154,70 @@ impl World {
             stop: None,
             tearing_down: false,
             runnable: Vec::new(),
+            maybe: BTreeSet::new(),
+            parked_on: BTreeMap::new(),
+            parked_key: Vec::new(),
+            deadlines: BTreeSet::new(),
+            joiners: BTreeMap::new(),
+            woken: Vec::new(),
+            dirty: true,
+            runnable_has_parked: false,
+        }
+    }
+
+    /// Changes a thread's state; every change goes through here, so the bookkeeping of who
+    /// waits for what stays exact.
+    pub fn set_state(&mut self, thread: ThreadId, state: State) {
+        match self.threads[thread.index()] {
+            State::Epoll { deadline_ns, .. } => {
+                if let Some(key) = self.parked_key[thread.index()].take() {
+                    let waiters = self
+                        .parked_on
+                        .get_mut(&key)
+                        .expect("parked thread is listed under its epoll");
+                    waiters.retain(|&t| t != thread);
+                    if waiters.is_empty() {
+                        self.parked_on.remove(&key);
+                    }
+                }
+                if let Some(d) = deadline_ns {
+                    self.deadlines.remove(&(d, thread));
+                }
+            }
+            State::Join { target } => {
+                if let Some(j) = self.joiners.get_mut(&target) {
+                    j.retain(|&t| t != thread);
+                }
+            }
+            State::Runnable | State::Finished => {}
+        }
+        self.threads[thread.index()] = state;
+        self.dirty = true;
+        match state {
+            State::Runnable => {
+                self.maybe.insert(thread);
+            }
+            State::Epoll { epfd, deadline_ns } => {
+                let key = self.kernel.epoll_key(epfd);
+                self.parked_key[thread.index()] = key;
+                if let Some(key) = key {
+                    self.parked_on.entry(key).or_default().push(thread);
+                }
+                if let Some(d) = deadline_ns {
+                    self.deadlines.insert((d, thread));
+                }
+                self.maybe.insert(thread);
+            }
+            State::Join { target } => {
+                self.joiners.entry(target).or_default().push(thread);
+                self.maybe.insert(thread);
+            }
+            State::Finished => {
+                self.maybe.remove(&thread);
+                for j in self.joiners.remove(&thread).unwrap_or_default() {
+                    self.maybe.insert(j);
+                }
+            }
         }
     }
 
@@ -143,6 +228,9 @@ impl World {
         }
         let id = ThreadId(self.threads.len() as u32);
         self.threads.push(State::Runnable);
+        self.parked_key.push(None);
+        self.maybe.insert(id);
+        self.dirty = true;
         self.names.push(name.to_owned());
         self.yielders.push(std::ptr::null());
         self.pending_spawns.push((id, f));
@@ -161,15 +249,50 @@ impl World {
         }
     }
 
+    /// The runnable threads, exactly (`can_run` of every candidate), after taking in what
+    /// may have woken parked threads since the last pick.
     fn collect_runnable(&mut self) {
+        let mut woken = std::mem::take(&mut self.woken);
+        self.kernel.take_woken(&mut woken);
+        for key in &woken {
+            if let Some(waiters) = self.parked_on.get(key) {
+                self.maybe.extend(waiters.iter().copied());
+                self.dirty = true;
+            }
+        }
+        self.woken = woken;
+        while let Some(&(d, t)) = self.deadlines.first() {
+            if d > self.now_ns {
+                break;
+            }
+            self.deadlines.pop_first();
+            self.maybe.insert(t);
+            self.dirty = true;
+        }
+        if !self.dirty && !self.runnable_has_parked {
+            return;
+        }
         let mut runnable = std::mem::take(&mut self.runnable);
         runnable.clear();
-        runnable.extend(
-            (0..self.threads.len() as u32)
-                .map(ThreadId)
-                .filter(|&t| self.can_run(t)),
-        );
+        runnable.extend(self.maybe.iter().copied());
+        // Keep exactly the runnable ones; drop parked candidates whose wait has not ended.
+        runnable.retain(|&t| {
+            let run = self.can_run(t);
+            if !run {
+                self.maybe.remove(&t);
+            }
+            run
+        });
+        self.runnable_has_parked = runnable
+            .iter()
+            .any(|t| self.threads[t.index()] != State::Runnable);
         self.runnable = runnable;
+        self.dirty = false;
+    }
+
+    /// The earliest deadline of a thread parked in `epoll_wait`, if any.
+    fn earliest_deadline(&self) -> Option<u64> {
+        self.deadlines.first().map(|&(d, _)| d)
     }
 
     /// Counts a step; false (with `stop` set) when the budget is spent.
@@ -210,14 +333,7 @@ impl World {
                 );
                 return;
             }
-            let thread_deadline = self
-                .threads
-                .iter()
-                .filter_map(|s| match s {
-                    State::Epoll { deadline_ns, .. } => *deadline_ns,
-                    _ => None,
-                })
-                .min();
+            let thread_deadline = self.earliest_deadline();
             let next = match (thread_deadline, self.kernel.next_event_time()) {
                 (Some(a), Some(b)) => a.min(b),
                 (Some(a), None) | (None, Some(a)) => a,

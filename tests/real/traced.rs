@@ -184,6 +184,10 @@ impl Sys for Traced {
     fn join(&self, thread: Self::Thread) {
         LinuxSys.join(thread)
     }
+    fn thread_token(&self) -> u64 {
+        LinuxSys.thread_token()
+    }
+
     fn sched_point(&self) {}
     fn probe(&self, probe: Probe) {
         self.push(Entry::Probe(probe));

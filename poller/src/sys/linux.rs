@@ -403,6 +403,16 @@ impl Sys for LinuxSys {
         }
     }
 
+    #[inline]
+    fn thread_token(&self) -> u64 {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        thread_local! {
+            static TOKEN: u64 = NEXT.fetch_add(1, Ordering::Relaxed);
+        }
+        TOKEN.with(|t| *t)
+    }
+
     #[inline(always)]
     fn sched_point(&self) {}
 

@@ -198,6 +198,9 @@ pub trait Sys: Clone + Send + Sync + 'static {
     fn spawn<F: FnOnce() + Send + 'static>(&self, name: &str, f: F) -> SysResult<Self::Thread>;
     /// Waits for a thread to finish. A panic in the thread is re-raised in the joiner.
     fn join(&self, thread: Self::Thread);
+    /// An id of the calling thread, unique among the process's live threads. The waker uses it
+    /// to tell a loop's own thread (which needs no cross-thread protocol) from others.
+    fn thread_token(&self) -> u64;
     /// A point where another thread may be scheduled: call it before each cross-thread atomic
     /// the code's correctness depends on. No-op on the real backend.
     fn sched_point(&self);

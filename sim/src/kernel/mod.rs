@@ -63,7 +63,8 @@ pub use eventfd::EVENTFD_MAX;
 pub use io::UIO_MAXIOV;
 pub use tcp::Partition;
 
-use epoll::{Epoll, EpollKey};
+use epoll::Epoll;
+pub(crate) use epoll::EpollKey;
 use file::{File, FileKey};
 use pipe::{Pipe, PipeKey};
 use simkern_poller::sys::{Fd, SysResult};
@@ -84,6 +85,10 @@ pub struct Kernel {
     net: Net,
     /// Wakeups that passed an epoll entry's filters, ever.
     wake_count: u64,
+    /// Epolls that may have become ready since the scheduler last asked (`take_woken`):
+    /// every entry queued or re-queued, so a scheduler re-checks only the threads parked on
+    /// these instead of every parked thread.
+    woken: Vec<EpollKey>,
     /// Reused buffer for a harvest's level-triggered re-queues (no allocation per harvest).
     requeue: Vec<epoll::ItemKey>,
 }
@@ -106,6 +111,7 @@ impl Kernel {
             conns: SlotMap::with_key(),
             pipes: SlotMap::with_key(),
             wake_count: 0,
+            woken: Vec::new(),
             requeue: Vec::new(),
         }
     }
@@ -121,6 +127,20 @@ impl Kernel {
 
     /// Counts every wakeup that queued (or re-queued) an epoll entry. A parked `epoll_wait`
     /// can only become ready when this moves.
+    /// Moves the epolls that may have become ready since the last call into `out`.
+    pub(crate) fn take_woken(&mut self, out: &mut Vec<EpollKey>) {
+        out.clear();
+        std::mem::swap(&mut self.woken, out);
+    }
+
+    /// The epoll behind `epfd`, if it is one.
+    pub(crate) fn epoll_key(&self, epfd: Fd) -> Option<EpollKey> {
+        match self.files.get(self.fds.get(epfd)?)?.kind {
+            file::Kind::Epoll(ep) => Some(ep),
+            _ => None,
+        }
+    }
+
     pub fn wake_count(&self) -> u64 {
         self.wake_count
     }

@@ -62,6 +62,7 @@ impl Kernel {
             let w = self.files[file].watchers[i];
             if self.epolls[w.epoll].callback((w.fd, file), key) {
                 self.wake_count += 1;
+                self.woken.push(w.epoll);
                 let outer = self.epolls[w.epoll].file;
                 if !self.files[outer].watchers.is_empty() {
                     self.wake_nested(outer, EPOLLIN, depth + 1);

@@ -127,6 +127,8 @@ impl Kernel {
         let mask = self.poll_file(item.1, 0);
         self.note_polled(item.1, mask);
         if mask & events != 0 {
+            // Logged even when already queued: a MOD can make a queued entry reportable.
+            self.woken.push(ep);
             let was_linked = self.epolls[ep].interest[&item].linked;
             self.epolls[ep].link(item);
             if !was_linked {
