@@ -95,6 +95,8 @@ pub fn signature(stop: &Stop) -> String {
         Stop::Deadlock { .. } => "deadlock".into(),
         Stop::Livelock { .. } => "livelock".into(),
         Stop::TooManyThreads => "too many threads".into(),
+        // The oracle's name only: its message names handles and fds that differ per seed.
+        Stop::Oracle { oracle, .. } => format!("oracle {oracle}"),
     }
 }
 

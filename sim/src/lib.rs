@@ -9,6 +9,7 @@
 //! - `decision`: the seeded decision stream every choice goes through; record and replay.
 //! - `strategy`: random walk, PCT, replay of a recorded schedule.
 //! - `fault`: fault plans and the `none`/`default`/`swarm` profiles.
+//! - `oracles`: the trace fed to the lifecycle oracles of `simkern-model`.
 //! - `trace`: events, the running trace hash, digests for divergence reports.
 //! - `scenario`, `scenarios`: the `Scenario` type and the built-in ones (`echo`).
 //! - `batch`: many seeds in parallel into a `Report` with a `run_hash`; seed files for failures.
@@ -23,6 +24,7 @@ pub mod check;
 pub mod decision;
 pub mod fault;
 pub mod kernel;
+pub mod oracles;
 pub mod runner;
 pub mod scenario;
 pub mod scenarios;

@@ -193,7 +193,12 @@ pub fn run(config: &Config, root: impl FnOnce() + 'static) -> Outcome {
                     w.set_state(me, State::Finished);
                     w.yielders[me.index()] = std::ptr::null();
                     if me == ThreadId::ROOT {
-                        w.stop.get_or_insert(Stop::Completed);
+                        let open = w.kernel.open_fds();
+                        let verdict = w.oracles.as_mut().and_then(|o| o.finish(&open));
+                        w.stop.get_or_insert(match verdict {
+                            Some((oracle, message)) => Stop::Oracle { oracle, message },
+                            None => Stop::Completed,
+                        });
                     }
                 });
             }

@@ -134,6 +134,13 @@ impl Sys for SimSys {
                     let n = w
                         .kernel
                         .epoll_harvest(epfd, events, &mut sources, &mut w.decisions)?;
+                    for (event, &source) in events[..n].iter().zip(&sources) {
+                        w.record(What::Ready {
+                            data: event.data(),
+                            events: event.events(),
+                            source,
+                        });
+                    }
                     let expired = deadline.is_some_and(|d| w.now_ns >= d);
                     if n > 0 || timeout_ms == 0 || expired || w.tearing_down {
                         return Ok(Some(n));

@@ -8,7 +8,7 @@
 //! optionally a 32-bit digest per step (so a replay can name the first step that diverged).
 
 use crate::thread::ThreadId;
-use simkern_poller::sys::{Errno, Probe};
+use simkern_poller::sys::{Errno, Fd, Probe};
 use std::collections::VecDeque;
 
 /// Events kept for a failure report: enough to see a race, short enough to read.
@@ -115,6 +115,10 @@ pub enum What {
     Probe(Probe),
     /// The fault plan made `call` fail with `errno` (the syscall event follows).
     Fault { call: Call, errno: Errno },
+    /// One event an `epoll_wait` returned (they follow its syscall event, in order): the
+    /// epoll data, the bits, and the fd whose interest entry produced it — the ground truth
+    /// the stale-handle oracle checks deliveries against.
+    Ready { data: u64, events: u32, source: Fd },
 }
 
 /// One event of the trace.
@@ -224,6 +228,14 @@ impl Event {
             }
             What::Probe(p) => probe_words(p).into_iter().fold(h, fold),
             What::Fault { call, errno } => fold(fold(h, 0x200 + *call as u64), errno.0 as u64),
+            What::Ready {
+                data,
+                events,
+                source,
+            } => fold(
+                fold(fold(h, 0x300 + *events as u64), *data),
+                source.0 as u64,
+            ),
         }
     }
 
@@ -304,7 +316,6 @@ impl Trace {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use simkern_poller::sys::Fd;
 
     fn ev(step: u64, result: i64) -> Event {
         Event {

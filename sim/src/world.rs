@@ -41,6 +41,11 @@ pub enum Stop {
     Livelock { steps: u64 },
     /// More threads than `THREADS_MAX`.
     TooManyThreads,
+    /// A lifecycle oracle saw a violation (see `simkern_model::oracle`).
+    Oracle {
+        oracle: &'static str,
+        message: String,
+    },
 }
 
 pub(crate) struct World {
@@ -49,6 +54,7 @@ pub(crate) struct World {
     pub strategy: Box<dyn Strategy>,
     pub faults: Plan,
     pub trace: Trace,
+    pub oracles: Option<crate::oracles::Oracles>,
     pub now_ns: u64,
     pub step: u64,
     pub step_budget: u64,
@@ -143,6 +149,7 @@ impl World {
             strategy,
             faults,
             trace,
+            oracles: Some(crate::oracles::Oracles::new()),
             now_ns: 0,
             step: 0,
             step_budget,
@@ -368,6 +375,11 @@ impl World {
             time_ns: self.now_ns,
             what,
         };
+        if let Some(oracles) = &mut self.oracles {
+            if let Some((oracle, message)) = oracles.observe(&event) {
+                self.stop.get_or_insert(Stop::Oracle { oracle, message });
+            }
+        }
         self.trace.push(event);
     }
 }
@@ -390,7 +402,8 @@ pub(crate) fn suspend(me: ThreadId) {
 /// Returns false when the run is over (budget spent); the caller then parks for good.
 pub(crate) fn step() -> bool {
     let (go_on, next, me) = with_world(|w| {
-        if !w.count_step() {
+        // A stop already decided (an oracle's verdict) ends the run at this thread's next step.
+        if w.stop.is_some() || !w.count_step() {
             return (false, w.current, w.current);
         }
         let me = w.current;

@@ -47,6 +47,13 @@ pub fn event_line(names: &[String], e: &Event) -> String {
             )
         }
         What::Probe(p) => format!("probe {p:?}"),
+        What::Ready {
+            data,
+            events,
+            source,
+        } => {
+            format!("  ready: data {data} events {events:#x} from {source}")
+        }
         What::Fault { call, errno } => {
             format!("fault injected: {} fails with {errno}", call.name())
         }
@@ -75,6 +82,9 @@ pub fn failure(outcome: &Outcome) -> String {
             "  in thread {} at {location}: {message}\n",
             thread_name(&outcome.thread_names, *thread)
         );
+    }
+    if let simkern::sim::Stop::Oracle { oracle, message } = &outcome.stop {
+        out += &format!("  oracle {oracle}: {message}\n");
     }
     if let simkern::sim::Stop::Deadlock { parked } = &outcome.stop {
         for (t, state) in parked {
