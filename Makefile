@@ -3,11 +3,12 @@ CARGO ?= cargo
 
 .PHONY: demo test lint bench
 
-# The main job: for now, the poller's echo server on real epoll against the built-in
-# load-generating client (the simulator's bug hunt joins it as the simulator lands).
+# The main job: the poller's echo server on real epoll against the built-in client, then
+# the same echo code hunted on the simulated kernel over 1,000 seeds with faults.
 demo:
-	$(CARGO) build --release --examples
+	$(CARGO) build --release --examples --bin simkern
 	scripts/demo-echo.sh
+	target/release/simkern run echo --seeds 0..1000 --faults default --jobs 2
 
 # Every test: unit, real-kernel integration, and (as they land) simulator and seed replays.
 test:

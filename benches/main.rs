@@ -6,6 +6,7 @@
 //! - `noise`: how much CPU other processes took during a measurement, printed beside it.
 //! - `sim_echo`: the `echo` scenario on the simulator against turmoil and madsim; cost per
 //!   simulated step against a real `getppid()`.
+//! - `switch`: a coroutine switch against an OS-thread baton handoff (why `sim` uses coroutines).
 //! - `peers`: the same echo on turmoil and madsim, and the `getppid()` yardstick.
 //!
 //! Numbers are printed and saved, never asserted: a timed assertion fails on a busy machine
@@ -27,6 +28,7 @@ mod peers;
 mod real_echo;
 mod report;
 mod sim_echo;
+mod switch;
 
 use real_echo::pin::Pin;
 use std::time::Duration;
@@ -96,6 +98,7 @@ fn main() {
     let mut report = report::Report::default();
     real_echo::run(&mut report, &opts);
     sim_echo::run(&mut report, &opts, bench_mode);
+    switch::run(&mut report, &opts, bench_mode);
 
     if report.is_empty() {
         eprintln!("no benchmark matches the filter {:?}", opts.filter);
