@@ -86,6 +86,34 @@ pub struct Report {
     pub errors: Vec<String>,
 }
 
+/// One seed's result, as a batch keeps it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct SeedResult {
+    pub trace_hash: u64,
+    pub signature: String,
+    pub steps: u64,
+}
+
+/// Signatures of seeds whose worker process died (`crash: SIGSEGV`): a stack overflow, an
+/// abort, a segfault of the code under test.
+pub const CRASH_PREFIX: &str = "crash: ";
+
+/// Runs seeds one at a time, somewhere (this process, or a worker process).
+pub trait SeedRunner {
+    fn run(&mut self, seed: u64) -> SeedResult;
+}
+
+/// Makes one `SeedRunner` per job.
+pub type RunnerFactory<'a> = dyn Fn() -> Box<dyn SeedRunner + 'a> + Sync + 'a;
+
+struct InProcess<'a>(&'a Batch);
+
+impl SeedRunner for InProcess<'_> {
+    fn run(&mut self, seed: u64) -> SeedResult {
+        self.0.run_one(seed)
+    }
+}
+
 /// The failure signature of a run's stop: stable across runs and code edits that do not
 /// change the failure (no line numbers), so failures can be deduplicated by it.
 pub fn signature(stop: &Stop) -> String {
@@ -114,8 +142,30 @@ impl Batch {
         runner::run(config, self.scenario.root(&self.setup))
     }
 
-    /// Runs every seed; `progress` is called after each with (done, failures).
+    /// Runs one seed in this process, for a batch (no trace tail kept).
+    pub fn run_one(&self, seed: u64) -> SeedResult {
+        let mut config = self.config(seed);
+        config.keep_tail = false;
+        let outcome = self.run_seed(&config);
+        SeedResult {
+            trace_hash: outcome.trace_hash,
+            signature: signature(&outcome.stop),
+            steps: outcome.steps,
+        }
+    }
+
+    /// Runs every seed in this process; `progress` is called after each with (done, failures).
     pub fn run(&self, progress: &(dyn Fn(u64, u64) + Sync)) -> Report {
+        self.run_with(progress, &|| Box::new(InProcess(self)))
+    }
+
+    /// Runs every seed through runners made by `make_runner`, one per job (the CLI makes
+    /// crash-isolating worker processes; the library runs in-process).
+    pub fn run_with(
+        &self,
+        progress: &(dyn Fn(u64, u64) + Sync),
+        make_runner: &RunnerFactory<'_>,
+    ) -> Report {
         let wall = crate::wall::Stopwatch::start();
         let n = self.seeds.end.saturating_sub(self.seeds.start);
         let results: Mutex<Vec<Option<(u64, String, u64)>>> = Mutex::new(vec![None; n as usize]);
@@ -123,23 +173,24 @@ impl Batch {
         let done = AtomicU64::new(0);
         let failed = AtomicU64::new(0);
         let jobs = self.jobs.clamp(1, n.max(1) as usize);
-        crate::wall::scoped_workers(jobs, || loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            if i >= n {
-                return;
+        crate::wall::scoped_workers(jobs, || {
+            let mut runner = make_runner();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= n {
+                    return;
+                }
+                let r = runner.run(self.seeds.start + i);
+                if r.signature != "pass" {
+                    failed.fetch_add(1, Ordering::Relaxed);
+                }
+                results.lock().expect("results lock")[i as usize] =
+                    Some((r.trace_hash, r.signature, r.steps));
+                progress(
+                    done.fetch_add(1, Ordering::Relaxed) + 1,
+                    failed.load(Ordering::Relaxed),
+                );
             }
-            let mut config = self.config(self.seeds.start + i);
-            config.keep_tail = false;
-            let outcome = self.run_seed(&config);
-            if !outcome.passed() {
-                failed.fetch_add(1, Ordering::Relaxed);
-            }
-            results.lock().expect("results lock")[i as usize] =
-                Some((outcome.trace_hash, signature(&outcome.stop), outcome.steps));
-            progress(
-                done.fetch_add(1, Ordering::Relaxed) + 1,
-                failed.load(Ordering::Relaxed),
-            );
         });
         let results = results.into_inner().expect("results lock");
         let mut run_hash = 0x5249_4e48_4153_4831u64; // "RUNHASH1"
@@ -159,7 +210,13 @@ impl Batch {
                 steps,
                 seed_file: None,
             };
-            if failing || self.save_passing {
+            let crashed = record.signature.starts_with(CRASH_PREFIX);
+            if crashed && self.save_dir.is_some() {
+                errors.push(format!(
+                    "seed {seed} crashed its worker ({}); no seed file is written for a crash",
+                    record.signature
+                ));
+            } else if failing || self.save_passing {
                 if let Some(dir) = &self.save_dir {
                     match self.save(dir, seed, hash) {
                         Ok(path) => record.seed_file = Some(path.display().to_string()),

@@ -181,6 +181,7 @@ pub fn run(config: &Config, root: impl FnOnce() + 'static) -> Outcome {
         trace,
         config.step_budget,
     );
+    world.seed = config.seed;
     let installed = world::install(&mut world);
     with_world(|w| {
         w.add_thread("root", Box::new(root))

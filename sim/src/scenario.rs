@@ -100,9 +100,13 @@ impl Setup {
     }
 }
 
-/// The built-in scenarios.
+/// The built-in scenarios. Names starting `selftest-` test the framework itself (some crash
+/// the process on purpose) and are skipped by tests that run every scenario in-process.
 pub fn builtin() -> &'static [Scenario] {
-    &[crate::scenarios::echo::SCENARIO]
+    &[
+        crate::scenarios::echo::SCENARIO,
+        crate::scenarios::selftest_crash::SCENARIO,
+    ]
 }
 
 /// A built-in scenario by name.

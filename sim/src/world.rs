@@ -49,6 +49,8 @@ pub enum Stop {
 }
 
 pub(crate) struct World {
+    /// The run's seed (for self-tests only; code under test never sees it).
+    pub seed: u64,
     pub kernel: Kernel,
     pub decisions: Decisions,
     pub strategy: Box<dyn Strategy>,
@@ -144,6 +146,7 @@ impl World {
         step_budget: u64,
     ) -> Self {
         World {
+            seed: 0,
             kernel,
             decisions,
             strategy,

@@ -154,3 +154,58 @@ fn list_names_the_builtin_scenarios() {
     assert_eq!(o.status.code(), Some(0));
     assert!(stdout(&o).contains("echo"), "{}", stdout(&o));
 }
+
+#[test]
+fn a_seed_that_aborts_or_overflows_its_stack_is_a_recorded_failure_and_the_run_goes_on() {
+    for (variant, signature) in [
+        ("abort", "crash: SIGABRT"),
+        ("stack-overflow", "crash: SIGSEGV"),
+        ("panic", "panic: selftest: the code under test panicked"),
+    ] {
+        let dir = tempdir();
+        let report = dir.join("r.json");
+        let o = simkern(&[
+            "run",
+            "selftest-crash",
+            "--variant",
+            variant,
+            "--seeds",
+            "0..12",
+            "--jobs",
+            "2",
+            "--report",
+            report.to_str().unwrap(),
+        ]);
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "{variant}: {}{}",
+            stdout(&o),
+            stderr(&o)
+        );
+        let r: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+        assert_eq!(
+            r["seeds_run"], 12,
+            "{variant}: every seed must run despite the crashes"
+        );
+        let failures: Vec<(u64, String)> = r["failures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["seed"].as_u64().unwrap(),
+                    f["signature"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        // selftest-crash crashes on seeds = 1 mod 4.
+        let expected: Vec<(u64, String)> = [1, 5, 9]
+            .iter()
+            .map(|&s| (s, signature.to_owned()))
+            .collect();
+        assert_eq!(failures, expected, "{variant}");
+        assert_eq!(r["first_failure_seed"], 1);
+    }
+}

@@ -7,6 +7,7 @@
 mod replay;
 mod run;
 mod show;
+mod worker;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -30,6 +31,9 @@ enum Command {
     Run(run::Args),
     /// Rerun a seed file; exit 0 only if outcome and trace hash reproduce exactly.
     Replay(replay::Args),
+    /// (internal) A crash-isolated worker of `run`: seeds on stdin, results on stdout.
+    #[command(name = "__worker", hide = true)]
+    Worker(worker::Args),
 }
 
 /// A command's result: the exit code, or bad input (exit 2).
@@ -44,6 +48,7 @@ fn main() -> ExitCode {
         }
         Command::Run(args) => run::run(args),
         Command::Replay(args) => replay::replay(args),
+        Command::Worker(args) => worker::serve(args),
     };
     match result {
         Ok(code) => code,

@@ -43,6 +43,10 @@ pub struct Args {
     /// Also save passing seeds.
     #[arg(long, requires = "save")]
     save_passing: bool,
+    /// Run seeds in this process instead of crash-isolated worker processes (faster to start;
+    /// an abort or stack overflow of the code under test then ends the whole run).
+    #[arg(long)]
+    in_process: bool,
 }
 
 pub fn parse_range(s: &str) -> Result<Range<u64>, String> {
@@ -76,7 +80,8 @@ fn parse_params(params: &[String]) -> Result<Vec<(String, u64)>, String> {
         .collect()
 }
 
-pub fn run(args: Args) -> Outcome {
+/// The batch `args` describe.
+fn batch_of(args: &Args) -> Result<Batch, String> {
     let scenario = *scenario::find(&args.scenario)?;
     let setup = scenario.setup(args.variant.as_deref(), &parse_params(&args.params)?)?;
     let seeds = parse_range(&args.seeds)?;
@@ -85,17 +90,56 @@ pub fn run(args: Args) -> Outcome {
     if args.jobs == 0 {
         return Err("--jobs must be at least 1".into());
     }
-    let batch = Batch {
+    Ok(Batch {
         scenario,
         setup,
-        seeds: seeds.clone(),
+        seeds,
         strategy,
         faults: FaultSpec::Profile(profile),
         step_budget: args.step_budget,
         jobs: args.jobs,
         save_dir: args.save.clone(),
         save_passing: args.save_passing,
-    };
+    })
+}
+
+/// The arguments a worker needs to rebuild the batch's runs (not its seeds or outputs).
+fn worker_spec(args: &Args, batch: &Batch) -> Vec<String> {
+    let mut spec = vec![
+        args.scenario.clone(),
+        "--variant".into(),
+        batch.setup.variant.clone(),
+    ];
+    for p in &args.params {
+        spec.extend(["--param".into(), p.clone()]);
+    }
+    spec.extend([
+        "--strategy".into(),
+        args.strategy.clone(),
+        "--faults".into(),
+        args.faults.clone(),
+    ]);
+    spec.extend(["--step-budget".into(), args.step_budget.to_string()]);
+    spec
+}
+
+/// A worker's batch, from the spec `worker_spec` wrote.
+pub fn batch_from_spec(spec: &[String]) -> Result<Batch, String> {
+    use clap::Parser;
+    #[derive(clap::Parser)]
+    struct Spec {
+        #[command(flatten)]
+        args: Args,
+    }
+    let parsed =
+        Spec::try_parse_from(std::iter::once("worker".to_string()).chain(spec.iter().cloned()))
+            .map_err(|e| format!("worker spec: {e}"))?;
+    batch_of(&parsed.args)
+}
+
+pub fn run(args: Args) -> Outcome {
+    let batch = batch_of(&args)?;
+    let seeds = batch.seeds.clone();
     let total = seeds.end - seeds.start;
     let tty = std::io::stderr().is_terminal();
     let progress = move |done: u64, failed: u64| {
@@ -106,7 +150,14 @@ pub fn run(args: Args) -> Outcome {
             }
         }
     };
-    let report = batch.run(&progress);
+    let report = if args.in_process {
+        batch.run(&progress)
+    } else {
+        batch.run_with(
+            &progress,
+            &crate::worker::factory(worker_spec(&args, &batch)),
+        )
+    };
     let json = serde_json::to_string_pretty(&report).expect("reports serialise");
     if let Some(path) = &args.report {
         std::fs::write(path, format!("{json}\n"))
@@ -129,6 +180,20 @@ pub fn run(args: Args) -> Outcome {
         eprintln!("simkern: warning: {e}");
     }
     if let Some(first) = report.failures.first() {
+        if first
+            .signature
+            .starts_with(simkern::sim::batch::CRASH_PREFIX)
+        {
+            println!(
+                "first failing seed {}: {} (the worker process died on it)",
+                first.seed, first.signature
+            );
+            println!(
+                "rerun it alone: simkern run {} --variant {} --seeds {}..{} --strategy {} --faults {}",
+                report.scenario, report.variant, first.seed, first.seed + 1, report.strategy, report.faults
+            );
+            return Ok(ExitCode::from(1));
+        }
         let outcome = batch.run_seed(&{
             let mut c = batch.config(first.seed);
             c.keep_events = false;

@@ -1,0 +1,48 @@
+//! `selftest-crash`: code under test that panics, aborts or overflows its stack on every
+//! fourth seed (seed % 4 == 1), and passes on the others. It exists to prove crash isolation:
+//! `simkern run` must record each crashing seed as a failure and go on with the rest.
+
+use crate::scenario::{Scenario, Setup};
+use crate::sys::SimSys;
+use simkern_poller::Sys;
+
+pub const SCENARIO: Scenario = Scenario {
+    name: "selftest-crash",
+    about: "self-test of crash isolation: on seeds = 1 mod 4 a simulated thread panics, aborts or overflows its stack",
+    variants: &["panic", "abort", "stack-overflow"],
+    params: &[],
+    build,
+};
+
+fn build(setup: &Setup) -> Box<dyn FnOnce()> {
+    let variant = setup.variant.clone();
+    Box::new(move || {
+        // A self-test may read the run's seed (user code cannot, and need not).
+        let crash = crate::world::with_world(|w| w.seed % 4 == 1);
+        let t = SimSys
+            .spawn("victim", move || {
+                if !crash {
+                    return;
+                }
+                match variant.as_str() {
+                    "panic" => panic!("selftest: the code under test panicked"),
+                    "abort" => std::process::abort(),
+                    _ => {
+                        std::hint::black_box(recurse(0));
+                    }
+                }
+            })
+            .expect("spawn");
+        SimSys.join(t);
+    })
+}
+
+/// Recurses until the coroutine's guard page stops it (SIGSEGV).
+#[inline(never)]
+fn recurse(depth: u64) -> u64 {
+    let frame = std::hint::black_box([depth; 64]);
+    if frame[0] == u64::MAX {
+        return 0;
+    }
+    1 + recurse(depth + 1)
+}
