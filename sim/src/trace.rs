@@ -245,6 +245,35 @@ impl Event {
     }
 }
 
+impl Event {
+    /// This event as one JSON object (a line of the JSON-lines export).
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::json;
+        let what = match &self.what {
+            What::Syscall { call, args, result } => {
+                let result = if *result < 0 && *result != i64::MIN {
+                    json!({ "errno": Errno(-*result as i32).to_string() })
+                } else {
+                    json!({ "ok": result })
+                };
+                json!({ "kind": "syscall", "call": call.name(), "args": args, "result": result })
+            }
+            What::Probe(p) => json!({ "kind": "probe", "probe": format!("{p:?}") }),
+            What::Fault { call, errno } => {
+                json!({ "kind": "fault", "call": call.name(), "errno": errno.to_string() })
+            }
+            What::Ready {
+                data,
+                events,
+                source,
+            } => {
+                json!({ "kind": "ready", "data": data, "events": events, "source_fd": source.0 })
+            }
+        };
+        json!({ "step": self.step, "thread": self.thread.as_u32(), "time_ns": self.time_ns, "what": what })
+    }
+}
+
 /// The trace of one run.
 #[derive(Default)]
 pub struct Trace {

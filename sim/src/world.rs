@@ -378,6 +378,14 @@ impl World {
             time_ns: self.now_ns,
             what,
         };
+        // Human logs carry virtual time; off (one static check) unless a subscriber asks.
+        tracing::trace!(
+            target: "simkern::step",
+            virtual_ms = self.now_ns as f64 / 1e6,
+            step = self.step,
+            thread = self.current.as_u32(),
+            what = ?event.what,
+        );
         if let Some(oracles) = &mut self.oracles {
             if let Some((oracle, message)) = oracles.observe(&event) {
                 self.stop.get_or_insert(Stop::Oracle { oracle, message });

@@ -15,6 +15,9 @@ pub struct Args {
     /// Export every event of the replay as JSON lines to this file.
     #[arg(long)]
     events: Option<PathBuf>,
+    /// Print every step as it happens (virtual time, thread, what) to stderr.
+    #[arg(long)]
+    log: bool,
 }
 
 /// The run a seed file describes.
@@ -37,12 +40,20 @@ pub fn replay(args: Args) -> Outcome {
     let setup = scenario
         .setup(Some(&file.variant), &params)
         .map_err(|e| format!("{}: {e}", args.file.display()))?;
+    if args.log {
+        // Logs go to stderr with the step's virtual time as a field; wall time is meaningless.
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("simkern=trace"))
+            .without_time()
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let outcome = runner::run(&config_of(&file), scenario.root(&setup));
     let events = outcome.all_events.as_deref().unwrap_or(&[]);
     if let Some(path) = &args.events {
         let mut out = String::new();
         for e in events {
-            out += &crate::show::event_line(&outcome.thread_names, e);
+            out += &e.to_json().to_string();
             out.push('\n');
         }
         std::fs::write(path, out).map_err(|e| format!("--events {}: {e}", path.display()))?;
