@@ -41,6 +41,7 @@ fn ours(clients: u64, rounds: u64, seeds: u64) -> (Measurement, f64) {
         jobs: 1,
         save_dir: None,
         save_passing: false,
+        shard: None,
     };
     let start = Instant::now();
     let mut steps = 0;

@@ -1,7 +1,9 @@
 //! `Batch`: many seeds of one scenario, in parallel, into one `Report`.
 //!
 //! Seeds run side by side on `jobs` OS threads (never inside one seed: a seed is one thread's
-//! coroutines). `run_hash` digests every seed's trace hash in seed order, so it does not
+//! coroutines). `run_hash` is a wrapping sum over seeds of a mix of (seed, trace hash): it
+//! does not depend on order, on `--jobs`, or on how seeds were split into shards, and the
+//! `run_hash` of a merged set of shard reports is the sum of theirs. It does not
 //! depend on `--jobs` or on completion order, and two batches can be compared by it. Each
 //! failing seed is run a second time with per-step digests kept; the two hashes must agree
 //! (a determinism check on every failure), and the second run's record becomes the seed file.
@@ -47,6 +49,8 @@ pub struct Batch {
     pub scenario: Scenario,
     pub setup: Setup,
     pub seeds: Range<u64>,
+    /// Run only shard `k` of `n`: the seeds whose offset from `seeds.start` is `k` mod `n`.
+    pub shard: Option<(u64, u64)>,
     pub strategy: strategy::Kind,
     pub faults: FaultSpec,
     pub step_budget: u64,
@@ -56,7 +60,7 @@ pub struct Batch {
 }
 
 /// One failing seed in a report.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct FailureRecord {
     pub seed: u64,
     pub signature: String,
@@ -68,13 +72,16 @@ pub struct FailureRecord {
 }
 
 /// The JSON report of a batch.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct Report {
     pub scenario: String,
     pub variant: String,
     pub strategy: String,
     pub faults: String,
     pub seeds: String,
+    /// `K/N` when this report covers one shard of `seeds`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
     pub seeds_run: u64,
     pub failures: Vec<FailureRecord>,
     pub first_failure_seed: Option<u64>,
@@ -142,6 +149,18 @@ impl Batch {
         runner::run(config, self.scenario.root(&self.setup))
     }
 
+    /// The seeds this batch runs: the range, or its shard.
+    pub fn seed_list(&self) -> Vec<u64> {
+        match self.shard {
+            None => self.seeds.clone().collect(),
+            Some((k, n)) => self
+                .seeds
+                .clone()
+                .filter(|s| (s - self.seeds.start) % n == k)
+                .collect(),
+        }
+    }
+
     /// Runs one seed in this process, for a batch (no trace tail kept).
     pub fn run_one(&self, seed: u64) -> SeedResult {
         let mut config = self.config(seed);
@@ -167,7 +186,8 @@ impl Batch {
         make_runner: &RunnerFactory<'_>,
     ) -> Report {
         let wall = crate::wall::Stopwatch::start();
-        let n = self.seeds.end.saturating_sub(self.seeds.start);
+        let list = self.seed_list();
+        let n = list.len() as u64;
         let results: Mutex<Vec<Option<(u64, String, u64)>>> = Mutex::new(vec![None; n as usize]);
         let next = AtomicU64::new(0);
         let done = AtomicU64::new(0);
@@ -180,7 +200,7 @@ impl Batch {
                 if i >= n {
                     return;
                 }
-                let r = runner.run(self.seeds.start + i);
+                let r = runner.run(list[i as usize]);
                 if r.signature != "pass" {
                     failed.fetch_add(1, Ordering::Relaxed);
                 }
@@ -193,14 +213,14 @@ impl Batch {
             }
         });
         let results = results.into_inner().expect("results lock");
-        let mut run_hash = 0x5249_4e48_4153_4831u64; // "RUNHASH1"
+        let mut run_hash = 0u64;
         let mut failures = Vec::new();
         let mut errors = Vec::new();
         let mut sim_steps = 0;
         for (i, r) in results.into_iter().enumerate() {
             let (hash, signature, steps) = r.expect("every seed ran");
-            let seed = self.seeds.start + i as u64;
-            run_hash = fold(fold(run_hash, seed), hash);
+            let seed = list[i];
+            run_hash = run_hash.wrapping_add(seed_digest(seed, hash));
             sim_steps += steps;
             let failing = signature != "pass";
             let mut record = FailureRecord {
@@ -234,6 +254,7 @@ impl Batch {
             strategy: self.strategy.to_string(),
             faults: self.faults.name(),
             seeds: format!("{}..{}", self.seeds.start, self.seeds.end),
+            shard: self.shard.map(|(k, n)| format!("{k}/{n}")),
             seeds_run: n,
             first_failure_seed: failures.first().map(|f| f.seed),
             failures,
@@ -291,7 +312,10 @@ impl Batch {
     }
 }
 
-fn fold(h: u64, x: u64) -> u64 {
-    let z = (h.rotate_left(7) ^ x).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    z ^ (z >> 29)
+/// One seed's share of `run_hash` (SplitMix64's finaliser over seed and hash).
+pub fn seed_digest(seed: u64, trace_hash: u64) -> u64 {
+    let mut z = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ trace_hash;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }

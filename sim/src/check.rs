@@ -36,6 +36,7 @@ impl Check {
                 jobs: 1,
                 save_dir: None,
                 save_passing: false,
+                shard: None,
             },
         }
     }

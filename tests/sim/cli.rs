@@ -209,3 +209,72 @@ fn a_seed_that_aborts_or_overflows_its_stack_is_a_recorded_failure_and_the_run_g
         assert_eq!(r["first_failure_seed"], 1);
     }
 }
+
+#[test]
+fn four_shards_in_separate_processes_merge_to_the_unsharded_run() {
+    let dir = tempdir();
+    let common = [
+        "run",
+        "echo",
+        "--seeds",
+        "0..120",
+        "--faults",
+        "swarm",
+        "--param",
+        "clients=4",
+        "--param",
+        "rounds=4",
+    ];
+    let all = dir.join("all.json");
+    let o = simkern(&[&common[..], &["--report", all.to_str().unwrap()]].concat());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // Two shards as Kubernetes indexed-Job members, two as a Slurm array's tasks.
+    let mut shard_reports = Vec::new();
+    for k in 0..4u32 {
+        let path = dir.join(format!("shard{k}.json"));
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_simkern"));
+        cmd.args(common).args(["--report", path.to_str().unwrap()]);
+        if k < 2 {
+            cmd.env("JOB_COMPLETION_INDEX", k.to_string())
+                .args(["--shard", "auto/4"]);
+        } else {
+            cmd.env("SLURM_ARRAY_TASK_ID", k.to_string())
+                .env("SLURM_ARRAY_TASK_COUNT", "4")
+                .args(["--shard", "auto"]);
+        }
+        let o = cmd.output().expect("run shard");
+        assert_eq!(o.status.code(), Some(0), "shard {k}: {}", stderr(&o));
+        shard_reports.push(path.to_str().unwrap().to_owned());
+    }
+    let merged = dir.join("merged.json");
+    let mut args: Vec<&str> = vec!["merge"];
+    args.extend(shard_reports.iter().map(|s| s.as_str()));
+    args.extend(["--report", merged.to_str().unwrap()]);
+    let o = simkern(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let read = |p: &std::path::Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+    };
+    let (a, m) = (read(&all), read(&merged));
+    assert_eq!(
+        a["run_hash"], m["run_hash"],
+        "merged shards must hash like the unsharded run"
+    );
+    assert_eq!(a["seeds_run"], m["seeds_run"]);
+    assert_eq!(a["failures"], m["failures"]);
+    assert_eq!(a["sim_steps"], m["sim_steps"]);
+    // A missing shard is refused, naming what is missing.
+    let o = simkern(&[
+        "merge",
+        &shard_reports[0],
+        &shard_reports[1],
+        "--report",
+        dir.join("x.json").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("must appear exactly once"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -25,6 +25,7 @@ fn small_batch(scenario: &Scenario, seeds: std::ops::Range<u64>, faults: Profile
         jobs: 1,
         save_dir: None,
         save_passing: false,
+        shard: None,
     }
 }
 
@@ -32,7 +33,10 @@ fn small_batch(scenario: &Scenario, seeds: std::ops::Range<u64>, faults: Profile
 fn every_builtin_scenario_gives_the_same_trace_hash_when_a_seed_runs_twice() {
     // `selftest-*` scenarios crash the process on purpose (they test crash isolation, which
     // runs seeds in worker processes); everything else runs here, in-process.
-    for scenario in scenario::builtin().iter().filter(|s| !s.name.starts_with("selftest-")) {
+    for scenario in scenario::builtin()
+        .iter()
+        .filter(|s| !s.name.starts_with("selftest-"))
+    {
         for variant in scenario.variants {
             for faults in [Profile::None, Profile::Default] {
                 let mut batch = small_batch(scenario, 0..3, faults);

@@ -4,8 +4,10 @@
 //! replay diverged), 2 bad input (unknown scenario, malformed range or seed file), with a
 //! one-line error naming the problem.
 
+mod merge;
 mod replay;
 mod run;
+mod shard;
 mod show;
 mod worker;
 
@@ -31,6 +33,8 @@ enum Command {
     Run(run::Args),
     /// Rerun a seed file; exit 0 only if outcome and trace hash reproduce exactly.
     Replay(replay::Args),
+    /// Combine the reports of a run's shards into one report.
+    Merge(merge::Args),
     /// (internal) A crash-isolated worker of `run`: seeds on stdin, results on stdout.
     #[command(name = "__worker", hide = true)]
     Worker(worker::Args),
@@ -49,6 +53,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Replay(args) => replay::replay(args),
         Command::Worker(args) => worker::serve(args),
+        Command::Merge(args) => merge::merge(args),
     };
     match result {
         Ok(code) => code,

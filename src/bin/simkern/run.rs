@@ -43,6 +43,10 @@ pub struct Args {
     /// Also save passing seeds.
     #[arg(long, requires = "save")]
     save_passing: bool,
+    /// Run one shard of the seeds: K/N, auto/N (index from JOB_COMPLETION_INDEX or
+    /// SLURM_ARRAY_TASK_ID) or auto (Slurm: SLURM_ARRAY_TASK_ID of SLURM_ARRAY_TASK_COUNT).
+    #[arg(long)]
+    shard: Option<String>,
     /// Run seeds in this process instead of crash-isolated worker processes (faster to start;
     /// an abort or stack overflow of the code under test then ends the whole run).
     #[arg(long)]
@@ -100,6 +104,10 @@ fn batch_of(args: &Args) -> Result<Batch, String> {
         jobs: args.jobs,
         save_dir: args.save.clone(),
         save_passing: args.save_passing,
+        shard: match &args.shard {
+            None => None,
+            Some(spec) => Some(crate::shard::parse(spec, &|var| std::env::var(var).ok())?),
+        },
     })
 }
 
@@ -139,8 +147,7 @@ pub fn batch_from_spec(spec: &[String]) -> Result<Batch, String> {
 
 pub fn run(args: Args) -> Outcome {
     let batch = batch_of(&args)?;
-    let seeds = batch.seeds.clone();
-    let total = seeds.end - seeds.start;
+    let total = batch.seed_list().len() as u64;
     let tty = std::io::stderr().is_terminal();
     let progress = move |done: u64, failed: u64| {
         if tty && (done.is_multiple_of(64) || done == total) {

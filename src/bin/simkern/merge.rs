@@ -1,0 +1,116 @@
+//! `simkern merge`: combine the reports of the shards of one run into the report of the run.
+//!
+//! The shards must describe the same run (scenario, variant, strategy, faults, seed range)
+//! and cover every shard index of their `N` exactly once. `run_hash` is a sum of per-seed
+//! digests, so the merged `run_hash` equals that of an unsharded run of the same seeds.
+
+use crate::Outcome;
+use simkern::sim::batch::Report;
+use simkern::sim::seed_file::{format_hash, parse_hash};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The shard reports.
+    #[arg(required = true)]
+    reports: Vec<PathBuf>,
+    /// Write the merged report here.
+    #[arg(long)]
+    report: PathBuf,
+}
+
+pub fn merge(args: Args) -> Outcome {
+    let mut shards = Vec::new();
+    for path in &args.reports {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let r: Report = serde_json::from_str(&text)
+            .map_err(|e| format!("{}: not a simkern report: {e}", path.display()))?;
+        shards.push((path.display().to_string(), r));
+    }
+    let (first_path, first) = &shards[0];
+    let mut indices = Vec::new();
+    let mut count = None;
+    for (path, r) in &shards {
+        for (field, a, b) in [
+            ("scenario", &r.scenario, &first.scenario),
+            ("variant", &r.variant, &first.variant),
+            ("strategy", &r.strategy, &first.strategy),
+            ("faults", &r.faults, &first.faults),
+            ("seeds", &r.seeds, &first.seeds),
+        ] {
+            if a != b {
+                return Err(format!("{path}: field `{field}` is {a:?}, but {first_path} has {b:?}: not shards of one run"));
+            }
+        }
+        let shard = r
+            .shard
+            .as_deref()
+            .ok_or_else(|| format!("{path}: not a shard report (no `shard` field)"))?;
+        let (k, n) = shard
+            .split_once('/')
+            .and_then(|(k, n)| Some((k.parse::<u64>().ok()?, n.parse::<u64>().ok()?)))
+            .ok_or_else(|| format!("{path}: field `shard` {shard:?} is not K/N"))?;
+        if *count.get_or_insert(n) != n {
+            return Err(format!(
+                "{path}: shard {shard} is out of {n}, others out of {}",
+                count.unwrap_or(0)
+            ));
+        }
+        indices.push(k);
+    }
+    let n = count.expect("at least one report");
+    indices.sort_unstable();
+    if indices != (0..n).collect::<Vec<_>>() {
+        return Err(format!(
+            "the reports cover shards {indices:?} of {n}: each of 0..{n} must appear exactly once"
+        ));
+    }
+    let mut run_hash = 0u64;
+    let mut failures = Vec::new();
+    let mut errors = Vec::new();
+    let (mut seeds_run, mut sim_steps, mut wall_s) = (0, 0, 0f64);
+    for (path, r) in &shards {
+        run_hash = run_hash.wrapping_add(
+            parse_hash(&r.run_hash).map_err(|e| format!("{path}: field `run_hash`: {e}"))?,
+        );
+        failures.extend(r.failures.iter().cloned());
+        errors.extend(r.errors.iter().cloned());
+        seeds_run += r.seeds_run;
+        sim_steps += r.sim_steps;
+        wall_s = wall_s.max(r.wall_s);
+    }
+    failures.sort_by_key(|f| f.seed);
+    let merged = Report {
+        scenario: first.scenario.clone(),
+        variant: first.variant.clone(),
+        strategy: first.strategy.clone(),
+        faults: first.faults.clone(),
+        seeds: first.seeds.clone(),
+        shard: None,
+        seeds_run,
+        first_failure_seed: failures.first().map(|f| f.seed),
+        failures,
+        wall_s,
+        sim_steps,
+        run_hash: format_hash(run_hash),
+        errors,
+    };
+    let json = serde_json::to_string_pretty(&merged).expect("reports serialise");
+    std::fs::write(&args.report, format!("{json}\n"))
+        .map_err(|e| format!("--report {}: {e}", args.report.display()))?;
+    println!(
+        "merged {} shards of {} {}: {} seeds, {} failed, run_hash {}",
+        n,
+        merged.scenario,
+        merged.variant,
+        merged.seeds_run,
+        merged.failures.len(),
+        merged.run_hash
+    );
+    Ok(if merged.failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
