@@ -1,11 +1,17 @@
 # Simkern: the commands a newcomer needs. `make demo` runs the main job, `make test` the tests.
 CARGO ?= cargo
 
-.PHONY: demo test lint bench
+.PHONY: demo demo-echo test lint bench
 
-# The main job: the poller's echo server on real epoll against the built-in client, then
-# the same echo code hunted on the simulated kernel over 1,000 seeds with faults.
+# The main job: hunt the five seed bugs (netpoll, Cap'n Proto, nbio, Go netpoll, libwebsockets)
+# on the simulated kernel, print how many seeds each took and the oracle's verdict, then replay
+# every seed file in seeds/ exactly.
 demo:
+	scripts/demo.sh
+
+# The poller's echo server on real epoll against the built-in client, then the same echo code
+# on the simulated kernel over 1,000 seeds with faults.
+demo-echo:
 	$(CARGO) build --release --examples --bin simkern
 	scripts/demo-echo.sh
 	target/release/simkern run echo --seeds 0..1000 --faults default --jobs 2

@@ -36,7 +36,7 @@
 //! ```
 //!
 //! Map:
-//! - [`op`]: `Op` (a syscall, or `Settle`), `Outcome`, `Fd`, `Port`, `Shut`, `Ctl`.
+//! - [`op`]: `Op` (a syscall, or `Settle`), `Outcome`, `Fd`, `Port`, `Shut`, `Ctl`, `SockOpt`.
 //! - [`errno`]: Linux errno values by name.
 //! - [`event`]: epoll event bits (`EPOLLIN`, …) and `Event`.
 //! - [`config`]: `Config`: fd limit, pipe and socket buffer bounds, each with its Linux default.
@@ -52,6 +52,8 @@
 //! - `net`: loopback segments in flight, what each arrival does, ports and TIME_WAIT.
 //! - `progress`: when segments arrive: any prefix before an op, everything at `Settle`.
 //! - `epoll`: interest lists, the ready list, wakeups, nested epoll, `ELOOP`.
+//! - [`oracle`]: lifecycle oracles over a stream of `oracle::Fact`s (stale delivery, pool,
+//!   timer, lost wakeup, teardown depth, fd leak, errno handling), each a transition table.
 
 pub mod allowed;
 pub mod config;
@@ -59,6 +61,7 @@ pub mod errno;
 pub mod event;
 pub mod model;
 pub mod op;
+pub mod oracle;
 
 mod epoll;
 mod eventfd;
@@ -78,4 +81,4 @@ pub use allowed::{Allowed, Candidate, Expect};
 pub use config::Config;
 pub use event::Event;
 pub use model::{Disagreement, Model};
-pub use op::{Ctl, Fd, Op, Outcome, Port, Shut};
+pub use op::{Ctl, Fd, Op, Outcome, Port, Shut, SockOpt};

@@ -103,9 +103,15 @@ impl Setup {
 /// The built-in scenarios. Names starting `selftest-` test the framework itself (some crash
 /// the process on purpose) and are skipped by tests that run every scenario in-process.
 pub fn builtin() -> &'static [Scenario] {
+    use crate::scenarios::*;
     &[
-        crate::scenarios::echo::SCENARIO,
-        crate::scenarios::selftest_crash::SCENARIO,
+        echo::SCENARIO,
+        netpoll_cancel_dial::SCENARIO,
+        capnp_chain_teardown::SCENARIO,
+        nbio_double_close::SCENARIO,
+        go_netpoll_wakeup::SCENARIO,
+        lws_timer_after_destroy::SCENARIO,
+        selftest_crash::SCENARIO,
     ]
 }
 

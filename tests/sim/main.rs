@@ -1,9 +1,10 @@
 //! The simulator, end to end: determinism, faults, virtual time, liveness failures, users'
-//! own scenarios, and the `simkern` CLI.
+//! own scenarios, the `simkern` CLI, and the seed bugs with their committed seed files.
 
 mod cli;
 mod determinism;
 mod faults;
 mod liveness;
+mod seeds;
 mod user_scenario;
 mod virtual_time;

@@ -3,6 +3,24 @@
 //! - `echo`: one server loop and C client loops on the poller, M round trips each, checked end
 //!   to end. Its server and client code is the same source the real examples run.
 //! - `selftest-crash`: proves crash isolation (panics, aborts, stack overflows on some seeds).
+//! - The seed bugs, each with a `fixed` variant (the poller's way) and a `buggy` one (the
+//!   mistake of its seed document, in Rust):
+//!   - `netpoll_cancel_dial`: operator freed without `EPOLL_CTL_DEL`; a late event reaches its
+//!     reused slot (`stale_delivery`).
+//!   - `capnp_chain_teardown`: a send queue kept as a chain of owned continuations, torn down
+//!     recursively on disconnect (`teardown`).
+//!   - `nbio_double_close`: a pooled body closed by the handler and by the framework
+//!     (`pool`).
+//!   - `go_netpoll_wakeup`: a wake-pending flag cleared after the last look at the queue (a
+//!     lost wakeup), and `EINTR` from `epoll_wait` treated as fatal (`lost_wakeup`, `errno`).
+//!   - `lws_timer_after_destroy`: a connection destroyed with its timer still armed (`timer`).
+//! - `support`: the pieces they share (a server thread, `EINTR` retries, the fd-leak opt-in).
 
+pub mod capnp_chain_teardown;
 pub mod echo;
+pub mod go_netpoll_wakeup;
+pub mod lws_timer_after_destroy;
+pub mod nbio_double_close;
+pub mod netpoll_cancel_dial;
 pub mod selftest_crash;
+pub mod support;

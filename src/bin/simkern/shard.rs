@@ -26,7 +26,7 @@ pub fn parse(spec: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<(u64, u
         Some((k, n)) => (number("shard index", k)?, number("shard count", n)?),
         None if spec == "auto" => {
             let n = env("SLURM_ARRAY_TASK_COUNT").ok_or_else(|| {
-                format!("--shard auto: SLURM_ARRAY_TASK_COUNT is not set (use auto/N elsewhere)")
+                "--shard auto: SLURM_ARRAY_TASK_COUNT is not set (use auto/N elsewhere)".to_string()
             })?;
             (from_env()?, number("SLURM_ARRAY_TASK_COUNT", &n)?)
         }

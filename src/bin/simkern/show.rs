@@ -94,13 +94,39 @@ pub fn failure(outcome: &Outcome) -> String {
             );
         }
     }
-    out += &format!(
-        "last {} events (of {}), at {:.6} ms of virtual time:\n",
-        outcome.tail.len(),
-        outcome.events,
-        outcome.virtual_ns as f64 / 1e6
-    );
-    for e in &outcome.tail {
+    // An oracle judges the fact that stopped the run, the last event; what led to it is that
+    // thread's own history, so the other threads' events are left out.
+    let oracle_thread = match &outcome.stop {
+        simkern::sim::Stop::Oracle { .. } => outcome.tail.last().map(|e| e.thread),
+        _ => None,
+    };
+    let shown: Vec<&Event> = outcome
+        .tail
+        .iter()
+        .filter(|e| oracle_thread.is_none_or(|t| e.thread == t))
+        .collect();
+    match oracle_thread {
+        Some(t) => {
+            out += &format!(
+                "last {} events of {}, where the oracle fired (of {} events; other threads' \
+                 omitted: `simkern replay FILE --events OUT` writes them all), at {:.6} ms of \
+                 virtual time:\n",
+                shown.len(),
+                thread_name(&outcome.thread_names, t),
+                outcome.events,
+                outcome.virtual_ns as f64 / 1e6
+            )
+        }
+        None => {
+            out += &format!(
+                "last {} events (of {}), at {:.6} ms of virtual time:\n",
+                shown.len(),
+                outcome.events,
+                outcome.virtual_ns as f64 / 1e6
+            )
+        }
+    }
+    for e in shown {
         out += &format!("  {}\n", event_line(&outcome.thread_names, e));
     }
     out
