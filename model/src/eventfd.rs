@@ -3,9 +3,10 @@
 //! Owns: the 64-bit counter and its rules:
 //! - `read` needs an 8-byte buffer (`EINVAL` below 8), fails with `EAGAIN` at 0, else returns
 //!   the counter and zeroes it, or in semaphore mode returns 1 and decrements;
-//! - `write` needs 8 bytes (`EINVAL` below), rejects `u64::MAX` (`EINVAL`), and fails with
-//!   `EAGAIN` when the sum would reach `u64::MAX` (the counter tops out at `u64::MAX - 1`);
-//!   writing 0 succeeds and still wakes readers.
+//! - `write` needs 8 bytes (`EINVAL` below; above, `EINVAL` since Linux 6.6 and the first 8
+//!   bytes before: `World::branches` offers both, this body is the older rule), rejects
+//!   `u64::MAX` (`EINVAL`), and fails with `EAGAIN` when the sum would reach `u64::MAX` (the
+//!   counter tops out at `u64::MAX - 1`); writing 0 succeeds and still wakes readers.
 //!
 //! Readiness (`eventfd_poll`): `EPOLLIN` while the counter is above 0, `EPOLLOUT` while it is
 //! below `u64::MAX - 1` (so a write of 1 would succeed), `EPOLLERR` at `u64::MAX` (reachable only

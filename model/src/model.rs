@@ -187,10 +187,12 @@ impl Model {
         self.worlds.len()
     }
 
-    /// Whether the model specifies `op` in the current state. Fd numbers and the kinds of
-    /// their files are the same in every consistent state, so the answer is certain.
+    /// Whether the model specifies `op` in the current state: in every consistent state.
+    /// Fd numbers and the kinds of their files are the same in all of them, but a socket's
+    /// state need not be (a second `connect` is outside the model only where the first one
+    /// was abandoned), so each is asked.
     pub fn check(&self, op: &Op) -> Result<(), Disagreement> {
-        match self.worlds[0].unsupported(op) {
+        match self.worlds.iter().find_map(|w| w.unsupported(op)) {
             None => Ok(()),
             Some(why) => Err(Disagreement::Unsupported {
                 op: op.clone(),

@@ -12,12 +12,16 @@
 //! has sent its FIN and shut reading aborts it (RST both ways); a RST sets the error by state
 //! (`ECONNREFUSED` in SYN_SENT, `EPIPE` in CLOSE_WAIT, else `ECONNRESET`) and closes.
 //! The socket that sends its FIN first keeps a TIME_WAIT entry on its port forever (Linux:
-//! 60 s, `TCP_TIMEWAIT_LEN`, longer than any test).
+//! 60 s, `TCP_TIMEWAIT_LEN`, longer than any test), with its `SO_REUSEADDR` flag (`tw_reuse`).
 //!
+//! The ACK of a FIN that put its receiver in CLOSE_WAIT is a segment of its own (`FinAck`),
+//! delayed on Linux, so not forced by `Settle`; its arrival wakes the FIN's sender (FIN_WAIT1
+//! to FIN_WAIT2).
 //! Does not model: loss, reordering within a connection, segment boundaries other than one
-//! segment per `write` (Linux may coalesce or split them), delayed ACKs and Nagle (window
-//! updates go out on every `read`, merged while unsent), SYN cookies, retransmission timers,
-//! the FIN_WAIT2 timeout, ACKs of FIN (a FIN's arrival ends LAST_ACK at once).
+//! segment per `write` (Linux may coalesce or split them), other delayed ACKs and Nagle
+//! (window updates go out on every `read`, merged while unsent), SYN cookies, retransmission
+//! timers, the FIN_WAIT2 timeout, other ACKs of FIN (a FIN reaching FIN_WAIT ends the
+//! sender's LAST_ACK at once: the ACK from TIME_WAIT is immediate).
 
 use crate::epoll::Edge;
 use crate::errno::{ECONNREFUSED, ECONNRESET, EPIPE};
@@ -44,6 +48,13 @@ pub(crate) enum Seg {
     /// The receiver has read this many more bytes (a window update).
     Window(usize),
     Fin,
+    /// The ACK of a FIN that moved its receiver to CLOSE_WAIT. Linux delays it (the receiver
+    /// enters pingpong mode, `inet_csk_enter_pingpong_mode`, and the delayed-ACK timer waits
+    /// at least `TCP_DELACK_MIN`, 40 ms; measured on 6.18: about 10 ms) unless data, a window
+    /// update or a FIN of its own carries it first. So while nothing follows it, it may
+    /// arrive at any later op, and `Settle` does not force it. Its arrival moves the FIN's
+    /// sender from FIN_WAIT1 to FIN_WAIT2, whose `sk_state_change` is a wakeup.
+    FinAck,
     Rst,
 }
 
@@ -83,13 +94,16 @@ impl World {
                 let half = self.sock(sock.peer?);
                 (half.tcp == Tcp::SynRecv).then_some(half.listener?)
             }
-            Seg::SynAck | Seg::Data(_) | Seg::Window(_) | Seg::Fin | Seg::Rst => None,
+            Seg::SynAck | Seg::Data(_) | Seg::Window(_) | Seg::Fin | Seg::FinAck | Seg::Rst => None,
         }
     }
 
     pub(crate) fn head(&self, from: SockId) -> Option<Head> {
-        let retry = match self.sock(from).outbox.front()? {
+        let outbox = &self.sock(from).outbox;
+        let retry = match outbox.front()? {
             Seg::Syn { retry } | Seg::Ack { retry } => *retry,
+            // A delayed ACK is optional until a later segment carries it.
+            Seg::FinAck => outbox.len() == 1,
             Seg::SynAck | Seg::Data(_) | Seg::Window(_) | Seg::Fin | Seg::Rst => false,
         };
         let full = self
@@ -120,6 +134,7 @@ impl World {
             Seg::Data(n) => self.arrive_data(to, n),
             Seg::Window(n) => self.arrive_window(to, n),
             Seg::Fin => self.arrive_fin(from, to),
+            Seg::FinAck => self.arrive_fin_ack(to),
             Seg::Rst => self.arrive_rst(to),
         }
     }
@@ -142,7 +157,7 @@ impl World {
                 let h = self.sock_mut(half);
                 h.set_tcp(Tcp::SynRecv);
                 h.listener = Some(l);
-                h.bound = Bound::Port(port);
+                h.bound = Bound::Child(port);
                 h.outbox.push_back(Seg::SynAck);
             }
         }
@@ -176,7 +191,21 @@ impl World {
                 .push_front(Seg::Ack { retry: true });
             return;
         }
-        self.sock_mut(half).set_tcp(Tcp::Established);
+        // `tcp_create_openreq_child` clones the listener: its options as they are now, and
+        // its shutdown bits (set before `listen`); a child born shut for sending sends its
+        // FIN at once (measured on Linux 6.18: the client is in CLOSE_WAIT after `connect`).
+        let lsock = self.sock(l);
+        let (reuse, linger0) = (lsock.reuse, lsock.linger0);
+        let (rd_shut, wr_shut) = (lsock.rd_shut, lsock.wr_shut);
+        let h = self.sock_mut(half);
+        h.set_tcp(Tcp::Established);
+        h.reuse = reuse;
+        h.linger0 = linger0;
+        h.rd_shut = rd_shut;
+        h.wr_shut = wr_shut;
+        if wr_shut {
+            self.send_fin(half);
+        }
         let backlog = self
             .sock_mut(l)
             .backlog
@@ -224,11 +253,16 @@ impl World {
     fn arrive_fin(&mut self, from: SockId, to: SockId) {
         let t = self.sock_mut(to);
         match t.tcp {
-            Tcp::Established => t.set_tcp(Tcp::CloseWait),
+            Tcp::Established => {
+                t.set_tcp(Tcp::CloseWait);
+                t.outbox.push_back(Seg::FinAck);
+            }
             Tcp::FinWait => {
+                // The TIME_WAIT entry holds the port even where the socket gives it back.
+                let (port, reuse) = (t.port(), t.reuse);
                 t.set_tcp(Tcp::Close);
-                if let Some(port) = t.port() {
-                    *self.time_wait.entry(port).or_insert(0) += 1;
+                if let Some(port) = port {
+                    *self.time_wait.entry((port, reuse)).or_insert(0) += 1;
                 }
             }
             Tcp::Close => {
@@ -247,8 +281,17 @@ impl World {
         t.rd_shut = true;
         self.wake_sock(to, KEY_ALL, Edge::Must);
         if self.sock(from).tcp == Tcp::LastAck {
-            // The receiver acknowledges our FIN: LAST_ACK is over.
+            // The receiver acknowledges our FIN: LAST_ACK is over (`tcp_done`, whose
+            // `sk_state_change` wakes with key 0).
             self.sock_mut(from).set_tcp(Tcp::Close);
+            self.wake_sock(from, KEY_ALL, Edge::Must);
+        }
+    }
+
+    /// The (delayed) ACK of our FIN: FIN_WAIT1 becomes FIN_WAIT2, with `sk_state_change`.
+    fn arrive_fin_ack(&mut self, to: SockId) {
+        if self.sock(to).tcp == Tcp::FinWait {
+            self.wake_sock(to, KEY_ALL, Edge::Must);
         }
     }
 
@@ -268,17 +311,23 @@ impl World {
         self.wake_sock(to, KEY_ALL, Edge::Must);
     }
 
-    /// `inet_csk_bind_conflict` for binding another socket (`except`) to `port`.
-    pub(crate) fn port_in_use(&self, port: Port, except: SockId) -> bool {
-        let reuse = self.cfg.reuse_addr;
-        if !reuse && self.time_wait.get(&port).is_some_and(|&n| n > 0) {
+    /// `inet_csk_bind_conflict` for socket `me` binding (or listening on) `port`: another
+    /// holder of the port, or a TIME_WAIT entry, conflicts unless both set `SO_REUSEADDR`
+    /// and the other is not listening.
+    pub(crate) fn port_in_use(&self, port: Port, me: SockId) -> bool {
+        let reuse = self.sock(me).reuse;
+        let tw = self.time_wait.iter();
+        if tw
+            .filter(|((p, _), &n)| *p == port && n > 0)
+            .any(|((_, r), _)| !(reuse && *r))
+        {
             return true;
         }
         self.sockets.iter().any(|(&id, s)| {
-            id != except
+            id != me
                 && s.port() == Some(port)
                 && s.holds_port()
-                && (!reuse || s.tcp == Tcp::Listen)
+                && !(reuse && s.reuse && s.tcp != Tcp::Listen)
         })
     }
 }

@@ -5,7 +5,8 @@
 //! with timeout 0), plus `Settle`, the explicit "the network has caught up" step.
 //! Ports are small indices (`Port(0)`, `Port(1)`, …) that the harness maps to real ports.
 //! Does not model: blocking calls, timeouts, signals (`EINTR`), addresses other than loopback,
-//! socket options other than `SO_ERROR`.
+//! socket options other than `SO_ERROR`, `SO_REUSEADDR`, `SO_LINGER` and `TCP_NODELAY`,
+//! `getsockname`.
 
 use crate::errno;
 use crate::event::Event;
@@ -44,6 +45,20 @@ impl Shut {
     }
 }
 
+/// The socket options `setsockopt` sets (those of the `Sys` trait).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SockOpt {
+    /// `SO_REUSEADDR`: bind conflicts spare two sockets that both set it unless the one
+    /// already there listens (TIME_WAIT entries keep the flag of their socket).
+    ReuseAddr(bool),
+    /// `TCP_NODELAY`: nothing the model can see (it has no Nagle and no segment boundaries).
+    NoDelay(bool),
+    /// `SO_LINGER`: `Some(0)` makes the last `close` abort the connection with RST (no FIN, no
+    /// TIME_WAIT); `None` is the default. `Some(n)` with `n > 0` makes `close` wait for the
+    /// FIN's acknowledgement: outside the model (it blocks).
+    Linger(Option<u32>),
+}
+
 /// `op` of `epoll_ctl`: `EPOLL_CTL_ADD`, `EPOLL_CTL_MOD`, `EPOLL_CTL_DEL`.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Ctl {
@@ -65,6 +80,9 @@ pub enum Op {
     Connect { fd: Fd, port: Port },
     /// `accept4(fd, .., SOCK_NONBLOCK | SOCK_CLOEXEC)` → `Fd`.
     Accept { fd: Fd },
+    /// `setsockopt(fd, ..)` of one `SockOpt` → `Ok`. Children of a listener inherit its
+    /// options when their handshake completes (`sk_clone_lock`).
+    SetSockOpt { fd: Fd, opt: SockOpt },
     /// `getsockopt(fd, SOL_SOCKET, SO_ERROR)` → `SoError`.
     SoError { fd: Fd },
     /// `shutdown(fd, how)` → `Ok`.

@@ -161,6 +161,9 @@ impl World {
             | Op::Read { fd, .. }
             | Op::Write { fd, .. }
             | Op::Close { fd } => self.add_fd(fd, &mut socks),
+            // A listener's options are copied into each child as its handshake completes:
+            // handshakes in flight may complete before the change or after it.
+            Op::SetSockOpt { fd, .. } => self.add_fd(fd, &mut socks),
             Op::EpollCtl {
                 op: Ctl::Add | Ctl::Mod,
                 fd,
@@ -199,14 +202,16 @@ impl World {
         }
     }
 
-    /// A socket, its peer, and for an unconnected socket (a listener) every connection
-    /// attempt towards its port.
+    /// A socket, its peer, and every connection attempt towards its port (a listener's, or
+    /// one that may start listening: a SYN there before `listen` is refused). A socket keeps
+    /// its `peer` after a failed `connect`, so both are looked at.
     fn add_connection(&self, s: SockId, socks: &mut BTreeSet<SockId>) {
         socks.insert(s);
         let sock = self.sock(s);
         if let Some(peer) = sock.peer {
             socks.insert(peer);
-        } else if let Some(port) = sock.port() {
+        }
+        if let Some(port) = sock.port() {
             for (&c, client) in &self.sockets {
                 if client.dest == Some(port) {
                     socks.insert(c);

@@ -4,7 +4,8 @@
 //! results: the TCP state (`sk_state`), the socket state (`sock->state`, `SS_*`), the
 //! shutdown bits (`sk_shutdown`), `SOCK_DONE` (FIN received), the pending error (`sk_err`),
 //! bytes received and not yet read, bytes sent and not yet read-and-acknowledged by the peer,
-//! the segments this socket has sent that are still in flight, and a listener's accept queue.
+//! the segments this socket has sent that are still in flight, a listener's accept queue, and
+//! the two socket options that change what later calls do (`SO_REUSEADDR`, `SO_LINGER` 0).
 //! The TCP state changes only through `set_tcp`, whose table lists every legal transition.
 //!
 //! Readiness follows `tcp_poll`: `EPOLLHUP` when both directions are shut or the state is
@@ -12,7 +13,8 @@
 //! (FIN received, `SHUT_RD`, or reset); `EPOLLIN` with unread data; `EPOLLOUT` while sending is
 //! possible by the buffer bounds of `Config` (uncertain between them) or once sending is shut;
 //! `EPOLLERR` while an error is pending; a listener is `EPOLLIN` while its queue is not empty.
-//! Does not model: urgent data, socket options, `SO_LINGER`, keepalive and retransmission
+//! Does not model: urgent data, socket options other than those two (`TCP_NODELAY` is accepted
+//! and has no visible effect), `SO_LINGER` with a timeout, keepalive and retransmission
 //! timeouts, the byte contents of the stream (only counts), IPv6, UDP.
 
 use crate::config::Config;
@@ -58,8 +60,11 @@ pub(crate) enum Ss {
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Bound {
     No,
-    /// One of the harness's ports: bound, or inherited by an accepted child.
+    /// One of the harness's ports, named by `bind` (`SOCK_BINDPORT_LOCK`): kept in CLOSE.
     Port(Port),
+    /// The listener's port, inherited by a child. `sk_clone_lock` clears
+    /// `SOCK_BINDPORT_LOCK`, so the child gives the port back on entering CLOSE.
+    Child(Port),
     /// An ephemeral port chosen by `connect` or `listen` (`inet_autobind`): unreachable by
     /// the harness, never in conflict with its ports, released on entering CLOSE.
     Ephemeral,
@@ -120,6 +125,10 @@ pub(crate) struct Socket {
     pub(crate) err: Option<i32>,
     /// `connect` has been called once: a second attempt is outside the model.
     pub(crate) attempted: bool,
+    /// `SO_REUSEADDR` (`sk_reuse`).
+    pub(crate) reuse: bool,
+    /// `SO_LINGER` on with a zero timeout: the last close aborts with RST.
+    pub(crate) linger0: bool,
     pub(crate) backlog: Option<Backlog>,
 }
 
@@ -142,6 +151,8 @@ impl Socket {
             wr_shut: false,
             err: None,
             attempted: false,
+            reuse: false,
+            linger0: false,
             backlog: None,
         }
     }
@@ -168,8 +179,9 @@ impl Socket {
             (from, to) => panic!("socket: Linux has no TCP transition {from:?} -> {to:?}"),
         }
         self.tcp = to;
-        if to == Close && self.bound == Bound::Ephemeral {
-            // `tcp_set_state(TCP_CLOSE)` puts an autobound port back (`inet_put_port`).
+        if to == Close && matches!(self.bound, Bound::Ephemeral | Bound::Child(_)) {
+            // `tcp_set_state(TCP_CLOSE)` puts a port without `SOCK_BINDPORT_LOCK` back
+            // (`inet_put_port`): an autobound one, or a child's.
             self.bound = Bound::No;
         }
     }
@@ -177,7 +189,7 @@ impl Socket {
     /// The harness port this socket holds, if any.
     pub(crate) fn port(&self) -> Option<Port> {
         match self.bound {
-            Bound::Port(port) => Some(port),
+            Bound::Port(port) | Bound::Child(port) => Some(port),
             Bound::No | Bound::Ephemeral => None,
         }
     }

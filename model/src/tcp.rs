@@ -11,19 +11,21 @@
 //! connection, so the connection stays queued. How much a `write` takes near the buffer
 //! bounds, and how much a `read` finds when more than `Config::stream_buf_min` bytes are
 //! pending, are freedoms (see `World::socket_write`, `World::socket_read`).
+//! `setsockopt` records `SO_REUSEADDR` (bind conflicts, see `net`) and `SO_LINGER` 0 (the last
+//! close aborts with RST, `tcp_close` → `tcp_disconnect`).
 //! Does not model: a second connection attempt on one socket, connecting to the socket's own
-//! port, `SO_LINGER`, `MSG_*` flags other than `MSG_NOSIGNAL`, `getsockname`.
+//! port, `SO_LINGER` with a timeout, `MSG_*` flags other than `MSG_NOSIGNAL`, `getsockname`.
 
 use crate::epoll::Edge;
 use crate::errno::{
     EADDRINUSE, EAGAIN, EALREADY, ECONNABORTED, EINPROGRESS, EINVAL, EISCONN, EMFILE, ENOTCONN,
     ENOTSOCK, EPIPE,
 };
-use crate::event::KEY_ALL;
+use crate::event::{EPOLLERR, KEY_ALL};
 use crate::file::{Kind, SockId};
 use crate::model::{Branch, Io};
 use crate::net::Seg;
-use crate::op::{Fd, Outcome, Port, Shut};
+use crate::op::{Fd, Outcome, Port, Shut, SockOpt};
 use crate::socket::{Backlog, Bound, Socket, Ss, Tcp};
 use crate::world::World;
 use std::collections::VecDeque;
@@ -43,8 +45,23 @@ impl World {
         self.fds.lowest_free().ok_or(EMFILE)?;
         let s = self.new_sock(Socket::new(None, Tcp::Close));
         let (fd, file) = self.open(Kind::Socket(s))?;
-        self.sock_mut(s).file = Some(file);
+        let reuse = self.cfg.reuse_addr;
+        let sock = self.sock_mut(s);
+        sock.file = Some(file);
+        sock.reuse = reuse;
         Ok(Outcome::Fd(fd))
+    }
+
+    /// `sock_setsockopt`/`do_tcp_setsockopt` for the options in `SockOpt`: any state.
+    pub(crate) fn setsockopt(&mut self, fd: Fd, opt: SockOpt) -> Result<Outcome, i32> {
+        let s = self.sock_of(fd)?;
+        let sock = self.sock_mut(s);
+        match opt {
+            SockOpt::ReuseAddr(on) => sock.reuse = on,
+            SockOpt::NoDelay(_) => {}
+            SockOpt::Linger(linger) => sock.linger0 = linger == Some(0),
+        }
+        Ok(Outcome::Ok)
     }
 
     pub(crate) fn bind(&mut self, fd: Fd, port: Port) -> Result<Outcome, i32> {
@@ -74,9 +91,10 @@ impl World {
         }
         if let Some(port) = sock.port() {
             // With SO_REUSEADDR two sockets may share a port until one listens: the listen
-            // re-check (`inet_csk_get_port` from `inet_csk_listen_start`) then conflicts
-            // with another listener. Without it, `bind` already made the port ours alone.
-            if self.listener_on(port).is_some() {
+            // re-check (`inet_csk_get_port` from `inet_csk_listen_start`, same rule as bind)
+            // then conflicts with another listener. Without it, `bind` already made the port
+            // ours alone.
+            if self.port_in_use(port, s) {
                 return Err(EADDRINUSE);
             }
         }
@@ -101,12 +119,17 @@ impl World {
             (Ss::Disconnecting, _) => Err(EINVAL),
             (Ss::Connecting, Tcp::SynSent | Tcp::SynRecv) => Err(EALREADY),
             (Ss::Connecting, Tcp::Close) => {
-                // The attempt failed: report it once and reset (`tcp_disconnect`).
+                // The attempt failed: report it once and reset (`tcp_disconnect`: it purges
+                // the receive and write queues and ends with `sk_error_report`, a wakeup
+                // with key `EPOLLERR`).
                 let err = sock.take_err().unwrap_or(ECONNABORTED);
                 sock.ss = Ss::Unconnected;
                 sock.rd_shut = false;
                 sock.wr_shut = false;
                 sock.done = false;
+                sock.unread = 0;
+                sock.sent = 0;
+                self.wake_sock(s, EPOLLERR, Edge::Must);
                 Err(err)
             }
             (Ss::Connecting, _) => {
@@ -199,19 +222,26 @@ impl World {
             }
             Tcp::Listen if !rd => Ok(Outcome::Ok),
             Tcp::Listen => {
+                // `tcp_disconnect`, which also clears `sk_shutdown` (a `SHUT_RD` made before
+                // `listen` is forgotten).
                 self.listen_stop(s);
                 let sock = self.sock_mut(s);
                 sock.set_tcp(Tcp::Close);
                 sock.ss = Ss::Unconnected;
+                sock.rd_shut = false;
+                sock.wr_shut = false;
                 Ok(Outcome::Ok)
             }
             Tcp::SynSent => {
-                // `tcp_disconnect`: abandon the attempt; the error says so. A SYN already on
-                // the wire still arrives; a dropped one is never retransmitted.
+                // `tcp_disconnect`: abandon the attempt; the error says so; `sk_shutdown` is
+                // cleared (`how` is not applied). A SYN already on the wire still arrives; a
+                // dropped one is never retransmitted.
                 sock.outbox.retain(|seg| *seg != Seg::Syn { retry: true });
                 sock.set_tcp(Tcp::Close);
                 sock.err = Some(crate::errno::ECONNRESET);
                 sock.ss = Ss::Unconnected;
+                sock.rd_shut = false;
+                sock.wr_shut = false;
                 Ok(Outcome::Ok)
             }
             Tcp::Established | Tcp::CloseWait | Tcp::FinWait | Tcp::LastAck => {
@@ -231,7 +261,7 @@ impl World {
     }
 
     /// `tcp_send_fin` where `tcp_close_state` allows it.
-    fn send_fin(&mut self, s: SockId) {
+    pub(crate) fn send_fin(&mut self, s: SockId) {
         let sock = self.sock_mut(s);
         let next = match sock.tcp {
             Tcp::Established => Tcp::FinWait,
@@ -374,6 +404,13 @@ impl World {
             Tcp::Established | Tcp::CloseWait | Tcp::FinWait | Tcp::LastAck if sock.unread > 0 => {
                 // Unread data: abort with RST rather than FIN (RFC 2525, `data_was_unread`).
                 sock.unread = 0;
+                sock.set_tcp(Tcp::Close);
+                sock.outbox.push_back(Seg::Rst);
+            }
+            Tcp::Established | Tcp::CloseWait | Tcp::FinWait if sock.linger0 => {
+                // SO_LINGER 0: `tcp_disconnect` resets the states `tcp_need_reset` names
+                // (LAST_ACK only with unsent data, which loopback never keeps). Segments
+                // already sent still arrive ahead of the RST.
                 sock.set_tcp(Tcp::Close);
                 sock.outbox.push_back(Seg::Rst);
             }

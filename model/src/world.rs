@@ -16,7 +16,7 @@ use crate::eventfd::EventFd;
 use crate::fd_table::Table;
 use crate::file::{File, FileId, Kind, PipeId, SockId};
 use crate::model::Branch;
-use crate::op::{outcome, Fd, Op, Outcome};
+use crate::op::{outcome, Fd, Op, Outcome, SockOpt};
 use crate::pipe::{Io, Pipe};
 use crate::socket::{Socket, Ss, Tcp};
 use std::collections::BTreeMap;
@@ -29,8 +29,9 @@ pub(crate) struct World {
     pub(crate) files: BTreeMap<FileId, File>,
     pub(crate) pipes: BTreeMap<PipeId, Pipe>,
     pub(crate) sockets: BTreeMap<SockId, Socket>,
-    /// TIME_WAIT entries per harness port: they never expire within a test.
-    pub(crate) time_wait: BTreeMap<crate::op::Port, u32>,
+    /// TIME_WAIT entries per (harness port, `SO_REUSEADDR` of the socket that left them):
+    /// they never expire within a test.
+    pub(crate) time_wait: BTreeMap<(crate::op::Port, bool), u32>,
     next_id: u32,
 }
 
@@ -124,6 +125,7 @@ impl World {
             Op::Connect { fd, port } => self.exact(|w| w.connect(fd, port)),
             Op::Accept { fd } => self.accept(fd),
             Op::SoError { fd } => self.exact(|w| w.so_error(fd)),
+            Op::SetSockOpt { fd, opt } => self.exact(|w| w.setsockopt(fd, opt)),
             Op::Shutdown { fd, how } => self.exact(|w| w.shutdown(fd, how)),
             Op::Read { fd, len } => self.read(fd, len),
             Op::Write { fd, len } => self.write(fd, len),
@@ -132,7 +134,17 @@ impl World {
             Op::Pipe => self.exact(World::pipe),
             Op::EventFd { init, semaphore } => self.exact(|w| w.eventfd(init, semaphore)),
             Op::EventFdRead { fd, len } => self.exact(|w| w.eventfd_read(fd, len)),
-            Op::EventFdWrite { fd, value, len } => self.exact(|w| w.eventfd_write(fd, value, len)),
+            Op::EventFdWrite { fd, value, len } => {
+                let exact = self.exact(|w| w.eventfd_write(fd, value, len));
+                if len > 8 && self.file_of(fd).is_ok() {
+                    // Linux 6.6 ("eventfd: strictly check the count parameter of
+                    // eventfd_write") refuses every count but 8; older kernels wrote the
+                    // first 8 bytes of a longer buffer. Both are Linux (FREEDOMS.md, 7).
+                    [self.fail(EINVAL), exact].concat()
+                } else {
+                    exact
+                }
+            }
             Op::EpollCreate => self.exact(World::epoll_create),
             Op::EpollCtl {
                 epfd,
@@ -155,6 +167,7 @@ impl World {
             | Op::Connect { fd, .. }
             | Op::Accept { fd }
             | Op::SoError { fd }
+            | Op::SetSockOpt { fd, .. }
             | Op::Shutdown { fd, .. }
             | Op::Read { fd, .. }
             | Op::Write { fd, .. }
@@ -170,6 +183,10 @@ impl World {
         }
         let kind = |fd: Fd| self.fds.get(fd).map(|file| &self.file(file).kind);
         match *op {
+            Op::SetSockOpt {
+                opt: SockOpt::Linger(Some(secs)),
+                ..
+            } if secs > 0 => Some("SO_LINGER with a timeout: the last close would block"),
             Op::Read { fd, .. } | Op::Write { fd, .. }
                 if matches!(kind(fd), Some(Kind::EventFd(_))) =>
             {

@@ -171,3 +171,41 @@ fn generic_read_and_write_on_an_eventfd_are_outside_the_model() {
     let s = new_fd(&mut m, Op::Socket);
     assert!(m.check(&Op::EventFdRead { fd: s, len: 8 }).is_err());
 }
+
+#[test]
+fn an_eventfd_write_longer_than_eight_bytes_is_einval_since_linux_6_6_or_takes_eight_before() {
+    let mut m = model();
+    let e = new_fd(
+        &mut m,
+        Op::EventFd {
+            init: 0,
+            semaphore: false,
+        },
+    );
+    let long = Op::EventFdWrite {
+        fd: e,
+        value: 5,
+        len: 16,
+    };
+    assert!(
+        allows(&m, &long, &Outcome::Err(EINVAL)),
+        "Linux 6.6 and later"
+    );
+    assert!(allows(&m, &long, &Outcome::Bytes(8)), "older kernels");
+    observe(&mut m, long, Outcome::Err(EINVAL));
+    assert_eq!(
+        errno(&mut m, Op::EventFdRead { fd: e, len: 8 }),
+        EAGAIN,
+        "nothing added"
+    );
+    let bad_fd = Op::EventFdWrite {
+        fd: Fd(9),
+        value: 5,
+        len: 16,
+    };
+    assert_eq!(
+        errno(&mut m, bad_fd),
+        crate::errno::EBADF,
+        "EBADF comes first"
+    );
+}

@@ -69,6 +69,7 @@ fn aim(op: &Op, open: &[Fd]) -> Op {
         | Op::Connect { fd, .. }
         | Op::Accept { fd }
         | Op::SoError { fd }
+        | Op::SetSockOpt { fd, .. }
         | Op::Shutdown { fd, .. }
         | Op::Read { fd, .. }
         | Op::Write { fd, .. }

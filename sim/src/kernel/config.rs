@@ -20,6 +20,8 @@ pub const TCP_WMEM_DEFAULT: usize = 16 * 1024;
 pub const TCP_RMEM_DEFAULT: usize = 128 * 1024;
 /// `TCP_TIMEOUT_INIT`: the first SYN retransmission timeout, 1 s (RFC 6298).
 pub const TCP_TIMEOUT_INIT_NS: u64 = 1_000_000_000;
+/// `TCP_TIMEWAIT_LEN`: how long a TIME_WAIT entry keeps its address busy for `bind`, 60 s.
+pub const TCP_TIMEWAIT_LEN_NS: u64 = 60_000_000_000;
 /// `net.ipv4.tcp_syn_retries`: SYN retransmissions before `ETIMEDOUT` (6: gives up at 127 s).
 pub const TCP_SYN_RETRIES: u32 = 6;
 /// `net.ipv4.ip_local_port_range` low end.

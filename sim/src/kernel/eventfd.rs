@@ -4,13 +4,19 @@
 //! - `read` needs at least 8 bytes (`EINVAL`), fails with `EAGAIN` while the counter is 0,
 //!   and otherwise returns the counter and resets it to 0, or with `EFD_SEMAPHORE` returns 1
 //!   and decrements; it wakes waiters with `EPOLLOUT`.
-//! - `write` needs at least 8 bytes (`EINVAL`), takes the first 8 as a native-endian `u64`;
-//!   `u64::MAX` is `EINVAL`; a sum above `EVENTFD_MAX` is `EAGAIN`; otherwise it adds and wakes
-//!   waiters with `EPOLLIN` — even when adding 0 (a zero write is still a wakeup).
+//! - `write` needs exactly 8 bytes (`EINVAL` otherwise: Linux 6.6's strict count check;
+//!   older kernels took the first 8 bytes of a longer buffer, a version difference the model
+//!   allows), a native-endian `u64`; `u64::MAX` is `EINVAL`; a sum above `EVENTFD_MAX` is
+//!   `EAGAIN`; otherwise it adds and wakes waiters with `EPOLLIN` — even when adding 0 (a
+//!   zero write is still a wakeup).
+//! - `writev`: eventfd has `->write` but no `->write_iter`, so `vfs_writev` writes slice by
+//!   slice (`do_loop_readv_writev`), each slice one `write` of its own: the 8 bytes are never
+//!   gathered across slices, two 8-byte slices add twice (16 returned), and the first slice
+//!   that fails ends the call (its error is the result only if nothing was written). A
+//!   `writev` of 0 bytes in all returns 0 before any of that; a `write` of 0 is `EINVAL`.
 //! - poll: `EPOLLIN` while the counter is above 0, `EPOLLOUT` while it is below `EVENTFD_MAX`.
 //!
-//! Extra bytes in a read buffer are left alone; extra bytes in a write are ignored; a
-//! `writev` gathers its first 8 bytes across slices (as `eventfd_write_iter` does since 6.x).
+//! Extra bytes in a read buffer are left alone (a read of more than 8 returns 8).
 //! Not modelled: blocking mode, `EFD_SEMAPHORE` being changed after creation (it cannot be).
 
 use super::file::Kind;
@@ -58,7 +64,7 @@ impl EventFd {
     }
 
     fn write(&mut self, src: &Src<'_, '_>) -> SysResult<usize> {
-        let value = src.first_u64().ok_or(Errno::EINVAL)?;
+        let value = src.exactly_u64().ok_or(Errno::EINVAL)?;
         if value == u64::MAX {
             return Err(Errno::EINVAL);
         }
@@ -97,6 +103,26 @@ impl Kernel {
         let n = e.read(buf)?;
         self.wake(file, EPOLLOUT);
         Ok(n)
+    }
+
+    /// `writev` on an eventfd: one `eventfd_write` per slice (see the module docs).
+    pub(crate) fn eventfd_writev(
+        &mut self,
+        file: super::file::FileKey,
+        src: &Src<'_, '_>,
+    ) -> SysResult<usize> {
+        if src.total() == 0 {
+            return Ok(0); // vfs_writev: nothing to write, before any ->write
+        }
+        let mut done = 0;
+        for slice in src.slices() {
+            match self.eventfd_write(file, &slice) {
+                Ok(n) => done += n,
+                Err(e) if done == 0 => return Err(e),
+                Err(_) => break,
+            }
+        }
+        Ok(done)
     }
 
     pub(crate) fn eventfd_write(

@@ -6,6 +6,8 @@
 //! kind (`tcp::stream`, `pipe`, `eventfd`). A `writev` of more than `UIO_MAXIOV` slices writes
 //! only the first `UIO_MAXIOV`, as the real backend does (it caps `msg_iovlen`). `writev`'s
 //! `limit` caps the bytes taken (a fault plan's short write); the kernel sees a shorter write.
+//! Sockets and pipes gather a `writev`'s slices into one write (`sendmsg`, `write_iter`); an
+//! eventfd has no `write_iter`, so `vfs_writev` writes it slice by slice (see `eventfd`).
 
 use super::choices::Choices;
 use super::file::Kind;
@@ -59,9 +61,26 @@ impl<'a, 'b> Src<'a, 'b> {
         }
     }
 
-    /// The first 8 bytes as a native-endian `u64`, or `None` if there are fewer.
-    pub(crate) fn first_u64(&self) -> Option<u64> {
-        if self.total < 8 {
+    /// The slices one at a time, each a source of its own (together `total` bytes; a slice
+    /// of 0 bytes before the end is a source of 0 bytes).
+    pub(crate) fn slices(&self) -> impl Iterator<Item = Src<'a, 'b>> + '_ {
+        let mut left = self.total;
+        self.bufs.iter().map_while(move |b| {
+            if left == 0 {
+                return None;
+            }
+            let total = b.len().min(left);
+            left -= total;
+            Some(Src {
+                bufs: std::slice::from_ref(b),
+                total,
+            })
+        })
+    }
+
+    /// The bytes as a native-endian `u64`, or `None` unless there are exactly 8.
+    pub(crate) fn exactly_u64(&self) -> Option<u64> {
+        if self.total != 8 {
             return None; // also when `limit` cut it short
         }
         let mut word = [0u8; 8];
@@ -107,7 +126,7 @@ impl Kernel {
         now: u64,
         ch: &mut dyn Choices,
     ) -> SysResult<usize> {
-        self.writev(fd, &[IoSlice::new(buf)], usize::MAX, now, ch)
+        self.write_bufs(fd, &[IoSlice::new(buf)], usize::MAX, false, now, ch)
     }
 
     /// `writev` (`sendmsg(MSG_NOSIGNAL)` on sockets) of at most `limit` bytes of `bufs`
@@ -120,12 +139,26 @@ impl Kernel {
         now: u64,
         ch: &mut dyn Choices,
     ) -> SysResult<usize> {
+        self.write_bufs(fd, bufs, limit, true, now, ch)
+    }
+
+    /// `write` (`vectored` false) or `writev`: they differ only on an eventfd.
+    fn write_bufs(
+        &mut self,
+        fd: Fd,
+        bufs: &[IoSlice<'_>],
+        limit: usize,
+        vectored: bool,
+        now: u64,
+        ch: &mut dyn Choices,
+    ) -> SysResult<usize> {
         self.set_clock(now);
         let file = self.file_of(fd)?;
         let src = Src::new(bufs, limit);
         match self.files[file].kind {
             Kind::Socket(s) => self.tcp_write(s, &src, now, ch),
             Kind::PipeWrite(p) => self.pipe_write(p, &src),
+            Kind::EventFd(_) if vectored => self.eventfd_writev(file, &src),
             Kind::EventFd(_) => self.eventfd_write(file, &src),
             Kind::PipeRead(_) => Err(Errno::EBADF),
             Kind::Epoll(_) => Err(Errno::EINVAL),

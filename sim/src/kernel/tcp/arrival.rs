@@ -191,10 +191,10 @@ impl Kernel {
         }
         let mut child = Socket::new(Owner::Listener(l));
         child.local = Some(dst);
+        // `sk_clone_lock` clears `SOCK_BINDPORT_LOCK`: the child gives the port back in CLOSE.
+        child.autobound = true;
+        child.addr_locked = listener.addr_locked;
         child.peer = Some(self.conns[c].addrs[Side::Client.idx()]);
-        child.reuseaddr = listener.reuseaddr;
-        child.nodelay = listener.nodelay;
-        child.linger = listener.linger;
         child.state = State::SynRecv { listener: l };
         child.ss = Ss::Connected;
         let child = self.sockets.insert(child);
@@ -240,7 +240,23 @@ impl Kernel {
             self.send(c, Side::Server, SegKind::Rst, None, t, ch);
             return;
         };
-        self.sockets[child].state = State::Established;
+        // The child is cloned from the listener now (`tcp_v4_syn_recv_sock`): its options as
+        // they are now, and its shutdown bits (set before `listen`); one born shut for
+        // sending sends its FIN at once (as Linux 6.18 does).
+        let listener = &self.sockets[l];
+        let (reuse, nodelay, linger) = (listener.reuseaddr, listener.nodelay, listener.linger);
+        let (rd, wr) = (listener.rcv_shutdown, listener.snd_shutdown);
+        let sock = &mut self.sockets[child];
+        sock.reuseaddr = reuse;
+        sock.nodelay = nodelay;
+        sock.linger = linger;
+        sock.state = State::Established;
+        sock.rcv_shutdown = rd;
+        sock.snd_shutdown = wr;
+        if wr {
+            sock.fin_queued = true;
+            self.send(c, Side::Server, SegKind::Fin, None, t, ch);
+        }
         let State::Listen(queue) = &mut self.sockets[l].state else {
             unreachable!("a SYN_RECV child whose listener stopped listening")
         };
@@ -267,20 +283,45 @@ impl Kernel {
                 let sock = &mut self.sockets[r];
                 sock.done = true;
                 sock.rcv_shutdown = true;
+                if sock.fin_queued {
+                    self.tcp_time_wait(r, t);
+                }
                 self.wake_socket(r, 0);
                 self.maybe_free_orphan(r);
             }
             _ => self.send(c, side.peer(), SegKind::Rst, None, t, ch),
         }
         if let Some(s) = self.conns.get(c).and_then(|conn| conn.ends[side.idx()]) {
+            let sock = &mut self.sockets[s];
+            if matches!(sock.state, State::Established) && sock.done {
+                // LAST_ACK: the FIN is in (its ACK implied): CLOSE, with `tcp_done`'s
+                // state-change wakeup.
+                sock.state = State::Closed;
+                self.tcp_put_port(s);
+                self.wake_socket(s, 0);
+            }
             self.maybe_free_orphan(s);
         }
     }
 
+    /// The socket that sent its FIN first got its peer's (FIN_WAIT2 or CLOSING, the ACKs
+    /// implied): TIME_WAIT. The socket itself is CLOSE (giving back a port the kernel chose);
+    /// a TIME_WAIT entry keeps its address busy for `TCP_TIMEWAIT_LEN_NS` (see `net`).
+    fn tcp_time_wait(&mut self, s: SocketKey, t: u64) {
+        let sock = &mut self.sockets[s];
+        sock.state = State::Closed;
+        if let Some(local) = sock.local {
+            let until = t.saturating_add(crate::kernel::TCP_TIMEWAIT_LEN_NS);
+            self.net.add_time_wait(local, sock.reuseaddr, until, t);
+        }
+        self.tcp_put_port(s);
+    }
+
     /// `tcp_reset`: an RST arrived at `s` (or was injected). The pending error becomes
     /// `ECONNREFUSED` while connecting, `EPIPE` after the peer's FIN (`CLOSE_WAIT`), else
-    /// `ECONNRESET`; unsent data is purged; received data stays readable. A child still in its
-    /// handshake is simply dropped.
+    /// `ECONNRESET`; unsent data (held back by the peer's window) is purged
+    /// (`tcp_write_queue_purge`), while segments already on their way still arrive; received
+    /// data stays readable. A child still in its handshake is simply dropped.
     pub(crate) fn tcp_reset(&mut self, s: SocketKey) {
         let sock = &mut self.sockets[s];
         match sock.state {
@@ -306,7 +347,10 @@ impl Kernel {
                     Errno::ECONNRESET
                 });
                 if let Some((c, side)) = sock.conn {
-                    self.conns[c].flows[side.idx()].discard_in_flight(false);
+                    let flow = &mut self.conns[c].flows[side.idx()];
+                    if flow.blocked {
+                        flow.discard_in_flight(false); // all of it waits for the window
+                    }
                 }
             }
         }
@@ -314,6 +358,7 @@ impl Kernel {
         sock.state = State::Closed;
         sock.rcv_shutdown = true;
         sock.snd_shutdown = true;
+        self.tcp_put_port(s);
         self.wake_socket(s, 0);
         if self.sockets[s].owner == Owner::Orphan {
             self.free_socket(s);
@@ -329,6 +374,7 @@ impl Kernel {
             sock.state = State::Closed;
             sock.rcv_shutdown = true;
             sock.snd_shutdown = true;
+            self.tcp_put_port(s);
             self.wake_socket(s, 0);
             if self.sockets[s].owner == Owner::Orphan {
                 self.free_socket(s);

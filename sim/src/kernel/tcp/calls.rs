@@ -18,6 +18,7 @@ use super::{net, Owner, SegKind, Side, Socket, SocketKey, State};
 use crate::kernel::choices::Choices;
 use crate::kernel::file::Kind;
 use crate::kernel::Kernel;
+use simkern_poller::sys::epoll::EPOLLERR;
 use simkern_poller::sys::{Domain, Errno, Fd, Shutdown, SockOpt, SysResult};
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 
@@ -66,20 +67,39 @@ impl Kernel {
                 self.config.ephemeral_port_min,
                 self.config.ephemeral_port_max,
             );
-            self.net.ephemeral(min, max).ok_or(Errno::EADDRINUSE)?
+            self.net.ephemeral(min, max)
         } else if self.bind_conflict(s, addr) {
-            return Err(Errno::EADDRINUSE);
+            None
         } else {
-            addr.port()
+            Some(addr.port())
         };
-        self.sockets[s].local = Some(SocketAddrV4::new(*addr.ip(), port));
+        let Some(port) = port else {
+            // `__inet_bind` set the address before `get_port` failed, then zeroed it: a
+            // name left from an earlier port shows 0.0.0.0 now.
+            if let Some(name) = &mut self.sockets[s].name {
+                name.set_ip(Ipv4Addr::UNSPECIFIED);
+            }
+            return Err(Errno::EADDRINUSE);
+        };
+        let sock = &mut self.sockets[s];
+        sock.local = Some(SocketAddrV4::new(*addr.ip(), port));
+        sock.autobound = addr.port() == 0;
+        sock.addr_locked = !addr.ip().is_unspecified();
+        sock.name = None;
         self.net.bind_port(port, s);
         Ok(())
     }
 
-    /// Whether `s` at `addr` conflicts with another socket bound to the port.
+    /// Whether `s` at `addr` conflicts with another socket bound to the port, or with a
+    /// TIME_WAIT entry there.
     fn bind_conflict(&self, s: SocketKey, addr: SocketAddrV4) -> bool {
         let reuse = self.sockets[s].reuseaddr;
+        let overlaps =
+            |ip: Ipv4Addr| ip == *addr.ip() || ip.is_unspecified() || addr.ip().is_unspecified();
+        let mut time_wait = self.net.time_wait(addr.port(), self.clock);
+        if time_wait.any(|(ip, tw_reuse)| overlaps(ip) && !(reuse && tw_reuse)) {
+            return true;
+        }
         self.net.bound(addr.port()).iter().any(|&o| {
             if o == s {
                 return false;
@@ -126,10 +146,13 @@ impl Kernel {
                 );
                 let port = self.net.ephemeral(min, max).ok_or(Errno::EADDRINUSE)?;
                 self.net.bind_port(port, s);
-                SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, port)
+                // The source address a port went back without (`rcv_saddr`) is kept.
+                let ip = sock.name.map_or(Ipv4Addr::UNSPECIFIED, |n| *n.ip());
+                SocketAddrV4::new(ip, port)
             }
         };
         let sock = &mut self.sockets[s];
+        sock.autobound |= sock.local.is_none();
         sock.local = Some(local);
         sock.state = State::Listen(Listener {
             backlog,
@@ -180,6 +203,7 @@ impl Kernel {
         let sock = &mut self.sockets[s];
         match (sock.ss, &sock.state) {
             (Ss::Connected, _) => return Err(Errno::EISCONN),
+            (Ss::Disconnecting, _) => return Err(Errno::EINVAL),
             (Ss::Connecting, State::SynSent) => return Err(Errno::EALREADY),
             (Ss::Connecting, State::Established) => {
                 sock.ss = Ss::Connected;
@@ -213,7 +237,9 @@ impl Kernel {
             }
         };
         let sock = &mut self.sockets[s];
+        sock.autobound |= sock.local.is_none();
         sock.local = Some(local);
+        sock.name = None;
         sock.peer = Some(dst);
         sock.state = State::SynSent;
         sock.ss = Ss::Connecting;
@@ -232,10 +258,18 @@ impl Kernel {
         Err(Errno::EINPROGRESS)
     }
 
-    /// `tcp_disconnect` after a failed connect: back to a fresh, bound, unconnected socket.
+    /// `tcp_disconnect` after a failed connect: back to a fresh, unconnected socket (bound
+    /// only if `bind` chose the port), with a wakeup of key `EPOLLERR`.
     fn disconnect(&mut self, s: SocketKey) {
         self.detach(s);
+        self.tcp_put_port(s);
         let sock = &mut self.sockets[s];
+        if !sock.addr_locked {
+            // `inet_reset_saddr`: getsockname shows 0.0.0.0 (with the old port).
+            for a in [&mut sock.local, &mut sock.name].into_iter().flatten() {
+                a.set_ip(Ipv4Addr::UNSPECIFIED);
+            }
+        }
         sock.state = State::Closed;
         sock.ss = Ss::Unconnected;
         sock.peer = None;
@@ -244,6 +278,7 @@ impl Kernel {
         sock.done = false;
         sock.fin_queued = false;
         sock.nospace = false;
+        self.wake_socket(s, EPOLLERR); // `sk_error_report`, the last thing it does
     }
 
     /// `getsockopt(SO_ERROR)`: the pending error, cleared by reading it.
@@ -252,12 +287,13 @@ impl Kernel {
         Ok(self.sockets[s].error.take())
     }
 
-    /// `getsockname`: the bound address, 0.0.0.0:0 if unbound.
+    /// `getsockname`: the bound address (still the old one after an autobound port went
+    /// back), 0.0.0.0:0 if never bound.
     pub fn getsockname(&self, fd: Fd) -> SysResult<SocketAddr> {
         let s = self.sock_of(fd)?;
-        let local = self.sockets[s]
-            .local
-            .unwrap_or(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0));
+        let sock = &self.sockets[s];
+        let local =
+            (sock.local.or(sock.name)).unwrap_or(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0));
         Ok(SocketAddr::V4(local))
     }
 
@@ -265,7 +301,8 @@ impl Kernel {
     /// unconnected socket the flags are set anyway and the result is `ENOTCONN`; on a
     /// connecting socket any `how` aborts the attempt (pending error `ECONNRESET`); on a
     /// listener `SHUT_RD` stops listening (resetting queued connections) and `SHUT_WR` does
-    /// nothing.
+    /// nothing. A socket whose `connect` had failed becomes `SS_DISCONNECTING`: `connect` and
+    /// `listen` on it are `EINVAL` from then on.
     pub fn shutdown(
         &mut self,
         fd: Fd,
@@ -281,10 +318,27 @@ impl Kernel {
             Shutdown::Both => (true, true),
         };
         let sock = &mut self.sockets[s];
+        if sock.ss == Ss::Connecting {
+            // inet_shutdown: an attempt not (or no longer) under way is disconnecting.
+            sock.ss = match sock.state {
+                State::SynSent | State::SynRecv { .. } | State::Closed => Ss::Disconnecting,
+                State::Established | State::Listen(_) => Ss::Connected,
+            };
+        }
         let result = match sock.state {
             State::Listen(_) => {
                 if rd {
+                    // `tcp_disconnect`: it also clears `sk_shutdown` (a `SHUT_RD` made before
+                    // `listen` is forgotten).
                     self.listen_stop(s, now, ch);
+                    let sock = &mut self.sockets[s];
+                    sock.rcv_shutdown = false;
+                    sock.snd_shutdown = false;
+                    if !sock.addr_locked {
+                        for a in [&mut sock.local, &mut sock.name].into_iter().flatten() {
+                            a.set_ip(Ipv4Addr::UNSPECIFIED);
+                        }
+                    }
                 }
                 Ok(())
             }

@@ -43,6 +43,10 @@ impl Kernel {
             _ => return false,
         };
         let conn = sock.conn;
+        if let (true, Some((c, side))) = (established, conn) {
+            // The middlebox drops what this end has on its way; a received RST would not.
+            self.conns[c].flows[side.idx()].discard_in_flight(false);
+        }
         self.tcp_reset(s);
         if let (true, Some((c, side))) = (established, conn) {
             self.send(c, side, SegKind::Rst, None, now, ch);

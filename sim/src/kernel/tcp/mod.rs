@@ -31,6 +31,11 @@
 //!   before the RST stays readable first. Writes after one's own `SHUT_WR` are `EPIPE`; reads
 //!   on an unconnected socket `ENOTCONN`, writes `EPIPE`.
 //! - closing a listener resets every connection still in its accept queue.
+//! - entering CLOSE (refused, reset, timed out, a failed connect's disconnect, a listener shut
+//!   down with `SHUT_RD`) gives back a port the kernel chose — `connect`'s and `listen`'s
+//!   autobind, or `bind` to port 0 (`tcp_set_state` → `inet_put_port` without
+//!   `SOCK_BINDPORT_LOCK`) — so the socket can `bind` again; `getsockname` still shows the
+//!   old address (Linux keeps `inet_sport`). A port `bind` named stays with the socket.
 //!
 //! Freedoms taken (each drawn from `Choices`): the latency of every segment (`Choice::Latency`,
 //! uniform in `[latency_ns_min, latency_ns_max]`, never letting a segment overtake an earlier
@@ -42,12 +47,17 @@
 //! reserved when the SYN arrives (Linux checks again at the final ACK and may drop it, leaving
 //! a client that believes it is connected); an RST is queued behind data already sent (but
 //! overtakes data stuck behind a full receive window), so an aborted socket's in-flight data
-//! still arrives ahead of its RST; `shutdown(SHUT_RD)` on a listener keeps its port even when
-//! it was auto-bound; SYN retransmission backs off exponentially from the first timeout
+//! still arrives ahead of its RST; SYN retransmission backs off exponentially from the first timeout
 //! (recent kernels can make the first few linear: `tcp_syn_linear_timeouts`).
 //!
-//! Not modelled: IPv6 (`socket(Inet6)` is `EAFNOSUPPORT`), TIME_WAIT (a socket is freed once
-//! both FINs arrived), `SO_REUSEPORT`, privileged ports, urgent data, `MSG_PEEK`, Nagle and
+//! - once both FINs are in, both ends are CLOSE: the one that sent its FIN first leaves a
+//!   TIME_WAIT entry on its address for 60 s (`TCP_TIMEWAIT_LEN`), which only keeps `bind`
+//!   off it (unless both it and the binder set `SO_REUSEADDR`); the other leaves LAST_ACK
+//!   when its FIN arrives (its ACK is implied), with a state-change wakeup.
+//!
+//! Not modelled: IPv6 (`socket(Inet6)` is `EAFNOSUPPORT`), TIME_WAIT as a socket (no ACK is
+//! re-sent, no late segment is answered from it: only its bind-table entry is kept),
+//! `SO_REUSEPORT`, privileged ports, urgent data, `MSG_PEEK`, Nagle and
 //! delayed ACKs (`TCP_NODELAY` is accepted and stored), congestion control, data
 //! retransmission and its timeout (`tcp_retries2`), keepalive, the FIN_WAIT2 timeout (an
 //! orphan whose peer never closes lives on), `SO_LINGER` with a non-zero timeout (treated as

@@ -15,6 +15,12 @@
 //! (there is no retransmission timeout here); on healing they flow again, in order, at once.
 //! A SYN into a partition is lost, so a dial across it retransmits and times out as on Linux.
 //!
+//! TIME_WAIT: the socket that sent its FIN first leaves an entry on its address for
+//! `TCP_TIMEWAIT_LEN_NS` once both FINs are in. It answers nothing (the connection is over);
+//! it only keeps `bind` (and `listen`'s re-check) from taking the address, unless both the
+//! entry's socket and the binding one set `SO_REUSEADDR` (`inet_csk_bind_conflict`).
+//! Ephemeral ports ignore it, as `connect` may reuse a TIME_WAIT port for another peer.
+//!
 //! Ephemeral ports: the lowest unbound port at or after the last one handed out, wrapping
 //! within `ip_local_port_range` (Linux randomises the start; a counter is as good here and
 //! stable across runs). Exhaustion is `EADDRINUSE` for `bind` and `EADDRNOTAVAIL` for `connect`.
@@ -23,8 +29,8 @@ use super::{ConnKey, Side, SocketKey};
 use crate::kernel::choices::{draw, Choice, Choices};
 use crate::kernel::config::Config;
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
-use std::net::SocketAddrV4;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
+use std::net::{Ipv4Addr, SocketAddrV4};
 
 /// A network event.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -52,6 +58,8 @@ pub(crate) struct Net {
     /// walking every connection accepted on the port).
     listeners: BTreeMap<u16, Vec<SocketKey>>,
     next_ephemeral: u16,
+    /// Port → TIME_WAIT entries, oldest first: (expiry, address, `SO_REUSEADDR`).
+    time_wait: BTreeMap<u16, VecDeque<(u64, Ipv4Addr, bool)>>,
     pub(crate) partition_all: bool,
     pub(crate) partitioned_ports: BTreeSet<u16>,
 }
@@ -64,6 +72,7 @@ impl Net {
             ports: BTreeMap::new(),
             listeners: BTreeMap::new(),
             next_ephemeral: config.ephemeral_port_min,
+            time_wait: BTreeMap::new(),
             partition_all: false,
             partitioned_ports: BTreeSet::new(),
         }
@@ -119,6 +128,27 @@ impl Net {
         if list.is_empty() {
             self.ports.remove(&port);
         }
+    }
+
+    /// A TIME_WAIT entry for `addr` until `until` (entries expired by `now` are dropped).
+    pub(crate) fn add_time_wait(&mut self, addr: SocketAddrV4, reuse: bool, until: u64, now: u64) {
+        let entries = self.time_wait.entry(addr.port()).or_default();
+        while entries.front().is_some_and(|&(expiry, ..)| expiry <= now) {
+            entries.pop_front();
+        }
+        entries.push_back((until, *addr.ip(), reuse));
+    }
+
+    /// The TIME_WAIT entries on `port` still alive at `now`: (address, `SO_REUSEADDR`).
+    pub(crate) fn time_wait(
+        &self,
+        port: u16,
+        now: u64,
+    ) -> impl Iterator<Item = (Ipv4Addr, bool)> + '_ {
+        let entries = self.time_wait.get(&port).into_iter().flatten();
+        entries
+            .filter(move |&&(expiry, ..)| expiry > now)
+            .map(|&(_, ip, reuse)| (ip, reuse))
     }
 
     /// The listening sockets on `port`, in the order they started listening.

@@ -6,9 +6,10 @@
 //! nothing left to do; freeing releases its port and its end of the connection.
 //!
 //! Linux's states fold into `State` plus flags: `ESTABLISHED`, `CLOSE_WAIT` (`done`),
-//! `FIN_WAIT1/2` (`snd_shutdown`), `LAST_ACK`/`CLOSING` (both) are all `Established`; `TCP_CLOSE`
-//! (fresh, refused, reset, timed out, disconnected) is `Closed`. `Ss` is the BSD socket layer's
-//! `sock->state`, which decides what a repeated `connect` returns.
+//! `FIN_WAIT1/2` (`snd_shutdown`), `LAST_ACK` (both, until its FIN arrives) are all
+//! `Established`; `TCP_CLOSE` (fresh, refused, reset, timed out, disconnected, both FINs in,
+//! TIME_WAIT) is `Closed`. `Ss` is the BSD socket layer's `sock->state`, which decides what a
+//! repeated `connect` returns.
 //!
 //! Invariant, checked on attach and detach: `socket.conn == Some((c, side))` exactly when
 //! `conns[c].ends[side] == Some(socket)`; and every socket with a local address is listed
@@ -62,6 +63,9 @@ pub(crate) enum Ss {
     Unconnected,
     Connecting,
     Connected,
+    /// `shutdown` of a connection attempt that had failed (or not finished): `connect`
+    /// and `listen` are then `EINVAL` for good.
+    Disconnecting,
 }
 
 /// Who keeps the socket alive.
@@ -77,6 +81,15 @@ pub(crate) enum Owner {
 pub(crate) struct Socket {
     pub(crate) owner: Owner,
     pub(crate) local: Option<SocketAddrV4>,
+    /// The port was chosen by the kernel (`connect`'s or `listen`'s autobind, or `bind` to
+    /// port 0): no `SOCK_BINDPORT_LOCK`, so entering CLOSE gives it back (`tcp_put_port`).
+    pub(crate) autobound: bool,
+    /// The address `getsockname` still shows after an autobound port went back (Linux keeps
+    /// `inet_sport` and the source address).
+    pub(crate) name: Option<SocketAddrV4>,
+    /// `bind` named an address (`SOCK_BINDADDR_LOCK`): `tcp_disconnect` keeps it; otherwise
+    /// it resets the source address to 0.0.0.0 (`inet_reset_saddr`).
+    pub(crate) addr_locked: bool,
     pub(crate) peer: Option<SocketAddrV4>,
     pub(crate) reuseaddr: bool,
     pub(crate) nodelay: bool,
@@ -105,6 +118,9 @@ impl Socket {
         Socket {
             owner,
             local: None,
+            autobound: false,
+            name: None,
+            addr_locked: false,
             peer: None,
             reuseaddr: false,
             nodelay: false,
@@ -254,6 +270,22 @@ impl Kernel {
         let c = self.conns.insert(Conn::new(client, server));
         self.attach(s, c, Side::Client);
         c
+    }
+
+    /// `tcp_set_state(TCP_CLOSE)` → `inet_put_port`: a port the kernel chose goes back to
+    /// the bind table when the socket enters CLOSE (refused, reset, timed out, disconnected,
+    /// or a listener shut down), so the socket may `bind` again; `getsockname` still shows it.
+    /// A port `bind` named (`SOCK_BINDPORT_LOCK`) stays.
+    pub(crate) fn tcp_put_port(&mut self, s: SocketKey) {
+        let sock = &mut self.sockets[s];
+        if !sock.autobound {
+            return;
+        }
+        sock.autobound = false;
+        if let Some(local) = sock.local.take() {
+            sock.name = Some(local);
+            self.net.unbind_port(local.port(), s);
+        }
     }
 
     /// Frees a socket nobody owns any more: its port and its connection end go with it.

@@ -177,9 +177,13 @@ impl Kernel {
                     .expect("an established socket without a connection");
                 let unread = self.conns[c].flows[side.peer().idx()].readable() > 0;
                 let sock = &mut self.sockets[s];
+                // SO_LINGER 0 resets what `tcp_need_reset` names: not LAST_ACK or CLOSING
+                // (both FINs sent), which only wait for an ACK.
+                let last_ack = sock.done && sock.fin_queued;
+                let linger0 = sock.linger == Some(0) && !last_ack;
                 sock.rcv_shutdown = true;
                 sock.snd_shutdown = true;
-                if unread || sock.linger == Some(0) {
+                if unread || linger0 {
                     // Abortive close: RST instead of FIN (tcp_close's data_was_unread, or
                     // SO_LINGER with a zero timeout).
                     sock.state = State::Closed;
@@ -196,8 +200,8 @@ impl Kernel {
         }
     }
 
-    /// `inet_csk_listen_stop`: the socket stops listening (its port stays bound) and every
-    /// child, queued or mid-handshake, is reset.
+    /// `inet_csk_listen_stop`: the socket stops listening and every child, queued or
+    /// mid-handshake, is reset; then CLOSE gives back a port the kernel chose.
     pub(crate) fn listen_stop(&mut self, l: SocketKey, now: u64, ch: &mut dyn Choices) {
         let sock = &mut self.sockets[l];
         let State::Listen(listener) = std::mem::replace(&mut sock.state, State::Closed) else {
@@ -222,5 +226,6 @@ impl Kernel {
             }
             self.free_socket(child);
         }
+        self.tcp_put_port(l);
     }
 }

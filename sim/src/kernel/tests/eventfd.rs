@@ -54,12 +54,39 @@ fn eventfd_rejects_short_buffers_and_the_max_value_and_overflow() {
         Ok(8),
         "adding 0 always fits"
     );
-    // A writev gathers its 8 bytes across slices.
+    let mut long = [0u8; 16];
+    long[0] = 1;
+    assert_eq!(
+        k.write(e, &long, 0, ch),
+        Err(Errno::EINVAL),
+        "Linux 6.6: exactly 8 bytes"
+    );
+}
+
+/// eventfd has no `write_iter`: `vfs_writev` writes it slice by slice, each slice a `write`
+/// that must be exactly 8 bytes (measured on Linux 6.18: [3, 5] and [0, 8] are EINVAL,
+/// [8, 8] adds twice and returns 16, [8, 4] adds once and returns 8, nothing at all is 0).
+#[test]
+fn eventfd_writev_writes_slice_by_slice_and_never_gathers_the_counter() {
+    let mut k = kernel();
+    let ch = &mut zero();
+    let e = k.eventfd(0, false).unwrap();
+    let nine = 9u64.to_ne_bytes();
+    let mut v = |k: &mut Kernel, parts: &[&[u8]]| {
+        let slices: Vec<IoSlice<'_>> = parts.iter().map(|p| IoSlice::new(p)).collect();
+        k.writev(e, &slices, usize::MAX, 0, ch)
+    };
+    assert_eq!(v(&mut k, &[&nine[..3], &nine[3..]]), Err(Errno::EINVAL));
+    assert_eq!(v(&mut k, &[&[], &nine]), Err(Errno::EINVAL));
+    assert_eq!(v(&mut k, &[&[], &[]]), Ok(0), "0 bytes in all: 0");
+    assert_eq!(v(&mut k, &[&nine, &nine]), Ok(16));
+    assert_eq!(v(&mut k, &[&nine, &nine[..4]]), Ok(8));
     let mut buf = [0u8; 8];
     rd(&mut k, e, &mut buf).unwrap();
-    let bytes = 9u64.to_ne_bytes();
-    let parts = [IoSlice::new(&bytes[..3]), IoSlice::new(&bytes[3..])];
-    assert_eq!(k.writev(e, &parts, usize::MAX, 0, ch), Ok(8));
-    rd(&mut k, e, &mut buf).unwrap();
-    assert_eq!(u64::from_ne_bytes(buf), 9);
+    assert_eq!(u64::from_ne_bytes(buf), 27, "three slices of 9 were added");
+    assert_eq!(
+        k.write(e, &[], 0, ch),
+        Err(Errno::EINVAL),
+        "a write of 0 is EINVAL"
+    );
 }

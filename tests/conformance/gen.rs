@@ -1,0 +1,348 @@
+//! The generator: random `Step` sequences over a few fds and ports, in four profiles.
+//!
+//! Owns: the mix of ops and arguments, and each profile's setup. Every sequence is a pure
+//! function of `(seed, case)`, so a failure replays from the two numbers it prints.
+//! - `Network`: a listener on port 0 and an epoll watching it usually come first; then
+//!   clients, transfers, shutdowns, options, resets and closes, with `Settle` often.
+//! - `Mixed`: everything, sockets beside pipes, eventfds and nested epolls.
+//! - `Local`: pipes, eventfds and epoll only.
+//! - `FdLimit`: `Mixed` under an fd limit of 10 (seven fds for the sequence), so `EMFILE`
+//!   paths run. The simulator and the model only: the test process's own `RLIMIT_NOFILE`
+//!   cannot be lowered while other tests share it.
+//! Lengths are mostly small, sometimes past the buffer bounds (to reach short writes and
+//! `EAGAIN`); eventfd writes carry values near `u64::MAX` at times; a few fds are bad on
+//! purpose.
+
+use crate::rng::Rng;
+use crate::step::{Pick, Step, Want};
+use simkern::model::event::{
+    EPOLLET, EPOLLEXCLUSIVE, EPOLLIN, EPOLLONESHOT, EPOLLOUT, EPOLLPRI, EPOLLRDHUP,
+};
+use simkern::model::{Ctl, Shut, SockOpt};
+
+/// Ports the generator names (model ports 0..PORTS).
+pub const PORTS: u16 = 3;
+/// Longest generated sequence (setup included): long enough for connections to go through
+/// several lives, short enough that the model's state set stays small between settles.
+pub const STEPS_MAX: usize = 60;
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Profile {
+    Network,
+    Mixed,
+    Local,
+    FdLimit,
+}
+
+impl Profile {
+    /// The profile of case `case`: three in eight network, three mixed, one local, one under
+    /// a low fd limit.
+    pub fn of(case: u64) -> Profile {
+        match case % 8 {
+            0..=2 => Profile::Network,
+            3..=5 => Profile::Mixed,
+            6 => Profile::Local,
+            _ => Profile::FdLimit,
+        }
+    }
+
+    /// Whether the sequence also runs on real Linux.
+    pub fn on_linux(self) -> bool {
+        self != Profile::FdLimit
+    }
+}
+
+/// Interest sets `epoll_ctl` is given: the common ones, every mode bit, and combinations
+/// Linux refuses (`EPOLLEXCLUSIVE` with `EPOLLONESHOT` or `EPOLLRDHUP`).
+const EVENTS: &[u32] = &[
+    EPOLLIN,
+    EPOLLOUT,
+    EPOLLIN | EPOLLOUT,
+    EPOLLIN | EPOLLRDHUP,
+    EPOLLIN | EPOLLOUT | EPOLLRDHUP,
+    EPOLLIN | EPOLLET,
+    EPOLLOUT | EPOLLET,
+    EPOLLIN | EPOLLOUT | EPOLLET,
+    EPOLLIN | EPOLLRDHUP | EPOLLET,
+    EPOLLIN | EPOLLONESHOT,
+    EPOLLIN | EPOLLOUT | EPOLLET | EPOLLONESHOT,
+    EPOLLIN | EPOLLEXCLUSIVE,
+    EPOLLOUT | EPOLLET | EPOLLEXCLUSIVE,
+    EPOLLIN | EPOLLONESHOT | EPOLLEXCLUSIVE,
+    EPOLLIN | EPOLLRDHUP | EPOLLEXCLUSIVE,
+    EPOLLIN | EPOLLPRI,
+    0,
+];
+
+/// Eventfd counter values: small ones, and the top of the range where writes stop fitting.
+const EVENTFD_VALUES: &[u64] = &[0, 1, 1, 2, 7, u64::MAX - 2, u64::MAX - 1, u64::MAX];
+
+struct Gen {
+    rng: Rng,
+    profile: Profile,
+}
+
+impl Gen {
+    fn pick(&mut self, want: Want) -> Pick {
+        if self.rng.odds(1, 25) {
+            return Pick::Bad(self.rng.below(3) as u8);
+        }
+        let want = if self.rng.odds(1, 5) { Want::Any } else { want };
+        Pick::Open {
+            want,
+            i: self.rng.below(256) as u8,
+        }
+    }
+
+    fn port(&mut self) -> u16 {
+        if self.rng.odds(1, 2) {
+            0
+        } else {
+            self.rng.below(u64::from(PORTS)) as u16
+        }
+    }
+
+    /// A stream length: empty, tiny, typical, or past the buffer bounds.
+    fn len(&mut self) -> usize {
+        match self.rng.weighted(&[2, 30, 56, 12]) {
+            0 => 0,
+            1 => self.rng.range(1, 64),
+            2 => self.rng.range(1, 5000),
+            _ => self.rng.range(20_000, 200_000),
+        }
+    }
+
+    fn read(&mut self) -> Step {
+        if self.rng.odds(1, 5) {
+            let len = self.rng.pick(&[8, 8, 8, 4, 16]);
+            Step::Read {
+                fd: self.pick(Want::EventFd),
+                len,
+            }
+        } else {
+            Step::Read {
+                fd: self.pick(Want::Readable),
+                len: self.len(),
+            }
+        }
+    }
+
+    fn write(&mut self) -> Step {
+        let value = self.rng.pick(EVENTFD_VALUES);
+        if self.rng.odds(1, 5) {
+            let len = self.rng.pick(&[8, 8, 8, 4, 16]);
+            Step::Write {
+                fd: self.pick(Want::EventFd),
+                len,
+                value,
+            }
+        } else {
+            Step::Write {
+                fd: self.pick(Want::Writable),
+                len: self.len(),
+                value,
+            }
+        }
+    }
+
+    fn writev(&mut self) -> Step {
+        let value = self.rng.pick(EVENTFD_VALUES);
+        if self.rng.odds(1, 5) {
+            // The counter's 8 bytes split across slices (Linux does not gather them), or a
+            // first slice of 8 (or more) and a short one after it.
+            let a = self.rng.range(0, 8);
+            let lens = match self.rng.below(3) {
+                0 => vec![a, 8 - a],
+                1 => vec![8, a],
+                _ => vec![12, 4],
+            };
+            Step::Writev {
+                fd: self.pick(Want::EventFd),
+                lens,
+                value,
+            }
+        } else {
+            let n = self.rng.range(1, 4);
+            let lens = (0..n)
+                .map(|_| match self.rng.weighted(&[1, 6, 1]) {
+                    0 => 0,
+                    1 => self.rng.range(1, 3000),
+                    _ => self.rng.range(10_000, 60_000),
+                })
+                .collect();
+            Step::Writev {
+                fd: self.pick(Want::Writable),
+                lens,
+                value,
+            }
+        }
+    }
+
+    fn sockopt(&mut self) -> SockOpt {
+        match self.rng.weighted(&[3, 1, 3, 1, 1]) {
+            0 => SockOpt::ReuseAddr(true),
+            1 => SockOpt::ReuseAddr(false),
+            2 => SockOpt::Linger(Some(0)),
+            3 => SockOpt::Linger(None),
+            _ => SockOpt::NoDelay(true),
+        }
+    }
+
+    fn ctl(&mut self) -> Step {
+        let op = [Ctl::Add, Ctl::Mod, Ctl::Del][self.rng.weighted(&[6, 3, 2])];
+        let target = if self.rng.odds(2, 5) {
+            Want::Socket
+        } else {
+            Want::Any
+        };
+        Step::EpollCtl {
+            epfd: self.pick(Want::Epoll),
+            op,
+            fd: self.pick(target),
+            events: self.rng.pick(EVENTS),
+        }
+    }
+
+    /// One step (two when `getsockname` follows a `Settle`, where it is compared).
+    fn step(&mut self, out: &mut Vec<Step>) {
+        // Weights per op; the profile scales the socket, local and settle groups.
+        let (sock, local, settle) = match self.profile {
+            Profile::Network => (3, 1, 10),
+            Profile::Mixed | Profile::FdLimit => (2, 2, 6),
+            Profile::Local => (0, 3, 3),
+        };
+        let weights = [
+            3 * sock,  // socket
+            2 * sock,  // bind
+            2 * sock,  // listen
+            3 * sock,  // connect
+            3 * sock,  // accept4
+            sock,      // so_error
+            2 * sock,  // shutdown
+            2 * sock,  // setsockopt
+            sock,      // getsockname
+            8,         // read
+            8,         // write
+            3,         // writev
+            3,         // close
+            2,         // dup
+            2 * local, // pipe2
+            2 * local, // eventfd
+            3,         // epoll_create
+            8,         // epoll_ctl
+            8,         // epoll_wait
+            settle,    // settle
+            2,         // nap
+        ];
+        let step = match self.rng.weighted(&weights) {
+            0 => Step::Socket,
+            1 => Step::Bind {
+                fd: self.pick(Want::Socket),
+                port: self.port(),
+            },
+            2 => Step::Listen {
+                fd: self.pick(Want::Socket),
+                backlog: self.rng.pick(&[0, 1, 1, 2, 5, -1]),
+            },
+            3 => Step::Connect {
+                fd: self.pick(Want::Socket),
+                port: self.port(),
+            },
+            4 => Step::Accept {
+                fd: self.pick(Want::Socket),
+            },
+            5 => Step::SoError {
+                fd: self.pick(Want::Socket),
+            },
+            6 => Step::Shutdown {
+                fd: self.pick(Want::Socket),
+                how: self.rng.pick(&[Shut::Rd, Shut::Wr, Shut::Wr, Shut::RdWr]),
+            },
+            7 => Step::SetSockOpt {
+                fd: self.pick(Want::Socket),
+                opt: self.sockopt(),
+            },
+            8 => {
+                if self.rng.odds(1, 2) {
+                    out.push(Step::Settle);
+                }
+                Step::GetSockName {
+                    fd: self.pick(Want::Socket),
+                }
+            }
+            9 => self.read(),
+            10 => self.write(),
+            11 => self.writev(),
+            12 => Step::Close {
+                fd: self.pick(Want::Any),
+            },
+            13 => Step::Dup {
+                fd: self.pick(Want::Any),
+            },
+            14 => Step::Pipe,
+            15 => Step::EventFd {
+                init: self.rng.pick(&[0, 0, 1, 2]),
+                semaphore: self.rng.odds(1, 3),
+            },
+            16 => Step::EpollCreate,
+            17 => self.ctl(),
+            18 => Step::EpollWait {
+                epfd: self.pick(Want::Epoll),
+                maxevents: self.rng.pick(&[1, 1, 2, 2, 3, 4, 8, 0]),
+            },
+            19 => Step::Settle,
+            _ => Step::Nap,
+        };
+        out.push(step);
+    }
+
+    /// The usual start of a network sequence: a listener on port 0 (sometimes with
+    /// `SO_REUSEADDR`), an epoll watching it, and a client dialing it.
+    fn setup(&mut self, out: &mut Vec<Step>) {
+        let fixed = |fd| Pick::Fd(fd);
+        out.push(Step::Socket);
+        if self.rng.odds(1, 3) {
+            out.push(Step::SetSockOpt {
+                fd: fixed(3),
+                opt: SockOpt::ReuseAddr(true),
+            });
+        }
+        out.push(Step::Bind {
+            fd: fixed(3),
+            port: 0,
+        });
+        out.push(Step::Listen {
+            fd: fixed(3),
+            backlog: self.rng.pick(&[0, 1, 2, 5]),
+        });
+        out.push(Step::EpollCreate);
+        out.push(Step::EpollCtl {
+            epfd: fixed(4),
+            op: Ctl::Add,
+            fd: fixed(3),
+            events: EPOLLIN,
+        });
+        out.push(Step::Socket);
+        out.push(Step::Connect {
+            fd: fixed(5),
+            port: 0,
+        });
+    }
+}
+
+/// The steps of case `case` of a run seeded `seed`.
+pub fn steps(seed: u64, case: u64) -> Vec<Step> {
+    let mut g = Gen {
+        rng: Rng::new(seed ^ case.wrapping_mul(0xa076_1d64_78bd_642f)),
+        profile: Profile::of(case),
+    };
+    let len = g.rng.range(4, STEPS_MAX);
+    let mut out = Vec::with_capacity(len + 8);
+    if g.profile == Profile::Network && g.rng.odds(2, 3) {
+        g.setup(&mut out);
+    }
+    while out.len() < len {
+        g.step(&mut out);
+    }
+    out
+}
