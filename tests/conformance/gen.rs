@@ -9,6 +9,7 @@
 //! - `FdLimit`: `Mixed` under an fd limit of 10 (seven fds for the sequence), so `EMFILE`
 //!   paths run. The simulator and the model only: the test process's own `RLIMIT_NOFILE`
 //!   cannot be lowered while other tests share it.
+//!
 //! Lengths are mostly small, sometimes past the buffer bounds (to reach short writes and
 //! `EAGAIN`); eventfd writes carry values near `u64::MAX` at times; a few fds are bad on
 //! purpose.

@@ -16,6 +16,7 @@
 //!   accept-queue or unacked count, bytes queued in and out) until it holds still twice in a
 //!   row, for at most `SETTLE_POLLS_MAX` polls.
 //! - `Nap`: nothing (Linux has no slower network to wait for).
+//!
 //! Safety: every address is 127.0.0.1; `run::bind_before_listen` keeps `listen` from binding
 //! 0.0.0.0.
 

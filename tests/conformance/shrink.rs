@@ -46,10 +46,7 @@ pub fn shrink(steps: &[Step], profile: Profile, seed: u64, problem: &Problem) ->
         chunk /= 2;
     }
     for i in 0..best.len() {
-        loop {
-            let Some(smaller) = smaller(&best[i]) else {
-                break;
-            };
+        while let Some(smaller) = smaller(&best[i]) {
             let mut candidate = best.clone();
             candidate[i] = smaller;
             if fails(&candidate) {

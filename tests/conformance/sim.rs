@@ -49,7 +49,7 @@ pub struct Setup {
 /// The setup of one case: small buffers (short writes and `EAGAIN` within a few writes) or
 /// larger ones, per `seed`; the low fd limit for `FdLimit`.
 pub fn setup(profile: Profile, seed: u64) -> Setup {
-    let (sndbuf, rcvbuf) = if seed % 2 == 0 {
+    let (sndbuf, rcvbuf) = if seed.is_multiple_of(2) {
         (8192, 8192)
     } else {
         (65_536, 131_072)
