@@ -261,6 +261,10 @@ impl Model {
         let worlds = merge_ready_lists(next);
         for world in &worlds {
             world.assert_consistent();
+            assert!(
+                world.abort.is_none() && world.forks.is_empty(),
+                "model: a state was kept unsplit (World::split)"
+            );
         }
         if worlds.len() > self.config.max_worlds {
             return Err(Model::too_uncertain(op, worlds.len()));

@@ -18,8 +18,8 @@
 //! delayed on Linux, so not forced by `Settle`; its arrival wakes the FIN's sender (FIN_WAIT1
 //! to FIN_WAIT2).
 //! Does not model: loss, reordering within a connection, segment boundaries other than one
-//! segment per `write` (Linux may coalesce or split them), other delayed ACKs and Nagle
-//! (window updates go out on every `read`, merged while unsent), SYN cookies, retransmission
+//! segment per `write` (Linux may coalesce or split them), other delayed ACKs (window
+//! updates go out on every `read`, merged while unsent; Nagle's wait is `Seg::Nagle`), SYN cookies, retransmission
 //! timers, the FIN_WAIT2 timeout, other ACKs of FIN (a FIN reaching FIN_WAIT ends the
 //! sender's LAST_ACK at once: the ACK from TIME_WAIT is immediate).
 
@@ -30,7 +30,7 @@ use crate::file::SockId;
 use crate::op::Port;
 use crate::socket::{Bound, Tcp};
 use crate::world::World;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 
 /// A segment in flight.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -45,6 +45,15 @@ pub(crate) enum Seg {
         retry: bool,
     },
     Data(usize),
+    /// Data Nagle may hold back: written while earlier data may be unacknowledged, without
+    /// `TCP_NODELAY` (`tcp_nagle_check`, Minshall's variant: a small segment waits for the
+    /// ACK of the previous small one). The ACK comes with any segment from the peer, or after
+    /// the peer's delayed-ACK timer (40 to 200 ms): until the peer sends something, it may
+    /// arrive at any later op, and `Settle` does not force it. Then it is ordinary data.
+    Nagle(usize),
+    /// Data its sender aborted (RST) while it was possibly still unsent, held back by the
+    /// receiver's window: it arrives ahead of the RST, but marked `lossy` at the receiver.
+    LossyData(usize),
     /// The receiver has read this many more bytes (a window update).
     Window(usize),
     Fin,
@@ -94,17 +103,33 @@ impl World {
                 let half = self.sock(sock.peer?);
                 (half.tcp == Tcp::SynRecv).then_some(half.listener?)
             }
-            Seg::SynAck | Seg::Data(_) | Seg::Window(_) | Seg::Fin | Seg::FinAck | Seg::Rst => None,
+            Seg::SynAck
+            | Seg::Data(_)
+            | Seg::Nagle(_)
+            | Seg::LossyData(_)
+            | Seg::Window(_)
+            | Seg::Fin
+            | Seg::FinAck
+            | Seg::Rst => None,
         }
     }
 
     pub(crate) fn head(&self, from: SockId) -> Option<Head> {
-        let outbox = &self.sock(from).outbox;
+        let sock = self.sock(from);
+        let outbox = &sock.outbox;
         let retry = match outbox.front()? {
             Seg::Syn { retry } | Seg::Ack { retry } => *retry,
             // A delayed ACK is optional until a later segment carries it.
             Seg::FinAck => outbox.len() == 1,
-            Seg::SynAck | Seg::Data(_) | Seg::Window(_) | Seg::Fin | Seg::Rst => false,
+            // Nagle: held until the peer's ACK (see `Seg::Nagle`).
+            Seg::Nagle(_) => true,
+            // Data or a FIN behind more unread data than the receiver surely has room for may
+            // still wait in the sender's queue, held back by the window (for good, if the
+            // receiver shut reading and sends no window update).
+            Seg::Data(_) | Seg::LossyData(_) | Seg::Fin => sock
+                .peer
+                .is_some_and(|p| self.sock(p).unread > self.cfg.stream_buf_min),
+            Seg::SynAck | Seg::Window(_) | Seg::Rst => false,
         };
         let full = self
             .handshake_listener(from)
@@ -127,11 +152,18 @@ impl World {
             .sock(from)
             .peer
             .expect("a socket that sends has a peer");
+        // Every segment carries an ACK: what Nagle held at the receiver may go now.
+        for held in self.sock_mut(to).outbox.iter_mut() {
+            if let Seg::Nagle(n) = *held {
+                *held = Seg::Data(n);
+            }
+        }
         match seg {
             Seg::Syn { .. } => self.arrive_syn(from, to),
             Seg::SynAck => self.arrive_syn_ack(to),
             Seg::Ack { .. } => self.arrive_ack(from, to),
-            Seg::Data(n) => self.arrive_data(to, n),
+            Seg::Data(n) | Seg::Nagle(n) => self.arrive_data(to, n, false),
+            Seg::LossyData(n) => self.arrive_data(to, n, true),
             Seg::Window(n) => self.arrive_window(to, n),
             Seg::Fin => self.arrive_fin(from, to),
             Seg::FinAck => self.arrive_fin_ack(to),
@@ -145,15 +177,32 @@ impl World {
             .dest
             .expect("a SYN has a destination port");
         match self.listener_on(port) {
-            // No socket: the RST comes straight back (the client has nothing else in flight
-            // towards it, so no ordering is lost by delivering it at once).
-            None => self.arrive_rst(client),
+            // No socket: the RST comes back like any reply, a moment later (meanwhile the
+            // port may start listening; the client is still connecting).
+            None => self.sock_mut(half).outbox.push_back(Seg::Rst),
             Some(l) if self.backlog_full(l) => {
                 self.sock_mut(client)
                     .outbox
                     .push_front(Seg::Syn { retry: true });
             }
             Some(l) => {
+                // More handshakes under way than the backlog leaves room for: with
+                // `tcp_syncookies` = 0 `tcp_conn_request` drops the SYN (the requests alone
+                // exceed the backlog), by default it answers with a cookie; a simulator that
+                // reserves a place per request drops it too. Both are allowed.
+                let requests = (self.sockets.values())
+                    .filter(|h| h.tcp == Tcp::SynRecv && h.listener == Some(l))
+                    .count();
+                let queued = self.sock(l).backlog.as_ref().map_or(0, |b| b.len());
+                let max = self.sock(l).backlog.as_ref().map_or(0, |b| b.max as usize);
+                if requests + queued > max {
+                    let mut dropped = self.clone();
+                    dropped
+                        .sock_mut(client)
+                        .outbox
+                        .push_front(Seg::Syn { retry: true });
+                    self.forks.push(dropped);
+                }
                 let h = self.sock_mut(half);
                 h.set_tcp(Tcp::SynRecv);
                 h.listener = Some(l);
@@ -195,12 +244,13 @@ impl World {
         // its shutdown bits (set before `listen`); a child born shut for sending sends its
         // FIN at once (measured on Linux 6.18: the client is in CLOSE_WAIT after `connect`).
         let lsock = self.sock(l);
-        let (reuse, linger0) = (lsock.reuse, lsock.linger0);
+        let (reuse, linger0, nodelay) = (lsock.reuse, lsock.linger0, lsock.nodelay);
         let (rd_shut, wr_shut) = (lsock.rd_shut, lsock.wr_shut);
         let h = self.sock_mut(half);
         h.set_tcp(Tcp::Established);
         h.reuse = reuse;
         h.linger0 = linger0;
+        h.nodelay = nodelay;
         h.rd_shut = rd_shut;
         h.wr_shut = wr_shut;
         if wr_shut {
@@ -215,22 +265,37 @@ impl World {
         self.wake_sock(l, KEY_IN, Edge::Must);
     }
 
-    fn arrive_data(&mut self, to: SockId, n: usize) {
+    fn arrive_data(&mut self, to: SockId, n: usize, lossy: bool) {
+        let min = self.cfg.stream_buf_min;
         let t = self.sock_mut(to);
         match (t.tcp, t.rd_shut) {
             (Tcp::Established, _) | (Tcp::FinWait, false) => {
                 t.unread += n;
+                if lossy {
+                    t.lossy += n;
+                }
+                if t.rd_shut {
+                    // Shut for reading: no window update lets more than the sure part in.
+                    t.lossy = t.lossy.max(t.unread.saturating_sub(min));
+                }
+                let sender = t.peer;
                 self.wake_sock(to, KEY_IN, Edge::Must);
+                // The ACK of this data frees the sender's buffer: `sk_write_space` wakes it if
+                // it had found the buffer short (`SOCK_NOSPACE`, not tracked here).
+                if let Some(sender) = sender {
+                    self.wake_sock(sender, KEY_OUT, Edge::May);
+                }
             }
             // RFC 1122 via tcp_rcv_state_process: data after we shut reading and sent our
             // FIN (close, or SHUT_RDWR) resets the connection.
             (Tcp::FinWait, true) => {
                 self.arrive_rst(to);
                 self.sock_mut(to).outbox.push_back(Seg::Rst);
+                self.abort = Some(to);
             }
             (Tcp::Close, _) => t.outbox.push_back(Seg::Rst),
             (state @ (Tcp::Unborn | Tcp::Listen | Tcp::SynSent | Tcp::SynRecv), _)
-            | (state @ (Tcp::CloseWait | Tcp::LastAck), _) => {
+            | (state @ (Tcp::CloseWait | Tcp::LastAck | Tcp::Closing), _) => {
                 panic!("net: data cannot reach a socket in {state:?} (FIFO after handshake, before FIN)")
             }
         }
@@ -257,14 +322,10 @@ impl World {
                 t.set_tcp(Tcp::CloseWait);
                 t.outbox.push_back(Seg::FinAck);
             }
-            Tcp::FinWait => {
-                // The TIME_WAIT entry holds the port even where the socket gives it back.
-                let (port, reuse) = (t.port(), t.reuse);
-                t.set_tcp(Tcp::Close);
-                if let Some(port) = port {
-                    *self.time_wait.entry((port, reuse)).or_insert(0) += 1;
-                }
-            }
+            // Our FIN has not been taken yet (still on its way, or it met a closed socket,
+            // which answers RST): CLOSING.
+            Tcp::FinWait if !t.fin_acked => t.set_tcp(Tcp::Closing),
+            Tcp::FinWait => self.time_wait(to),
             Tcp::Close => {
                 t.outbox.push_back(Seg::Rst);
                 return;
@@ -274,18 +335,101 @@ impl World {
             | Tcp::SynSent
             | Tcp::SynRecv
             | Tcp::CloseWait
-            | Tcp::LastAck) => panic!("net: a FIN cannot reach a socket in {state:?}"),
+            | Tcp::LastAck
+            | Tcp::Closing) => panic!("net: a FIN cannot reach a socket in {state:?}"),
         }
         let t = self.sock_mut(to);
         t.done = true;
         t.rd_shut = true;
         self.wake_sock(to, KEY_ALL, Edge::Must);
-        if self.sock(from).tcp == Tcp::LastAck {
+        self.sock_mut(from).fin_acked = true;
+        match self.sock(from).tcp {
             // The receiver acknowledges our FIN: LAST_ACK is over (`tcp_done`, whose
-            // `sk_state_change` wakes with key 0).
-            self.sock_mut(from).set_tcp(Tcp::Close);
-            self.wake_sock(from, KEY_ALL, Edge::Must);
+            // `sk_state_change` wakes with key 0), or CLOSING becomes TIME_WAIT.
+            Tcp::LastAck => {
+                self.sock_mut(from).set_tcp(Tcp::Close);
+                self.wake_sock(from, KEY_ALL, Edge::Must);
+            }
+            Tcp::Closing => {
+                self.time_wait(from);
+                self.wake_sock(from, KEY_ALL, Edge::Must);
+            }
+            _ => {}
         }
+    }
+
+    /// Our FIN went first and both have arrived: TIME_WAIT. The socket is CLOSE; its entry
+    /// holds the port (even where the socket itself gives it back).
+    fn time_wait(&mut self, s: SockId) {
+        let t = self.sock_mut(s);
+        let (port, reuse) = (t.port(), t.reuse);
+        t.set_tcp(Tcp::Close);
+        if let Some(port) = port {
+            *self.time_wait.entry((port, reuse)).or_insert(0) += 1;
+        }
+    }
+
+    /// The oldest segment `from` sent arrives: every state that can follow (two when the
+    /// arrival makes its receiver abort, see `split_abort`).
+    pub(crate) fn deliveries(&self, from: SockId) -> Vec<World> {
+        let mut w = self.clone();
+        w.deliver(from);
+        w.split()
+    }
+
+    /// This state and the others it stands for: the forks the last arrival left, and the
+    /// two ways an abort can go (`split_abort`).
+    pub(crate) fn split(mut self) -> Vec<World> {
+        let forks = std::mem::take(&mut self.forks);
+        let mut out = self.split_abort();
+        for fork in forks {
+            out.extend(fork.split());
+        }
+        out
+    }
+
+    /// After an abort (`abort` set): the state where everything the aborting socket sent
+    /// arrives ahead of its RST, and, when more than `stream_buf_min` bytes were pending
+    /// towards its peer (unread there or in flight: so some may not have left, held back by
+    /// the peer's window; the sender's `tcp_write_queue_purge` drops those), the state where
+    /// the RST overtakes them: beyond the first `stream_buf_min` bytes the data is lossy
+    /// (`Socket::lossy`, `Seg::LossyData`), and a FIN behind it is lost.
+    fn split_abort(mut self) -> Vec<World> {
+        let Some(s) = self.abort.take() else {
+            return vec![self];
+        };
+        let Some(peer) = self.sock(s).peer else {
+            return vec![self];
+        };
+        let (min, unread) = (self.cfg.stream_buf_min, self.sock(peer).unread);
+        let mut sure = min.saturating_sub(unread);
+        let mut lossy = unread > min;
+        let mut outbox = VecDeque::new();
+        for seg in &self.sock(s).outbox {
+            match *seg {
+                Seg::Data(n) | Seg::Nagle(n) => {
+                    let k = n.min(sure);
+                    sure -= k;
+                    if k > 0 {
+                        outbox.push_back(Seg::Data(k));
+                    }
+                    if n > k {
+                        outbox.push_back(Seg::LossyData(n - k));
+                        lossy = true;
+                    }
+                }
+                Seg::Fin if lossy => {} // queued behind unsent data: purged with it
+                other => outbox.push_back(other),
+            }
+        }
+        if !lossy {
+            return vec![self];
+        }
+        let mut overtaken = self.clone();
+        overtaken.sock_mut(s).outbox = outbox;
+        let p = overtaken.sock_mut(peer);
+        p.lossy = p.lossy.max(unread.saturating_sub(min));
+        vec![self, overtaken]
     }
 
     /// The (delayed) ACK of our FIN: FIN_WAIT1 becomes FIN_WAIT2, with `sk_state_change`.
@@ -302,7 +446,9 @@ impl World {
             Tcp::Close | Tcp::Unborn | Tcp::Listen => return,
             Tcp::SynSent => ECONNREFUSED,
             Tcp::CloseWait => EPIPE,
-            Tcp::SynRecv | Tcp::Established | Tcp::FinWait | Tcp::LastAck => ECONNRESET,
+            Tcp::SynRecv | Tcp::Established | Tcp::FinWait | Tcp::LastAck | Tcp::Closing => {
+                ECONNRESET
+            }
         };
         t.err = Some(err);
         t.set_tcp(Tcp::Close);

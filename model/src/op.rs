@@ -51,7 +51,7 @@ pub enum SockOpt {
     /// `SO_REUSEADDR`: bind conflicts spare two sockets that both set it unless the one
     /// already there listens (TIME_WAIT entries keep the flag of their socket).
     ReuseAddr(bool),
-    /// `TCP_NODELAY`: nothing the model can see (it has no Nagle and no segment boundaries).
+    /// `TCP_NODELAY`: Nagle off, so a small write is never held back waiting for an ACK.
     NoDelay(bool),
     /// `SO_LINGER`: `Some(0)` makes the last `close` abort the connection with RST (no FIN, no
     /// TIME_WAIT); `None` is the default. `Some(n)` with `n > 0` makes `close` wait for the

@@ -37,14 +37,14 @@ impl World {
                 if !matches!(w.head(s), Some(Head::Forced | Head::Optional)) {
                     continue;
                 }
-                let mut next = w.clone();
-                next.deliver(s);
-                if seen.insert(next.clone()) {
-                    if seen.len() > cap {
-                        return Err(seen.len());
+                for next in w.deliveries(s) {
+                    if seen.insert(next.clone()) {
+                        if seen.len() > cap {
+                            return Err(seen.len());
+                        }
+                        order.push(next.clone());
+                        todo.push(next);
                     }
-                    order.push(next.clone());
-                    todo.push(next);
                 }
             }
         }
@@ -56,7 +56,7 @@ impl World {
         let mut done = BTreeSet::new();
         let mut todo = vec![self.clone()];
         while let Some(mut w) = todo.pop() {
-            w.deliver_uncontended();
+            w.deliver_uncontended(&mut todo);
             match w.contest() {
                 None => {
                     done.insert(w);
@@ -64,9 +64,7 @@ impl World {
                 // Fewer free places than handshakes: which ones get in is up to timing.
                 Some(senders) => {
                     for s in senders {
-                        let mut next = w.clone();
-                        next.deliver(s);
-                        todo.push(next);
+                        todo.extend(w.deliveries(s));
                     }
                 }
             }
@@ -96,7 +94,9 @@ impl World {
 
     /// Delivers what needs no choice: ordinary segments (each touches only its connection,
     /// so their order is free), and a listener's handshakes when all or none of them fit.
-    fn deliver_uncontended(&mut self) {
+    /// An arrival that may lead elsewhere too (an abort, a SYN that may be dropped: see
+    /// `World::split`) sends those other states to `more`, to be settled in turn.
+    fn deliver_uncontended(&mut self, more: &mut Vec<World>) {
         loop {
             let ordinary = self
                 .forced()
@@ -104,6 +104,7 @@ impl World {
                 .find(|&s| self.handshake_listener(s).is_none());
             if let Some(s) = ordinary {
                 self.deliver(s);
+                self.keep_first_fork(more);
                 continue;
             }
             let mut progressed = false;
@@ -115,6 +116,7 @@ impl World {
                 let groups = self.sock(l).backlog.as_ref().map_or(0, |b| b.queue.len());
                 for s in senders {
                     self.deliver(s);
+                    self.keep_first_fork(more);
                 }
                 self.merge_arrivals(l, groups);
                 progressed = true;
@@ -123,6 +125,17 @@ impl World {
                 return;
             }
         }
+    }
+
+    /// Continues with the first of the states the last arrival stands for (`World::split`);
+    /// the others go to `more`.
+    fn keep_first_fork(&mut self, more: &mut Vec<World>) {
+        if self.abort.is_none() && self.forks.is_empty() {
+            return;
+        }
+        let mut states = self.clone().split().into_iter();
+        *self = states.next().expect("split keeps the state itself");
+        more.extend(states);
     }
 
     /// Children that joined `l`'s queue in one uncontended batch arrived in no order Linux

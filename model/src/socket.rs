@@ -13,8 +13,8 @@
 //! (FIN received, `SHUT_RD`, or reset); `EPOLLIN` with unread data; `EPOLLOUT` while sending is
 //! possible by the buffer bounds of `Config` (uncertain between them) or once sending is shut;
 //! `EPOLLERR` while an error is pending; a listener is `EPOLLIN` while its queue is not empty.
-//! Does not model: urgent data, socket options other than those two (`TCP_NODELAY` is accepted
-//! and has no visible effect), `SO_LINGER` with a timeout, keepalive and retransmission
+//! Does not model: urgent data, socket options other than those two and `TCP_NODELAY` (Nagle:
+//! see `net::Seg::Nagle`), `SO_LINGER` with a timeout, keepalive and retransmission
 //! timeouts, the byte contents of the stream (only counts), IPv6, UDP.
 
 use crate::config::Config;
@@ -45,6 +45,9 @@ pub(crate) enum Tcp {
     CloseWait,
     /// Both FINs sent, ours not yet acknowledged.
     LastAck,
+    /// `CLOSING`: our FIN sent, theirs received before ours arrived (say, ours waits behind
+    /// data the peer's window holds back). TIME_WAIT follows when ours arrives.
+    Closing,
 }
 
 /// `sock->state`: what `connect` and `shutdown` remember about the socket's connection.
@@ -112,6 +115,10 @@ pub(crate) struct Socket {
     pub(crate) outbox: VecDeque<Seg>,
     /// Bytes received and not yet read.
     pub(crate) unread: usize,
+    /// Of `unread`, the last bytes that may be lost: the peer aborted while they were
+    /// possibly still unsent (held back by this socket's receive window). Once the rest is
+    /// read, a read may find them gone (`World::socket_read`).
+    pub(crate) lossy: usize,
     /// Bytes written whose reading by the peer we have not heard of yet (window updates in
     /// flight count): what the send side's buffer holds, as far as this socket knows.
     pub(crate) sent: usize,
@@ -125,10 +132,15 @@ pub(crate) struct Socket {
     pub(crate) err: Option<i32>,
     /// `connect` has been called once: a second attempt is outside the model.
     pub(crate) attempted: bool,
+    /// Our FIN reached a peer that took it (its later segments acknowledge it); one that
+    /// reached a closed peer drew a RST instead.
+    pub(crate) fin_acked: bool,
     /// `SO_REUSEADDR` (`sk_reuse`).
     pub(crate) reuse: bool,
     /// `SO_LINGER` on with a zero timeout: the last close aborts with RST.
     pub(crate) linger0: bool,
+    /// `TCP_NODELAY`: Nagle off (`Seg::Nagle`).
+    pub(crate) nodelay: bool,
     pub(crate) backlog: Option<Backlog>,
 }
 
@@ -145,14 +157,17 @@ impl Socket {
             listener: None,
             outbox: VecDeque::new(),
             unread: 0,
+            lossy: 0,
             sent: 0,
             done: false,
             rd_shut: false,
             wr_shut: false,
             err: None,
             attempted: false,
+            fin_acked: false,
             reuse: false,
             linger0: false,
+            nodelay: false,
             backlog: None,
         }
     }
@@ -174,6 +189,8 @@ impl Socket {
             | (CloseWait, LastAck) // we send FIN after theirs
             | (FinWait, Close) // their FIN (TIME_WAIT stays on the port), RST, abort
             | (LastAck, Close) // our FIN acknowledged, or RST
+            | (FinWait, Closing) // their FIN before ours arrived
+            | (Closing, Close) // ours arrived (TIME_WAIT), or RST
             | (Established, Close) // RST, or close with unread data (abort)
             | (CloseWait, Close) => {} // RST, or close with unread data (abort)
             (from, to) => panic!("socket: Linux has no TCP transition {from:?} -> {to:?}"),
@@ -206,7 +223,8 @@ impl Socket {
             | Tcp::Established
             | Tcp::FinWait
             | Tcp::CloseWait
-            | Tcp::LastAck => true,
+            | Tcp::LastAck
+            | Tcp::Closing => true,
         }
     }
 
@@ -229,8 +247,10 @@ impl Socket {
             ready = ready | Ready::sure(EPOLLIN | EPOLLRDNORM | EPOLLRDHUP);
         }
         if !matches!(self.tcp, Tcp::SynSent | Tcp::SynRecv | Tcp::Unborn) {
-            if self.unread > 0 {
+            if self.unread > self.lossy {
                 ready = ready | Ready::sure(EPOLLIN | EPOLLRDNORM);
+            } else if self.unread > 0 {
+                ready = ready | Ready::maybe(EPOLLIN | EPOLLRDNORM);
             }
             let out = EPOLLOUT | EPOLLWRNORM;
             if self.wr_shut || self.sent < cfg.stream_buf_min {

@@ -58,7 +58,7 @@ impl World {
         let sock = self.sock_mut(s);
         match opt {
             SockOpt::ReuseAddr(on) => sock.reuse = on,
-            SockOpt::NoDelay(_) => {}
+            SockOpt::NoDelay(on) => sock.nodelay = on,
             SockOpt::Linger(linger) => sock.linger0 = linger == Some(0),
         }
         Ok(Outcome::Ok)
@@ -202,11 +202,14 @@ impl World {
     pub(crate) fn shutdown(&mut self, fd: Fd, how: Shut) -> Result<Outcome, i32> {
         let s = self.sock_of(fd)?;
         let (rd, wr) = how.bits();
+        let min = self.cfg.stream_buf_min;
         let sock = self.sock_mut(s);
         if sock.ss == Ss::Connecting {
             sock.ss = match sock.tcp {
                 Tcp::SynSent | Tcp::SynRecv | Tcp::Close => Ss::Disconnecting,
-                Tcp::Established | Tcp::CloseWait | Tcp::FinWait | Tcp::LastAck => Ss::Connected,
+                Tcp::Established | Tcp::CloseWait | Tcp::FinWait | Tcp::LastAck | Tcp::Closing => {
+                    Ss::Connected
+                }
                 state @ (Tcp::Unborn | Tcp::Listen) => {
                     panic!("tcp: a connecting socket is never {state:?}")
                 }
@@ -244,9 +247,15 @@ impl World {
                 sock.wr_shut = false;
                 Ok(Outcome::Ok)
             }
-            Tcp::Established | Tcp::CloseWait | Tcp::FinWait | Tcp::LastAck => {
+            Tcp::Established | Tcp::CloseWait | Tcp::FinWait | Tcp::LastAck | Tcp::Closing => {
                 sock.rd_shut |= rd;
                 sock.wr_shut |= wr;
+                if rd {
+                    // No more window updates may go out (`tcp_cleanup_rbuf` sends none once
+                    // RCV_SHUTDOWN is set, unless an ACK is due anyway): data beyond what
+                    // surely arrived may never come.
+                    sock.lossy = sock.lossy.max(sock.unread.saturating_sub(min));
+                }
                 if wr {
                     self.send_fin(s);
                 }
@@ -280,14 +289,35 @@ impl World {
         let sock = self.sock(s);
         if len > 0 && sock.tcp != Tcp::Listen && sock.unread > 0 {
             let most = len.min(sock.unread);
-            let least = most.min(self.cfg.stream_buf_min.max(1));
-            return vec![Branch::Count {
+            let sure = sock.unread - sock.lossy;
+            let least = most.min(self.cfg.stream_buf_min.min(sure).max(1));
+            let mut branches = vec![Branch::Count {
                 min: least,
                 max: most,
                 world: self.clone(),
                 sock: s,
                 io: Io::Read,
             }];
+            if sure == 0 {
+                // Only lossy bytes are left: they may never come (the peer's abort purged
+                // them, or no window update lets them out), nor anything queued behind them.
+                branches.extend(self.exact(|w| {
+                    let sock = w.sock_mut(s);
+                    sock.unread = 0;
+                    sock.lossy = 0;
+                    if let Some(p) = sock.peer {
+                        let stuck = |seg: &Seg| {
+                            matches!(
+                                seg,
+                                Seg::Data(_) | Seg::Nagle(_) | Seg::LossyData(_) | Seg::Fin
+                            )
+                        };
+                        w.sock_mut(p).outbox.retain(|seg| !stuck(seg));
+                    }
+                    w.socket_read_nothing(s, len)
+                }));
+            }
+            return branches;
         }
         self.exact(|w| w.socket_read_nothing(s, len))
     }
@@ -297,6 +327,7 @@ impl World {
         let sock = self.sock_mut(s);
         assert!(n <= sock.unread, "tcp: read {n} bytes of {}", sock.unread);
         sock.unread -= n;
+        sock.lossy = sock.lossy.min(sock.unread);
         if sock.tcp != Tcp::Close {
             match sock.outbox.back_mut() {
                 Some(Seg::Window(pending)) => *pending += n,
@@ -382,8 +413,11 @@ impl World {
     /// The write of `n` bytes the implementation made.
     pub(crate) fn commit_write(&mut self, s: SockId, n: usize) {
         let sock = self.sock_mut(s);
+        // Earlier data the peer has not read may be unacknowledged too: Nagle may hold this.
+        let nagle = !sock.nodelay && sock.sent > 0;
         sock.sent += n;
-        sock.outbox.push_back(Seg::Data(n));
+        sock.outbox
+            .push_back(if nagle { Seg::Nagle(n) } else { Seg::Data(n) });
     }
 
     /// `tcp_close` when the last file reference goes.
@@ -401,11 +435,15 @@ impl World {
                 sock.outbox.retain(|seg| *seg != Seg::Syn { retry: true });
                 sock.set_tcp(Tcp::Close);
             }
-            Tcp::Established | Tcp::CloseWait | Tcp::FinWait | Tcp::LastAck if sock.unread > 0 => {
+            Tcp::Established | Tcp::CloseWait | Tcp::FinWait | Tcp::LastAck | Tcp::Closing
+                if sock.unread > 0 =>
+            {
                 // Unread data: abort with RST rather than FIN (RFC 2525, `data_was_unread`).
                 sock.unread = 0;
+                sock.lossy = 0;
                 sock.set_tcp(Tcp::Close);
                 sock.outbox.push_back(Seg::Rst);
+                self.abort = Some(s);
             }
             Tcp::Established | Tcp::CloseWait | Tcp::FinWait if sock.linger0 => {
                 // SO_LINGER 0: `tcp_disconnect` resets the states `tcp_need_reset` names
@@ -413,9 +451,10 @@ impl World {
                 // already sent still arrive ahead of the RST.
                 sock.set_tcp(Tcp::Close);
                 sock.outbox.push_back(Seg::Rst);
+                self.abort = Some(s);
             }
             Tcp::Established | Tcp::CloseWait => self.send_fin(s),
-            Tcp::FinWait | Tcp::LastAck | Tcp::Close => {}
+            Tcp::FinWait | Tcp::LastAck | Tcp::Closing | Tcp::Close => {}
             state @ (Tcp::Unborn | Tcp::SynRecv) => {
                 panic!("tcp: a socket with a file is never {state:?}")
             }
@@ -430,8 +469,10 @@ impl World {
             .take()
             .expect("listener has a queue");
         for child in backlog.queue.into_iter().flatten() {
+            // `inet_child_forget` → `tcp_disconnect`: RST where `tcp_need_reset` says so
+            // (a child born shut for sending is in FIN_WAIT).
             let c = self.sock_mut(child);
-            if matches!(c.tcp, Tcp::Established | Tcp::CloseWait) {
+            if matches!(c.tcp, Tcp::Established | Tcp::CloseWait | Tcp::FinWait) {
                 c.set_tcp(Tcp::Close);
                 c.outbox.push_back(Seg::Rst);
             }

@@ -32,6 +32,13 @@ pub(crate) struct World {
     /// TIME_WAIT entries per (harness port, `SO_REUSEADDR` of the socket that left them):
     /// they never expire within a test.
     pub(crate) time_wait: BTreeMap<(crate::op::Port, bool), u32>,
+    /// A socket that has just aborted (sent RST) with data in flight: `split` turns it into
+    /// the states where the RST does or does not overtake the unsent part. `None` in every
+    /// state the model keeps.
+    pub(crate) abort: Option<SockId>,
+    /// Other states the last arrival may equally have led to (a SYN dropped or answered):
+    /// `split` returns them beside this one. Empty in every state the model keeps.
+    pub(crate) forks: Vec<World>,
     next_id: u32,
 }
 
@@ -44,6 +51,8 @@ impl World {
             pipes: BTreeMap::new(),
             sockets: BTreeMap::new(),
             time_wait: BTreeMap::new(),
+            abort: None,
+            forks: Vec::new(),
             next_id: 1,
         }
     }
@@ -129,7 +138,16 @@ impl World {
             Op::Shutdown { fd, how } => self.exact(|w| w.shutdown(fd, how)),
             Op::Read { fd, len } => self.read(fd, len),
             Op::Write { fd, len } => self.write(fd, len),
-            Op::Close { fd } => self.exact(|w| w.close(fd)),
+            Op::Close { fd } => {
+                let closed = self.exact(|w| w.close(fd));
+                let split = closed.into_iter().flat_map(|b| match b {
+                    Branch::Exact(outcome, w) => (w.split().into_iter())
+                        .map(|w| Branch::Exact(outcome.clone(), w))
+                        .collect::<Vec<_>>(),
+                    other => vec![other],
+                });
+                split.collect()
+            }
             Op::Dup { fd } => self.exact(|w| w.dup(fd)),
             Op::Pipe => self.exact(World::pipe),
             Op::EventFd { init, semaphore } => self.exact(|w| w.eventfd(init, semaphore)),
@@ -434,13 +452,18 @@ impl World {
         for (id, s) in &self.sockets {
             let _ = writeln!(
                 out,
-                "  {id:?} {:?} {:?} {:?} peer {:?} unread {} sent {} done {} shut rd {} wr {} \
+                "  {id:?} {:?} {:?} {:?} peer {:?} unread {}{} sent {} done {} shut rd {} wr {} \
                  err {:?} in flight {:?}{}",
                 s.tcp,
                 s.ss,
                 s.bound,
                 s.peer,
                 s.unread,
+                if s.lossy > 0 {
+                    format!(" ({} lossy)", s.lossy)
+                } else {
+                    String::new()
+                },
                 s.sent,
                 s.done,
                 s.rd_shut,

@@ -236,7 +236,18 @@ impl Gen {
             2,         // nap
         ];
         let step = match self.rng.weighted(&weights) {
-            0 => Step::Socket,
+            0 => {
+                out.push(Step::Socket);
+                if self.rng.odds(3, 4) {
+                    // Most event loops turn Nagle off; the rest keep Linux's default.
+                    Step::SetSockOpt {
+                        fd: Pick::Newest,
+                        opt: SockOpt::NoDelay(true),
+                    }
+                } else {
+                    return;
+                }
+            }
             1 => Step::Bind {
                 fd: self.pick(Want::Socket),
                 port: self.port(),
@@ -298,10 +309,18 @@ impl Gen {
     }
 
     /// The usual start of a network sequence: a listener on port 0 (sometimes with
-    /// `SO_REUSEADDR`), an epoll watching it, and a client dialing it.
+    /// `SO_REUSEADDR`; mostly with `TCP_NODELAY`, which its children inherit), an epoll
+    /// watching it, and a client dialing it.
     fn setup(&mut self, out: &mut Vec<Step>) {
         let fixed = |fd| Pick::Fd(fd);
+        let nodelay = self.rng.odds(3, 4);
         out.push(Step::Socket);
+        if nodelay {
+            out.push(Step::SetSockOpt {
+                fd: fixed(3),
+                opt: SockOpt::NoDelay(true),
+            });
+        }
         if self.rng.odds(1, 3) {
             out.push(Step::SetSockOpt {
                 fd: fixed(3),
@@ -324,6 +343,12 @@ impl Gen {
             events: EPOLLIN,
         });
         out.push(Step::Socket);
+        if nodelay {
+            out.push(Step::SetSockOpt {
+                fd: fixed(5),
+                opt: SockOpt::NoDelay(true),
+            });
+        }
         out.push(Step::Connect {
             fd: fixed(5),
             port: 0,

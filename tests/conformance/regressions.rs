@@ -647,3 +647,283 @@ fn reporting_a_reset_through_connect_drops_the_unread_data() {
         write(5, 1),
     ]);
 }
+
+/// 143 KB written towards a client that does not read, then the server aborts (data
+/// reaches it after `close`): Linux's client got `ECONNRESET` without EOF, the model insisted
+/// on data, FIN, then RST in order. The part of the data the client's window held back never
+/// left the server (`tcp_write_queue_purge`), and the FIN behind it neither. Fixed in the
+/// model (`World::split_abort`, `Socket::lossy`; FREEDOMS.md, section 4).
+#[test]
+fn an_abort_may_overtake_data_held_back_by_the_window() {
+    check(&[
+        socket(),
+        bind(3, 0),
+        listen(3, 2),
+        epoll_create(),
+        socket(),
+        connect(5, 0),
+        settle(),
+        accept(3),
+        write(6, 143140),
+        close(6),
+        write(5, 1),
+        connect(5, 0),
+        settle(),
+        read(5, 200000),
+        read(5, 200000),
+        read(5, 200000),
+        so_error(5),
+    ]);
+}
+
+/// 163 KB written towards a server that does not read, then both ends shut for writing:
+/// the model forced the client's FIN through at `Settle`, so the server was CLOSE and
+/// `shutdown` said `ENOTCONN`; on Linux the FIN waited behind the data the server's window
+/// held back, and the server was still in FIN_WAIT (`shutdown` 0). Fixed in the model (such
+/// a FIN is not forced by `Settle`; FREEDOMS.md, section 4).
+#[test]
+fn a_fin_behind_data_held_back_by_the_window_waits_with_it() {
+    check(&[
+        socket(),
+        bind(3, 0),
+        listen(3, 0),
+        epoll_create(),
+        socket(),
+        connect(5, 0),
+        settle(),
+        accept(3),
+        write(5, 163266),
+        shutdown(5, Shut::Wr),
+        shutdown(6, Shut::Wr),
+        settle(),
+        shutdown(6, Shut::Rd),
+        read(6, 200000),
+        read(6, 200000),
+        settle(),
+        read(6, 10),
+        shutdown(6, Shut::Rd),
+    ]);
+}
+
+/// A write that did not fit whole, then the data reached the peer: the simulator woke the
+/// writer's edge-triggered entry with `EPOLLOUT` (the ACK of received data frees send-buffer
+/// space, `sk_write_space`, as on Linux); the model only allowed that wakeup when the peer
+/// read. Fixed in the model (a data arrival may wake the sender, `Edge::May`).
+#[test]
+fn data_reaching_the_peer_may_wake_the_writer_for_output() {
+    check(&[
+        socket(),
+        bind(3, 0),
+        listen(3, 0),
+        epoll_create(),
+        socket(),
+        connect(5, 0),
+        ctl(4, Ctl::Add, 5, IN | OUT | ET),
+        settle(),
+        dup(4),
+        wait(4, 1),
+        writev(5, &[2406, 45, 5670, 305]),
+        settle(),
+        wait(6, 1),
+        wait(6, 1),
+    ]);
+}
+
+/// Closing a listener whose children were born shut for sending (it was shut before
+/// `listen`): Linux reset the queued child, which is in FIN_WAIT (`inet_child_forget` →
+/// `tcp_disconnect`, `tcp_need_reset`), so the client's port went back and `bind` worked;
+/// the model reset only ESTABLISHED and CLOSE_WAIT children. Fixed in the model.
+#[test]
+fn closing_a_listener_resets_children_in_fin_wait_too() {
+    check(&[
+        socket(),
+        shutdown(3, Shut::Wr),
+        bind(3, 0),
+        socket(),
+        dup(4),
+        dup(4),
+        listen(3, 1),
+        connect(4, 0),
+        eventfd(0, false),
+        settle(),
+        socket(),
+        close(3),
+        settle(),
+        bind(6, 0),
+        read(4, 1),
+        write(4, 1),
+    ]);
+}
+
+/// 3 bytes written after 48 KB, then the server shut both ways with all of it unread:
+/// Linux's server then aborted (both ends CLOSE, `bind` worked): Nagle had held the 3 bytes
+/// until the server's FIN carried the ACK, and they reached a server that had shut reading.
+/// The model had no Nagle. Fixed in the model (`Seg::Nagle`; FREEDOMS.md, section 1); the
+/// generator now sets `TCP_NODELAY` on most sockets, as event loops do.
+#[test]
+fn nagle_may_hold_a_small_write_until_the_peer_sends_something() {
+    check(&[
+        socket(),
+        bind(3, 0),
+        listen(3, 2),
+        epoll_create(),
+        socket(),
+        connect(5, 0),
+        pipe(),
+        writev(5, &[47375, 1197]),
+        accept(3),
+        socket(),
+        writev(5, &[0, 1, 1, 1]),
+        settle(),
+        socket(),
+        shutdown(8, Shut::RdWr),
+        bind(8, 2),
+        settle(),
+        so_error(5),
+        so_error(8),
+    ]);
+}
+
+/// The simulator reserves an accept-queue place per handshake, so with backlog 0 and one
+/// handshake under way it dropped a second SYN; the model only dropped a SYN when the accept
+/// queue itself was full. Linux drops it too when its pending requests exceed the backlog
+/// and `tcp_syncookies` is 0 (and answers with a cookie under the default). Fixed in the
+/// model (a freedom: FREEDOMS.md, section 2).
+#[test]
+fn a_syn_may_be_dropped_while_handshakes_fill_the_backlog() {
+    check(&[
+        pipe(),
+        socket(),
+        socket(),
+        connect(5, 0),
+        eventfd(0, false),
+        bind(6, 0),
+        nap(),
+        nap(),
+        socket(),
+        shutdown(6, Shut::RdWr),
+        nap(),
+        pipe(),
+        pipe(),
+        connect(8, 0),
+        listen(6, 0),
+        dup(5),
+        nap(),
+        shutdown(6, Shut::RdWr),
+        socket(),
+        settle(),
+        socket(),
+        pipe(),
+        read(8, 1),
+        write(5, 1),
+    ]);
+}
+
+/// A SYN refused by a port nobody listened on yet, the RST still on its way back when the
+/// port starts listening: the simulator's second `connect` said `EALREADY` and then its
+/// `accept4` `EAGAIN`; the model delivered such a RST at once, so it could only explain
+/// `EALREADY` by a SYN that had not arrived, which then had to reach the listener. Fixed in
+/// the model (the RST is a reply in flight like any other).
+#[test]
+fn a_refusal_may_still_be_on_its_way_when_the_port_starts_listening() {
+    check(&[
+        socket(),
+        bind(3, 0),
+        socket(),
+        socket(),
+        connect(5, 0),
+        nap(),
+        listen(3, 1),
+        connect(5, 1),
+        settle(),
+        accept(3),
+    ]);
+}
+
+/// The client's FIN waited behind 161 KB the server's window held back when the server's FIN
+/// came: Linux's client was CLOSING and a second `shutdown` said 0; the model and the
+/// simulator went straight to TIME_WAIT (CLOSE, `ENOTCONN`). Fixed in both (`Tcp::Closing`;
+/// the simulator's `Socket::closing`).
+#[test]
+fn a_fin_crossing_the_peers_makes_closing_not_time_wait() {
+    check(&[
+        socket(),
+        bind(3, 0),
+        listen(3, 5),
+        epoll_create(),
+        socket(),
+        connect(5, 0),
+        write(5, 161668),
+        accept(3),
+        shutdown(5, Shut::RdWr),
+        socket(),
+        shutdown(6, Shut::Wr),
+        settle(),
+        shutdown(5, Shut::Wr),
+        read(6, 200000),
+        settle(),
+        shutdown(5, Shut::Wr),
+    ]);
+}
+
+/// The server's FIN reached a client that had just aborted (data came after it shut reading);
+/// the simulator had dropped that FIN with the rest of the server's traffic and, when the
+/// client's earlier FIN arrived, took the server's as acknowledged: TIME_WAIT, no error,
+/// `EPIPE`. On Linux a FIN that meets a closed socket draws a RST and is never acknowledged:
+/// the server is CLOSING, and the RST makes it `ECONNRESET` (what the model said). Fixed in
+/// the simulator (`Socket::fin_acked`), and in the model for the rarer order where it had the
+/// same shortcut.
+#[test]
+fn a_fin_that_meets_a_closed_peer_is_never_acknowledged() {
+    check(&[
+        socket(),
+        bind(3, 0),
+        listen(3, 1),
+        epoll_create(),
+        socket(),
+        connect(5, 0),
+        socket(),
+        settle(),
+        socket(),
+        close(4),
+        accept(3),
+        write(4, 1),
+        close(6),
+        shutdown(5, Shut::RdWr),
+        read(5, 1),
+        shutdown(4, Shut::Wr),
+        socket(),
+        settle(),
+        write(4, 1),
+        so_error(4),
+        write(4, 1),
+    ]);
+}
+
+/// 149 KB towards a server that then shut both ways, and 1 more byte: the model delivered the
+/// byte at `Settle`, so the server (shut for reading, FIN sent) aborted and `write` said
+/// `ECONNRESET`; on Linux the byte waited behind the data the window held back, for good (no
+/// window update after `SHUT_RD`), and `write` said `EPIPE`. Fixed in the model (data behind
+/// held-back data is not forced by `Settle` either; FREEDOMS.md, section 4).
+#[test]
+fn data_behind_data_held_back_by_the_window_waits_with_it() {
+    check(&[
+        socket(),
+        bind(3, 0),
+        listen(3, 1),
+        epoll_create(),
+        socket(),
+        connect(5, 0),
+        settle(),
+        accept(3),
+        dup(6),
+        write(5, 149217),
+        shutdown(7, Shut::RdWr),
+        write(5, 1),
+        read(7, 1),
+        settle(),
+        write(7, 1),
+        shutdown(6, Shut::Wr),
+        write(6, 1),
+    ]);
+}

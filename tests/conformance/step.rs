@@ -59,6 +59,8 @@ pub enum Pick {
     Open { want: Want, i: u8 },
     /// An fd that is not open: `EBADF`.
     Bad(u8),
+    /// The fd of the file opened last (the socket a `Socket` step just made).
+    Newest,
 }
 
 /// One generated step.
@@ -277,6 +279,10 @@ impl Fds {
                     .next_back()
                     .map_or(self.first, |&fd| fd + 1);
                 Fd(top + i32::from(i % 3))
+            }
+            Pick::Newest => {
+                let newest = self.open.iter().max_by_key(|(_, &(_, object))| object);
+                newest.map_or(Fd(self.first), |(&fd, _)| Fd(fd))
             }
             Pick::Open { want, i } => {
                 let wanted: Vec<i32> = (self.open.iter())

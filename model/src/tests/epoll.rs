@@ -397,6 +397,15 @@ fn epoll_wait_rejects_bad_arguments() {
 fn data_arriving_on_a_socket_is_an_edge_every_time() {
     let mut m = model();
     let (_, c, s) = connected(&mut m, 0);
+    // Nagle off, or the second byte might still wait for the first one's (delayed) ACK.
+    let nodelay = crate::SockOpt::NoDelay(true);
+    ok(
+        &mut m,
+        Op::SetSockOpt {
+            fd: c,
+            opt: nodelay,
+        },
+    );
     let ep = new_fd(&mut m, Op::EpollCreate);
     ok(&mut m, add(ep, s, EPOLLIN | EPOLLET));
     bytes(&mut m, Op::Write { fd: c, len: 1 });

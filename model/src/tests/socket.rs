@@ -859,3 +859,75 @@ fn the_delayed_ack_of_a_fin_may_wake_its_sender_after_settle() {
     wait(&mut m, ep, 2, &[(4, EPOLLOUT)]);
     wait(&mut m, ep, 2, &[]);
 }
+
+/// More than `stream_buf_min` bytes written towards a peer that does not read, then an
+/// abort: the part the peer's window held back may never leave (`tcp_write_queue_purge`),
+/// and the RST overtakes it and the FIN behind it. Linux 6.18 here: the client read part of
+/// the data and then `ECONNRESET`, no EOF (found by the conformance tests).
+#[test]
+fn an_abort_may_overtake_data_held_back_by_the_window_and_the_fin_behind_it() {
+    let mut m = model();
+    let (_l, c, s) = connected(&mut m, 0);
+    observe(
+        &mut m,
+        Op::Write {
+            fd: s,
+            len: 143_140,
+        },
+        Outcome::Bytes(143_140),
+    );
+    ok(&mut m, Op::Close { fd: s });
+    observe(&mut m, Op::Write { fd: c, len: 1 }, Outcome::Bytes(1));
+    ok(&mut m, Op::Settle);
+    let read = Op::Read {
+        fd: c,
+        len: 200_000,
+    };
+    assert!(
+        !allows(&m, &read, &Outcome::Bytes(1000)),
+        "64 KiB surely came"
+    );
+    observe(&mut m, read.clone(), Outcome::Bytes(70_000));
+    assert!(
+        allows(&m, &read, &Outcome::Bytes(73_140)),
+        "all of it, in order"
+    );
+    observe(&mut m, read.clone(), Outcome::Err(ECONNRESET));
+    assert_eq!(bytes(&mut m, read), 0, "no EOF came, but reading is over");
+}
+
+/// Nagle: a small write while earlier data may be unacknowledged may wait for the peer's ACK
+/// (delayed up to 200 ms), so `Settle` does not force it; any segment from the peer carries
+/// the ACK. Linux 6.18: 3 bytes written after 48 KB waited until the server's FIN, then
+/// reached a server that had shut reading, which aborted (found by the conformance tests).
+/// `TCP_NODELAY` turns it off.
+#[test]
+fn nagle_may_hold_a_small_write_until_the_peer_sends_something() {
+    let mut m = model();
+    let (_l, c, s) = connected(&mut m, 0);
+    bytes(&mut m, Op::Write { fd: c, len: 48_572 });
+    bytes(&mut m, Op::Write { fd: c, len: 3 });
+    ok(&mut m, Op::Settle);
+    let read = Op::Read { fd: s, len: 60_000 };
+    assert!(
+        allows(&m, &read, &Outcome::Bytes(48_572)),
+        "the 3 bytes may wait"
+    );
+    assert!(allows(&m, &read, &Outcome::Bytes(48_575)));
+    observe(&mut m, read, Outcome::Bytes(48_572));
+    // The read sends a window update, which is an ACK: the 3 bytes go.
+    ok(&mut m, Op::Settle);
+    assert_eq!(bytes(&mut m, Op::Read { fd: s, len: 10 }), 3);
+    let nodelay = crate::SockOpt::NoDelay(true);
+    ok(
+        &mut m,
+        Op::SetSockOpt {
+            fd: c,
+            opt: nodelay,
+        },
+    );
+    bytes(&mut m, Op::Write { fd: c, len: 5 });
+    bytes(&mut m, Op::Write { fd: c, len: 5 });
+    ok(&mut m, Op::Settle);
+    assert_eq!(bytes(&mut m, Op::Read { fd: s, len: 100 }), 10, "no Nagle");
+}

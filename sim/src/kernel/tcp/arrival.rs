@@ -278,30 +278,46 @@ impl Kernel {
         t: u64,
         ch: &mut dyn Choices,
     ) {
+        let sender = self.conns[c].ends[side.idx()];
         match receiver {
             Some(r) if matches!(self.sockets[r].state, State::Established) => {
                 let sock = &mut self.sockets[r];
                 sock.done = true;
                 sock.rcv_shutdown = true;
-                if sock.fin_queued {
+                if sock.fin_queued && !sock.fin_acked {
+                    sock.closing = true; // CLOSING: TIME_WAIT once ours is acknowledged
+                } else if sock.fin_queued {
                     self.tcp_time_wait(r, t);
                 }
                 self.wake_socket(r, 0);
                 self.maybe_free_orphan(r);
+                if let Some(s) = sender {
+                    self.tcp_fin_acked(s, t);
+                }
             }
+            // A closed receiver answers RST: the FIN is never acknowledged.
             _ => self.send(c, side.peer(), SegKind::Rst, None, t, ch),
         }
         if let Some(s) = self.conns.get(c).and_then(|conn| conn.ends[side.idx()]) {
-            let sock = &mut self.sockets[s];
-            if matches!(sock.state, State::Established) && sock.done {
-                // LAST_ACK: the FIN is in (its ACK implied): CLOSE, with `tcp_done`'s
-                // state-change wakeup.
-                sock.state = State::Closed;
-                self.tcp_put_port(s);
-                self.wake_socket(s, 0);
-            }
             self.maybe_free_orphan(s);
         }
+    }
+
+    /// `s`'s FIN was received (its ACK implied): LAST_ACK ends in CLOSE, with `tcp_done`'s
+    /// state-change wakeup; CLOSING ends in TIME_WAIT.
+    fn tcp_fin_acked(&mut self, s: SocketKey, t: u64) {
+        let sock = &mut self.sockets[s];
+        sock.fin_acked = true;
+        if !(matches!(sock.state, State::Established) && sock.done) {
+            return;
+        }
+        if sock.closing {
+            self.tcp_time_wait(s, t);
+        } else {
+            sock.state = State::Closed;
+            self.tcp_put_port(s);
+        }
+        self.wake_socket(s, 0);
     }
 
     /// The socket that sent its FIN first got its peer's (FIN_WAIT2 or CLOSING, the ACKs

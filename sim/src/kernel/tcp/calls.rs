@@ -277,6 +277,8 @@ impl Kernel {
         sock.snd_shutdown = false;
         sock.done = false;
         sock.fin_queued = false;
+        sock.fin_acked = false;
+        sock.closing = false;
         sock.nospace = false;
         self.wake_socket(s, EPOLLERR); // `sk_error_report`, the last thing it does
     }

@@ -44,16 +44,21 @@
 //! it; Linux fills the buffer, but any short write is legal).
 //!
 //! Departures, chosen for simplicity and documented where they live: the accept-queue slot is
-//! reserved when the SYN arrives (Linux checks again at the final ACK and may drop it, leaving
-//! a client that believes it is connected); an RST is queued behind data already sent (but
-//! overtakes data stuck behind a full receive window), so an aborted socket's in-flight data
-//! still arrives ahead of its RST; SYN retransmission backs off exponentially from the first timeout
-//! (recent kernels can make the first few linear: `tcp_syn_linear_timeouts`).
+//! reserved when the SYN arrives, so a SYN finding handshakes already filling the backlog is
+//! dropped (as Linux does with `tcp_syncookies` = 0; by default it answers with a cookie and
+//! checks the queue again at the final ACK, which it may drop, leaving a client that believes
+//! it is connected); an RST is queued behind data already sent (but overtakes data stuck
+//! behind a full receive window), so an aborted socket's in-flight data still arrives ahead of
+//! its RST; a reader that shut reading still sends window updates (Linux may not, so data
+//! held back may never come); SYN retransmission backs off exponentially from the first
+//! timeout (recent kernels can make the first few linear: `tcp_syn_linear_timeouts`).
 //!
 //! - once both FINs are in, both ends are CLOSE: the one that sent its FIN first leaves a
 //!   TIME_WAIT entry on its address for 60 s (`TCP_TIMEWAIT_LEN`), which only keeps `bind`
 //!   off it (unless both it and the binder set `SO_REUSEADDR`); the other leaves LAST_ACK
-//!   when its FIN arrives (its ACK is implied), with a state-change wakeup.
+//!   when its FIN arrives (its ACK is implied), with a state-change wakeup. A socket whose
+//!   FIN was still on its way (behind data the window holds back, or crossing the peer's) when
+//!   the peer's came is CLOSING until its own arrives, then TIME_WAIT.
 //!
 //! Not modelled: IPv6 (`socket(Inet6)` is `EAFNOSUPPORT`), TIME_WAIT as a socket (no ACK is
 //! re-sent, no late segment is answered from it: only its bind-table entry is kept),

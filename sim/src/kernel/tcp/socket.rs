@@ -6,8 +6,8 @@
 //! nothing left to do; freeing releases its port and its end of the connection.
 //!
 //! Linux's states fold into `State` plus flags: `ESTABLISHED`, `CLOSE_WAIT` (`done`),
-//! `FIN_WAIT1/2` (`snd_shutdown`), `LAST_ACK` (both, until its FIN arrives) are all
-//! `Established`; `TCP_CLOSE` (fresh, refused, reset, timed out, disconnected, both FINs in,
+//! `FIN_WAIT1/2` (`snd_shutdown`), `LAST_ACK` and `CLOSING` (both, until our FIN arrives;
+//! `closing` tells them apart) are all `Established`; `TCP_CLOSE` (fresh, refused, reset, timed out, disconnected, both FINs in,
 //! TIME_WAIT) is `Closed`. `Ss` is the BSD socket layer's `sock->state`, which decides what a
 //! repeated `connect` returns.
 //!
@@ -107,6 +107,11 @@ pub(crate) struct Socket {
     pub(crate) done: bool,
     /// A FIN has been queued (once per connection).
     pub(crate) fin_queued: bool,
+    /// Our FIN reached a peer that took it (not one that answered RST).
+    pub(crate) fin_acked: bool,
+    /// `CLOSING`: the peer's FIN came before ours was acknowledged; TIME_WAIT follows when
+    /// it is.
+    pub(crate) closing: bool,
     /// `SOCK_NOSPACE`: someone found the send buffer full; freed space will wake `EPOLLOUT`.
     pub(crate) nospace: bool,
     /// SYN retransmissions so far.
@@ -133,6 +138,8 @@ impl Socket {
             snd_shutdown: false,
             done: false,
             fin_queued: false,
+            fin_acked: false,
+            closing: false,
             nospace: false,
             syn_attempt: 0,
         }
@@ -148,6 +155,7 @@ impl Socket {
             (State::Established, false, false) => "ESTABLISHED",
             (State::Established, false, true) => "CLOSE_WAIT",
             (State::Established, true, false) => "FIN_WAIT",
+            (State::Established, true, true) if self.closing => "CLOSING",
             (State::Established, true, true) => "LAST_ACK",
         }
     }

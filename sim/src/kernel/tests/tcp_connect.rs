@@ -370,3 +370,35 @@ fn reporting_a_failed_connect_wakes_edge_triggered_entries() {
     assert_eq!(k.connect(c, addr(9), now, ch), Err(Errno::ECONNREFUSED));
     assert_eq!(harvest(&mut k, ep, ch), vec![(c, EPOLLHUP, c.0 as u64)]);
 }
+
+/// Both ends shut for writing at the same instant: each gets the other's FIN while its own is
+/// still on its way, so each is CLOSING (`shutdown` still 0), then TIME_WAIT once its own
+/// arrives (both ports stay busy for `bind`), as Linux's simultaneous close does (found by
+/// the conformance tests, with a FIN held back behind data).
+#[test]
+fn a_simultaneous_close_goes_through_closing_to_time_wait_on_both_ends() {
+    use simkern_poller::sys::Shutdown;
+    let mut k = kernel();
+    let ch = &mut zero();
+    let (c, s, l) = pair(&mut k, 9500, ch);
+    let now = k.clock();
+    k.shutdown(c, Shutdown::Write, now, ch).unwrap();
+    k.shutdown(s, Shutdown::Write, now, ch).unwrap();
+    settle(&mut k, ch);
+    let now = k.clock();
+    assert_eq!(
+        k.shutdown(c, Shutdown::Write, now, ch),
+        Err(Errno::ENOTCONN)
+    );
+    assert_eq!(
+        k.shutdown(s, Shutdown::Write, now, ch),
+        Err(Errno::ENOTCONN)
+    );
+    k.close(l, now, ch).unwrap();
+    let fresh = k.socket(Domain::Inet).unwrap();
+    assert_eq!(
+        k.bind(fresh, addr(9500)),
+        Err(Errno::EADDRINUSE),
+        "the server's TIME_WAIT"
+    );
+}
