@@ -301,6 +301,8 @@ impl Batch {
             fault_plan: outcome.fault_plan.clone(),
             step_budget: self.step_budget,
             decisions: outcome.decisions.clone(),
+            fill: crate::decision::Fill::Stream,
+            schedule: None,
             expected: Expected {
                 outcome: signature(&outcome.stop),
                 trace_hash: seed_file::format_hash(outcome.trace_hash),

@@ -46,11 +46,42 @@ pub struct Decision {
     pub value: u64,
 }
 
+impl Decision {
+    /// The value that perturbs the run least: no fault, minimum latency, FIFO ready order,
+    /// whole writes, the lowest runnable thread. Shrinking resets decisions to it.
+    pub fn benign(what: Choice, n: u64) -> u64 {
+        match what {
+            // `chance(num, den)` injects when the value is below `num`; the top value never
+            // does (a rule of `den/den` always fires, whatever the value). A short write's top
+            // value is its longest length.
+            Choice::Fault => n - 1,
+            Choice::Schedule | Choice::Strategy | Choice::Kernel => 0,
+        }
+    }
+
+    /// True when this decision is not the benign one.
+    pub fn is_benign(&self) -> bool {
+        self.value == Decision::benign(self.what, self.n)
+    }
+}
+
+/// What a replaying `Decisions` answers once its list is used up.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Fill {
+    /// The seed's streams, as a fresh run would (a replayed prefix, then exploration).
+    #[default]
+    Stream,
+    /// `Decision::benign` for every further choice (a shrunk run: nothing left to chance).
+    Benign,
+}
+
 /// The decision stream of one run.
 pub struct Decisions {
     streams: [ChaCha8Rng; 3],
     replay: Vec<Decision>,
     replay_at: usize,
+    fill: Fill,
     recording: Option<Vec<Decision>>,
     count: u64,
 }
@@ -67,6 +98,7 @@ impl Decisions {
             streams: [stream(0), stream(1), stream(2)],
             replay: Vec::new(),
             replay_at: 0,
+            fill: Fill::Stream,
             recording: None,
             count: 0,
         }
@@ -79,9 +111,15 @@ impl Decisions {
     }
 
     /// Replays `list` first, then falls back to the streams.
-    pub fn replaying(mut self, list: Vec<Decision>) -> Self {
+    pub fn replaying(self, list: Vec<Decision>) -> Self {
+        self.replaying_then(list, Fill::Stream)
+    }
+
+    /// Replays `list` first, then answers as `fill` says.
+    pub fn replaying_then(mut self, list: Vec<Decision>, fill: Fill) -> Self {
         self.replay = list;
         self.replay_at = 0;
+        self.fill = fill;
         self
     }
 
@@ -94,6 +132,9 @@ impl Decisions {
             0
         } else if let Some(d) = self.next_replayed(what, n) {
             d
+        } else if self.fill == Fill::Benign {
+            // Past the list, or a recorded choice that no longer fits: nothing to chance.
+            Decision::benign(what, n)
         } else {
             uniform(&mut self.streams[what.stream()], n)
         };

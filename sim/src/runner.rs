@@ -5,10 +5,10 @@
 //! the run does is a function of the `Config`: the same config gives the same trace hash, in
 //! this process or another.
 
-use crate::decision::{Decision, Decisions};
+use crate::decision::{Decision, Decisions, Fill};
 use crate::fault::{Plan, Profile};
 use crate::kernel::{self, Kernel};
-use crate::strategy;
+use crate::strategy::{self, SchedPoint, Switch};
 use crate::thread::{State, ThreadId};
 use crate::trace::{Event, Trace};
 use crate::world::{self, with_world, Stop, World};
@@ -41,8 +41,13 @@ pub struct Config {
     pub faults: Faults,
     pub step_budget: u64,
     pub kernel: kernel::Config,
-    /// Decisions to replay before the seed's streams take over.
+    /// Decisions to replay; after them, `fill` says what answers.
     pub replay: Option<Vec<Decision>>,
+    pub fill: Fill,
+    /// A schedule to follow instead of `strategy` (shrunk seed files, exhaustive search).
+    pub schedule: Option<Vec<Switch>>,
+    /// Record every scheduling point (`Outcome::sched_points`).
+    pub record_schedule: bool,
     /// Record every decision (for seed files and shrinking).
     pub record_decisions: bool,
     /// Keep the last events for a failure report (off for a batch's first pass, which reruns
@@ -63,6 +68,9 @@ impl Config {
             step_budget: STEP_BUDGET_DEFAULT,
             kernel: kernel::Config::default(),
             replay: None,
+            fill: Fill::Stream,
+            schedule: None,
+            record_schedule: false,
             record_decisions: false,
             keep_tail: true,
             keep_events: false,
@@ -81,6 +89,10 @@ pub struct Outcome {
     pub virtual_ns: u64,
     pub fault_plan: Plan,
     pub decisions: Option<Vec<Decision>>,
+    /// How many of the first decisions drew the fault plan (a profile's draws; none for a
+    /// given plan). A run given the plan itself starts its decisions after them.
+    pub plan_draws: u64,
+    pub sched_points: Option<Vec<SchedPoint>>,
     pub all_events: Option<Vec<Event>>,
     pub digests: Option<Vec<u32>>,
     /// The last events, for a failure report.
@@ -165,13 +177,17 @@ pub fn run(config: &Config, root: impl FnOnce() + 'static) -> Outcome {
         decisions = decisions.record();
     }
     if let Some(list) = &config.replay {
-        decisions = decisions.replaying(list.clone());
+        decisions = decisions.replaying_then(list.clone(), config.fill);
     }
     let plan = match &config.faults {
         Faults::Profile(p) => p.plan(&mut decisions),
         Faults::Plan(p) => p.clone(),
     };
-    let strategy = config.strategy.build(config.step_budget.min(100_000));
+    let plan_draws = decisions.count();
+    let strategy: Box<dyn strategy::Strategy> = match &config.schedule {
+        Some(switches) => Box::new(strategy::Replay::new(switches.clone())),
+        None => config.strategy.build(config.step_budget.min(100_000)),
+    };
     let trace = Trace::new(config.keep_tail, config.keep_events, config.keep_digests);
     let mut world = World::new(
         Kernel::new(config.kernel.clone()),
@@ -182,6 +198,9 @@ pub fn run(config: &Config, root: impl FnOnce() + 'static) -> Outcome {
         config.step_budget,
     );
     world.seed = config.seed;
+    if config.record_schedule {
+        world.sched_points = Some(Vec::new());
+    }
     let installed = world::install(&mut world);
     with_world(|w| {
         w.add_thread("root", Box::new(root))
@@ -272,6 +291,8 @@ pub fn run(config: &Config, root: impl FnOnce() + 'static) -> Outcome {
         virtual_ns: world.now_ns,
         fault_plan: plan,
         decisions: world.decisions.take_recording(),
+        sched_points: world.sched_points.take(),
+        plan_draws,
         all_events: world.trace.take_all(),
         digests: world.trace.take_digests(),
         tail,

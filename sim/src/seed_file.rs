@@ -7,9 +7,11 @@
 //! and reports whether it reproduced exactly; a digest per step lets it name the first step
 //! that diverged. Bad files are errors that name the field, never panics.
 
-use crate::decision::Decision;
+use crate::decision::{Decision, Fill};
 use crate::fault::Plan;
-use crate::strategy;
+use crate::runner::{Config, Faults};
+use crate::scenario;
+use crate::strategy::{self, Switch};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -34,6 +36,14 @@ pub struct SeedFile {
     pub step_budget: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decisions: Option<Vec<Decision>>,
+    /// What answers once `decisions` run out: the seed's streams (`stream`), or the benign
+    /// value of every choice (`benign`, a shrunk file).
+    #[serde(default, skip_serializing_if = "is_stream")]
+    pub fill: Fill,
+    /// A schedule to follow instead of `strategy`: at scheduling point `point`, run `thread`
+    /// (a shrunk file; see `strategy::Replay`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<Vec<Switch>>,
     pub expected: Expected,
     /// Per-step 32-bit digests, hex, for naming the first divergent step on a mismatch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -84,6 +94,14 @@ impl SeedFile {
         if let Some(d) = &file.digests {
             decode_digests(d).map_err(|e| format!("{origin}: field `digests`: {e}"))?;
         }
+        if let Some(s) = &file.schedule {
+            if let Some(w) = s.windows(2).find(|w| w[0].point >= w[1].point) {
+                return Err(format!(
+                    "{origin}: field `schedule`: switch at point {} follows point {}; points must ascend",
+                    w[1].point, w[0].point
+                ));
+            }
+        }
         Ok(file)
     }
 
@@ -113,6 +131,36 @@ impl SeedFile {
         self.digests
             .as_deref()
             .map(|d| decode_digests(d).expect("validated by parse"))
+    }
+}
+
+fn is_stream(f: &Fill) -> bool {
+    *f == Fill::Stream
+}
+
+impl SeedFile {
+    /// The run this file describes (digests and every event kept, for reports).
+    pub fn config(&self) -> Config {
+        let mut c = Config::new(self.seed);
+        c.strategy = self.strategy;
+        c.faults = Faults::Plan(self.fault_plan.clone());
+        c.step_budget = self.step_budget;
+        c.replay = self.decisions.clone();
+        c.fill = self.fill;
+        c.schedule = self.schedule.clone();
+        c.keep_digests = true;
+        c.keep_events = true;
+        c
+    }
+
+    /// The scenario's root closure for this file's scenario, variant and parameters; the
+    /// error names the field.
+    pub fn root(&self) -> Result<Box<dyn FnOnce()>, String> {
+        let scenario =
+            scenario::find(&self.scenario).map_err(|e| format!("field `scenario`: {e}"))?;
+        let params: Vec<(String, u64)> = self.params.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        let setup = scenario.setup(Some(&self.variant), &params)?;
+        Ok(scenario.root(&setup))
     }
 }
 
@@ -169,6 +217,8 @@ mod tests {
             fault_plan: Plan::none(),
             step_budget: 1000,
             decisions: None,
+            fill: Fill::Stream,
+            schedule: None,
             expected: Expected {
                 outcome: "pass".into(),
                 trace_hash: format_hash(0xdead_beef),

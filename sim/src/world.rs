@@ -16,7 +16,7 @@
 use crate::decision::Decisions;
 use crate::fault::Plan;
 use crate::kernel::{EpollKey, Kernel};
-use crate::strategy::Strategy;
+use crate::strategy::{SchedPoint, Strategy};
 use crate::thread::{State, ThreadId, THREADS_MAX};
 use crate::trace::{Event, Trace, What};
 use corosensei::Yielder;
@@ -67,6 +67,9 @@ pub(crate) struct World {
     pub yielders: Vec<*const Yielder<(), ()>>,
     pub pending_spawns: Vec<(ThreadId, Box<dyn FnOnce()>)>,
     pub stop: Option<Stop>,
+    /// Every scheduling point (a pick among two or more threads), when the run records them
+    /// (for shrinking and exhaustive search).
+    pub sched_points: Option<Vec<SchedPoint>>,
     /// Set while coroutines are force-unwound after the run: syscalls then act at once,
     /// without steps, faults or trace, so destructors can release what they hold.
     pub tearing_down: bool,
@@ -162,6 +165,7 @@ impl World {
             yielders: Vec::new(),
             pending_spawns: Vec::new(),
             stop: None,
+            sched_points: None,
             tearing_down: false,
             runnable: Vec::new(),
             maybe: BTreeSet::new(),
@@ -325,8 +329,29 @@ impl World {
             "the running thread {} is not runnable",
             self.current
         );
-        self.strategy
-            .pick(self.step, self.current, &self.runnable, &mut self.decisions)
+        self.pick()
+    }
+
+    /// The strategy's pick among `runnable` (non-empty), recorded when asked.
+    fn pick(&mut self) -> ThreadId {
+        let picked =
+            self.strategy
+                .pick(self.step, self.current, &self.runnable, &mut self.decisions);
+        debug_assert!(
+            self.runnable.contains(&picked),
+            "picked a thread that cannot run"
+        );
+        if let Some(points) = &mut self.sched_points {
+            if self.runnable.len() >= 2 {
+                points.push(SchedPoint {
+                    step: self.step,
+                    current: self.current,
+                    runnable: self.runnable.clone(),
+                    picked,
+                });
+            }
+        }
+        picked
     }
 
     /// After the current thread parked or finished: who runs next, advancing virtual time
@@ -335,12 +360,7 @@ impl World {
         loop {
             self.collect_runnable();
             if !self.runnable.is_empty() {
-                self.current = self.strategy.pick(
-                    self.step,
-                    self.current,
-                    &self.runnable,
-                    &mut self.decisions,
-                );
+                self.current = self.pick();
                 return;
             }
             let thread_deadline = self.earliest_deadline();

@@ -13,7 +13,7 @@ mod replay;
 
 pub use pct::Pct;
 pub use random::Random;
-pub use replay::Replay;
+pub use replay::{Replay, Switch};
 
 use crate::decision::Decisions;
 use crate::thread::ThreadId;
@@ -33,6 +33,49 @@ pub trait Strategy {
         runnable: &[ThreadId],
         decisions: &mut Decisions,
     ) -> ThreadId;
+}
+
+/// A scheduling point: a pick among two or more runnable threads. Runs record them when asked
+/// (`Config::record_schedule`); shrinking and exhaustive search read schedules as lists of
+/// the points where the pick was not the default.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SchedPoint {
+    pub step: u64,
+    /// The thread that ran before the pick (it may have parked or finished).
+    pub current: ThreadId,
+    /// The runnable threads, ascending (two or more).
+    pub runnable: Vec<ThreadId>,
+    pub picked: ThreadId,
+}
+
+impl SchedPoint {
+    /// What `Replay` picks when no switch is asked for: the running thread while it can run,
+    /// else the lowest runnable one.
+    pub fn default_pick(&self) -> ThreadId {
+        if self.runnable.contains(&self.current) {
+            self.current
+        } else {
+            self.runnable[0]
+        }
+    }
+
+    /// The pick took the processor from a thread that could have gone on.
+    pub fn is_preemption(&self) -> bool {
+        self.picked != self.current && self.runnable.contains(&self.current)
+    }
+}
+
+/// The switches that make `Replay` follow `points` (a recorded schedule) exactly.
+pub fn switches(points: &[SchedPoint]) -> Vec<Switch> {
+    points
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.picked != p.default_pick())
+        .map(|(i, p)| Switch {
+            point: i as u64,
+            thread: p.picked.as_u32(),
+        })
+        .collect()
 }
 
 /// A strategy by name, as the CLI and seed files spell it (`random`, `pct:3`).

@@ -2,8 +2,7 @@
 
 use crate::Outcome;
 use simkern::sim::batch::signature;
-use simkern::sim::runner::{self, Config, Faults};
-use simkern::sim::scenario;
+use simkern::sim::runner;
 use simkern::sim::seed_file::{first_divergence, format_hash, SeedFile};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -20,25 +19,10 @@ pub struct Args {
     log: bool,
 }
 
-/// The run a seed file describes.
-pub fn config_of(file: &SeedFile) -> Config {
-    let mut c = Config::new(file.seed);
-    c.strategy = file.strategy;
-    c.faults = Faults::Plan(file.fault_plan.clone());
-    c.step_budget = file.step_budget;
-    c.replay = file.decisions.clone();
-    c.keep_digests = true;
-    c.keep_events = true;
-    c
-}
-
 pub fn replay(args: Args) -> Outcome {
     let file = SeedFile::load(&args.file)?;
-    let scenario = scenario::find(&file.scenario)
-        .map_err(|e| format!("{}: field `scenario`: {e}", args.file.display()))?;
-    let params: Vec<(String, u64)> = file.params.iter().map(|(k, v)| (k.clone(), *v)).collect();
-    let setup = scenario
-        .setup(Some(&file.variant), &params)
+    let root = file
+        .root()
         .map_err(|e| format!("{}: {e}", args.file.display()))?;
     if args.log {
         // Logs go to stderr with the step's virtual time as a field; wall time is meaningless.
@@ -48,7 +32,7 @@ pub fn replay(args: Args) -> Outcome {
             .with_writer(std::io::stderr)
             .init();
     }
-    let outcome = runner::run(&config_of(&file), scenario.root(&setup));
+    let outcome = runner::run(&file.config(), root);
     let events = outcome.all_events.as_deref().unwrap_or(&[]);
     if let Some(path) = &args.events {
         let mut out = String::new();
