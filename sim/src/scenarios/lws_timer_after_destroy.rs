@@ -26,7 +26,7 @@
 use super::support;
 use crate::scenario::{Param, Scenario, Setup};
 use crate::sys::SimSys;
-use simkern_poller::{race, Handle, Notify, Sys, SysResult, TcpListener, TcpStream, Timer};
+use simkern_poller::{race, Handle, Sys, SysResult, TcpListener, TcpStream, Timer};
 use std::cell::Cell;
 use std::net::SocketAddr;
 use std::rc::Rc;
@@ -70,16 +70,9 @@ fn root(buggy: bool, connections: u64, stagger: Duration, ping: Duration, kill: 
     let sys = SimSys;
     support::expect_no_fds_at_end(&sys);
     let addr: SocketAddr = ADDR.parse().expect("valid address");
-    let stop = Notify::new(sys);
-    let server = {
-        let stop = stop.clone();
-        sys.spawn("server", move || {
-            support::server_thread(sys, addr, 4096, stop, move |handle, listener| {
-                serve(handle, listener, buggy, ping)
-            })
-        })
-        .expect("spawn server")
-    };
+    let server = support::spawn_server(sys, addr, 4096, move |handle, listener| {
+        serve(handle, listener, buggy, ping)
+    });
     let client = sys
         .spawn("client", move || {
             let rt = super::echo::runtime_with_retry(sys);
@@ -101,8 +94,7 @@ fn root(buggy: bool, connections: u64, stagger: Duration, ping: Duration, kill: 
         })
         .expect("spawn client");
     sys.join(client);
-    stop.notify();
-    sys.join(server);
+    server.stop();
 }
 
 async fn serve<S: Sys>(handle: Handle<S>, listener: TcpListener<S>, buggy: bool, ping: Duration) {

@@ -20,7 +20,7 @@ use super::support;
 use crate::scenario::{Param, Scenario, Setup};
 use crate::sys::SimSys;
 use simkern_poller::net::is_disconnect;
-use simkern_poller::{Handle, Notify, Pool, Pooled, Probe, Sys, SysResult, TcpListener, TcpStream};
+use simkern_poller::{Handle, Pool, Pooled, Probe, Sys, SysResult, TcpListener, TcpStream};
 use std::cell::RefCell;
 use std::net::SocketAddr;
 use std::rc::Rc;
@@ -69,16 +69,9 @@ fn root(buggy: bool, clients: u64, requests: u64, parts: u64, deadline: Duration
     let sys = SimSys;
     support::expect_no_fds_at_end(&sys);
     let addr: SocketAddr = ADDR.parse().expect("valid address");
-    let stop = Notify::new(sys);
-    let server = {
-        let stop = stop.clone();
-        sys.spawn("server", move || {
-            support::server_thread(sys, addr, 1024, stop, move |handle, listener| {
-                serve(handle, listener, buggy, deadline)
-            })
-        })
-        .expect("spawn server")
-    };
+    let server = support::spawn_server(sys, addr, 1024, move |handle, listener| {
+        serve(handle, listener, buggy, deadline)
+    });
     let threads: Vec<_> = (0..clients)
         .map(|c| {
             sys.spawn(&format!("client{c}"), move || {
@@ -97,8 +90,7 @@ fn root(buggy: bool, clients: u64, requests: u64, parts: u64, deadline: Duration
     for t in threads {
         sys.join(t);
     }
-    stop.notify();
-    sys.join(server);
+    server.stop();
 }
 
 /// A pool of body readers (buffers), in either form.

@@ -35,6 +35,39 @@ pub async fn bind<S: Sys>(handle: &Handle<S>, addr: SocketAddr, backlog: i32) ->
     panic!("could not listen on {addr} in {BIND_ATTEMPTS_MAX} attempts: last error {last:?}")
 }
 
+/// A server thread started by `spawn_server`, and the way to stop it.
+pub struct Server<S: Sys> {
+    stop: Notify<S>,
+    thread: S::Thread,
+    sys: S,
+}
+
+impl<S: Sys> Server<S> {
+    /// Tells the server to stop and waits until its thread has ended.
+    pub fn stop(self) {
+        self.stop.notify();
+        self.sys.join(self.thread);
+    }
+}
+
+/// Spawns thread `server` running `server_thread` until `Server::stop`.
+pub fn spawn_server<S, F, Fut>(sys: S, addr: SocketAddr, backlog: i32, serve: F) -> Server<S>
+where
+    S: Sys,
+    F: FnOnce(Handle<S>, TcpListener<S>) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + 'static,
+{
+    let stop = Notify::new(sys.clone());
+    let thread = {
+        let (stop, sys2) = (stop.clone(), sys.clone());
+        sys.spawn("server", move || {
+            server_thread(sys2, addr, backlog, stop, serve)
+        })
+        .expect("spawn server")
+    };
+    Server { stop, thread, sys }
+}
+
 /// Runs a poller loop on this thread: `serve(handle, listener)` until `stop` is notified.
 pub fn server_thread<S, F, Fut>(sys: S, addr: SocketAddr, backlog: i32, stop: Notify<S>, serve: F)
 where
