@@ -1,7 +1,7 @@
 # Simkern: the commands a newcomer needs. `make demo` runs the main job, `make test` the tests.
 CARGO ?= cargo
 
-.PHONY: demo demo-echo test lint bench
+.PHONY: demo demo-echo test lint bench nightly nightly-buggy
 
 # The main job: hunt the five seed bugs (netpoll, Cap'n Proto, nbio, Go netpoll, libwebsockets)
 # on the simulated kernel, print how many seeds each took and the oracle's verdict, then replay
@@ -39,3 +39,23 @@ conformance:
 	SIMKERN_CONFORMANCE_CASES=$(CONFORMANCE_CASES) SIMKERN_CONFORMANCE_STATS=1 \
 	$(if $(CONFORMANCE_SEED),SIMKERN_CONFORMANCE_SEED=$(CONFORMANCE_SEED)) \
 	$(CARGO) test --release --test conformance -- --nocapture
+
+# The long search: every scenario's fixed variants under every strategy and swarm faults for
+# NIGHTLY_BUDGET on NIGHTLY_JOBS cores; report and any shrunk, explained failures in
+# target/nightly/. Exit 1 when something failed. NIGHTLY_FIRST_SEED moves to fresh seeds.
+NIGHTLY_BUDGET ?= 30m
+NIGHTLY_JOBS ?= 2
+NIGHTLY_FIRST_SEED ?= 0
+nightly:
+	$(CARGO) build --release --bin simkern
+	rm -rf target/nightly
+	target/release/simkern nightly --budget $(NIGHTLY_BUDGET) --jobs $(NIGHTLY_JOBS) \
+		--first-seed $(NIGHTLY_FIRST_SEED) --out target/nightly
+
+# The search's own check: the buggy variants, for 2 minutes; it must find all five bugs and
+# print one shrunk, explained story each (exit 1 is the expected outcome here).
+nightly-buggy:
+	$(CARGO) build --release --bin simkern
+	rm -rf target/nightly-buggy
+	target/release/simkern nightly --variants buggy --budget 2m --jobs 2 --out target/nightly-buggy; \
+		test $$? -eq 1

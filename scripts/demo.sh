@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The seed bugs, hunted: each buggy variant searched over seeds 0..1000 with the default random
-# strategy; a table of how many seeds each search took to find its bug, then every committed
-# seed file in seeds/ replayed exactly.
+# strategy; a table of how many seeds each search took to find its bug; the same hunt as a
+# nightly search, each bug shrunk and explained; then every committed seed file in seeds/
+# replayed exactly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --bin simkern
@@ -53,6 +54,19 @@ $name ($variant), first failing seed $first:
 "
 done
 echo "$details"
+
+echo "The same hunt as a nightly search (random and PCT, swarm faults, 2 jobs): each distinct"
+echo "failure saved, shrunk to the fewest decisions, and told as a story:"
+nightly="$tmp/nightly"
+"$bin" nightly --variants buggy --seeds 3072 --strategies random,pct:3 --faults swarm --jobs 2 \
+  --out "$nightly" >"$tmp/nightly.out" 2>&1 || true
+sed -e 's/^/  /' -e "s|$tmp/||g" "$tmp/nightly.out"
+distinct=$(grep -c '^== ' "$tmp/nightly.out" || true)
+if [ "$distinct" -lt 6 ]; then
+  echo "  the nightly search found $distinct distinct failures, not the six seed bugs"
+  status=1
+fi
+echo
 
 echo "Replaying the committed seed files (each must reproduce its failure and trace hash):"
 for f in seeds/*.json; do

@@ -7,7 +7,13 @@
 //! depend on `--jobs` or on completion order, and two batches can be compared by it. Each
 //! failing seed is run a second time with per-step digests kept; the two hashes must agree
 //! (a determinism check on every failure), and the second run's record becomes the seed file.
+//!
+//! Seeds are handed out in chunks (`crate::campaign`): one seed each for the stateless
+//! strategies, longer runs of seeds for `dfs` and `guided`, whose seeds depend on the ones
+//! before them. A chunk runs in order on one runner, and `--shard K/N` takes every `N`-th
+//! chunk, so results stay independent of `--jobs` and merged shards equal the whole run.
 
+use crate::campaign::{self, Driver};
 use crate::fault::{Plan, Profile};
 use crate::runner::{self, Config, Faults, Outcome};
 use crate::scenario::{Scenario, Setup};
@@ -49,7 +55,9 @@ pub struct Batch {
     pub scenario: Scenario,
     pub setup: Setup,
     pub seeds: Range<u64>,
-    /// Run only shard `k` of `n`: the seeds whose offset from `seeds.start` is `k` mod `n`.
+    /// Run only shard `k` of `n`: the chunks whose index is `k` mod `n` (for the stateless
+    /// strategies, whose chunks are single seeds: the seeds whose offset from `seeds.start`
+    /// is `k` mod `n`).
     pub shard: Option<(u64, u64)>,
     pub strategy: strategy::Kind,
     pub faults: FaultSpec,
@@ -91,6 +99,9 @@ pub struct Report {
     /// Problems that are not failures of the code under test (a seed file that could not be
     /// written, a failing seed that did not reproduce on its second run).
     pub errors: Vec<String>,
+    /// What the strategy has to say, in seed order (`dfs:2: all 40 schedules explored`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// One seed's result, as a batch keeps it.
@@ -99,25 +110,30 @@ pub struct SeedResult {
     pub trace_hash: u64,
     pub signature: String,
     pub steps: u64,
+    /// A campaign's notes on this seed (see `Report::notes`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// Signatures of seeds whose worker process died (`crash: SIGSEGV`): a stack overflow, an
 /// abort, a segfault of the code under test.
 pub const CRASH_PREFIX: &str = "crash: ";
 
-/// Runs seeds one at a time, somewhere (this process, or a worker process).
+/// Runs seeds one at a time, somewhere (this process, or a worker process). A runner is
+/// given each chunk's seeds in order (`chunk_start` names the chunk) and keeps the campaign
+/// state of a stateful strategy between them.
 pub trait SeedRunner {
-    fn run(&mut self, seed: u64) -> SeedResult;
+    fn run(&mut self, seed: u64, chunk_start: u64) -> SeedResult;
 }
 
 /// Makes one `SeedRunner` per job.
 pub type RunnerFactory<'a> = dyn Fn() -> Box<dyn SeedRunner + 'a> + Sync + 'a;
 
-struct InProcess<'a>(&'a Batch);
+struct InProcess<'a>(&'a Batch, Driver);
 
 impl SeedRunner for InProcess<'_> {
-    fn run(&mut self, seed: u64) -> SeedResult {
-        self.0.run_one(seed)
+    fn run(&mut self, seed: u64, chunk_start: u64) -> SeedResult {
+        self.1.run(self.0, seed, chunk_start, &[], &mut || {})
     }
 }
 
@@ -149,20 +165,38 @@ impl Batch {
         runner::run(config, self.scenario.root(&self.setup))
     }
 
-    /// The seeds this batch runs: the range, or its shard.
-    pub fn seed_list(&self) -> Vec<u64> {
+    /// The chunks this batch runs, in order: the range's, or its shard's.
+    pub fn chunks(&self) -> Vec<Range<u64>> {
+        let all = campaign::chunks(self.strategy, self.seeds.clone());
         match self.shard {
-            None => self.seeds.clone().collect(),
-            Some((k, n)) => self
-                .seeds
-                .clone()
-                .filter(|s| (s - self.seeds.start) % n == k)
+            None => all,
+            Some((k, n)) => all
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| *i as u64 % n == k)
+                .map(|(_, c)| c)
                 .collect(),
         }
     }
 
-    /// Runs one seed in this process, for a batch (no trace tail kept).
+    /// The seeds this batch runs: the range, or its shard.
+    pub fn seed_list(&self) -> Vec<u64> {
+        self.chunks().into_iter().flatten().collect()
+    }
+
+    /// The first seed of the chunk holding `seed`.
+    pub fn chunk_start(&self, seed: u64) -> u64 {
+        campaign::chunk_start(self.strategy, &self.seeds, seed)
+    }
+
+    /// Runs one seed of a stateless strategy in this process, for a batch (no trace tail
+    /// kept). Campaign strategies go through a `campaign::Driver`.
     pub fn run_one(&self, seed: u64) -> SeedResult {
+        assert!(
+            !self.strategy.is_campaign(),
+            "{}: a campaign's seeds run through campaign::Driver",
+            self.strategy
+        );
         let mut config = self.config(seed);
         config.keep_tail = false;
         let outcome = self.run_seed(&config);
@@ -170,12 +204,19 @@ impl Batch {
             trace_hash: outcome.trace_hash,
             signature: signature(&outcome.stop),
             steps: outcome.steps,
+            notes: Vec::new(),
         }
+    }
+
+    /// Runs `seed` again as the batch ran it (for a campaign, rebuilding its chunk's state in
+    /// this process, skipping the seeds in `crashed`), with the trace tail and digests kept.
+    pub fn rerun(&self, seed: u64, crashed: &[u64]) -> (Config, Outcome) {
+        Driver::new().rerun(self, seed, self.chunk_start(seed), crashed)
     }
 
     /// Runs every seed in this process; `progress` is called after each with (done, failures).
     pub fn run(&self, progress: &(dyn Fn(u64, u64) + Sync)) -> Report {
-        self.run_with(progress, &|| Box::new(InProcess(self)))
+        self.run_with(progress, &|| Box::new(InProcess(self, Driver::new())))
     }
 
     /// Runs every seed through runners made by `make_runner`, one per job (the CLI makes
@@ -186,39 +227,67 @@ impl Batch {
         make_runner: &RunnerFactory<'_>,
     ) -> Report {
         let wall = crate::wall::Stopwatch::start();
-        let list = self.seed_list();
+        let chunks = self.chunks();
+        // Each chunk's first index in `list` (and so in `results`).
+        let mut offsets = Vec::with_capacity(chunks.len());
+        let mut list = Vec::new();
+        for c in &chunks {
+            offsets.push(list.len());
+            list.extend(c.clone());
+        }
         let n = list.len() as u64;
-        let results: Mutex<Vec<Option<(u64, String, u64)>>> = Mutex::new(vec![None; n as usize]);
+        let results: Mutex<Vec<Option<SeedResult>>> = Mutex::new(vec![None; n as usize]);
         let next = AtomicU64::new(0);
         let done = AtomicU64::new(0);
         let failed = AtomicU64::new(0);
-        let jobs = self.jobs.clamp(1, n.max(1) as usize);
+        let jobs = self.jobs.clamp(1, chunks.len().max(1));
         crate::wall::scoped_workers(jobs, || {
             let mut runner = make_runner();
             loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= n {
+                let c = next.fetch_add(1, Ordering::Relaxed) as usize;
+                if c >= chunks.len() {
                     return;
                 }
-                let r = runner.run(list[i as usize]);
-                if r.signature != "pass" {
-                    failed.fetch_add(1, Ordering::Relaxed);
+                for (j, seed) in chunks[c].clone().enumerate() {
+                    let r = runner.run(seed, chunks[c].start);
+                    if r.signature != "pass" {
+                        failed.fetch_add(1, Ordering::Relaxed);
+                    }
+                    results.lock().expect("results lock")[offsets[c] + j] = Some(r);
+                    progress(
+                        done.fetch_add(1, Ordering::Relaxed) + 1,
+                        failed.load(Ordering::Relaxed),
+                    );
                 }
-                results.lock().expect("results lock")[i as usize] =
-                    Some((r.trace_hash, r.signature, r.steps));
-                progress(
-                    done.fetch_add(1, Ordering::Relaxed) + 1,
-                    failed.load(Ordering::Relaxed),
-                );
             }
         });
-        let results = results.into_inner().expect("results lock");
+        let results: Vec<SeedResult> = results
+            .into_inner()
+            .expect("results lock")
+            .into_iter()
+            .map(|r| r.expect("every seed ran"))
+            .collect();
+        let crashed_seeds: Vec<u64> = list
+            .iter()
+            .zip(&results)
+            .filter(|(_, r)| r.signature.starts_with(CRASH_PREFIX))
+            .map(|(s, _)| *s)
+            .collect();
+        // One driver for every seed file, so a campaign's chunk is rebuilt once, not per seed.
+        let mut saver = Driver::new();
         let mut run_hash = 0u64;
         let mut failures = Vec::new();
         let mut errors = Vec::new();
+        let mut notes = Vec::new();
         let mut sim_steps = 0;
         for (i, r) in results.into_iter().enumerate() {
-            let (hash, signature, steps) = r.expect("every seed ran");
+            let SeedResult {
+                trace_hash: hash,
+                signature,
+                steps,
+                notes: seed_notes,
+            } = r;
+            notes.extend(seed_notes);
             let seed = list[i];
             run_hash = run_hash.wrapping_add(seed_digest(seed, hash));
             sim_steps += steps;
@@ -238,7 +307,7 @@ impl Batch {
                 ));
             } else if failing || self.save_passing {
                 if let Some(dir) = &self.save_dir {
-                    match self.save(dir, seed, hash) {
+                    match self.save_with(&mut saver, dir, seed, hash, &crashed_seeds) {
                         Ok(path) => record.seed_file = Some(path.display().to_string()),
                         Err(e) => errors.push(e),
                     }
@@ -262,14 +331,26 @@ impl Batch {
             sim_steps,
             run_hash: seed_file::format_hash(run_hash),
             errors,
+            notes,
         }
     }
 
     /// Reruns `seed` with digests kept and writes its seed file (never overwriting).
     pub fn save(&self, dir: &Path, seed: u64, first_hash: u64) -> Result<PathBuf, String> {
-        let mut config = self.config(seed);
-        config.keep_digests = true;
-        let outcome = self.run_seed(&config);
+        self.save_with(&mut Driver::new(), dir, seed, first_hash, &[])
+    }
+
+    /// `save` through `driver`, whose campaign state is reused for later seeds of the chunk;
+    /// `crashed` are seeds of the batch whose workers died (not rerun here).
+    fn save_with(
+        &self,
+        driver: &mut Driver,
+        dir: &Path,
+        seed: u64,
+        first_hash: u64,
+        crashed: &[u64],
+    ) -> Result<PathBuf, String> {
+        let (config, outcome) = driver.rerun(self, seed, self.chunk_start(seed), crashed);
         if outcome.trace_hash != first_hash {
             return Err(format!(
                 "seed {seed} is not deterministic: trace hash {} on the first run, {} on the second",
@@ -277,7 +358,7 @@ impl Batch {
                 seed_file::format_hash(outcome.trace_hash)
             ));
         }
-        let file = self.seed_file(seed, &outcome);
+        let file = self.seed_file(&config, &outcome);
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("{}: cannot create: {e}", dir.display()))?;
         let path = dir.join(format!(
@@ -288,21 +369,35 @@ impl Batch {
         Ok(path)
     }
 
-    /// The seed file describing `outcome` of `seed`.
-    pub fn seed_file(&self, seed: u64, outcome: &Outcome) -> SeedFile {
+    /// The seed file describing `outcome` of the run `config` (a campaign's run carries its
+    /// own seed of streams, decision list and schedule; the file's name keeps the batch's).
+    pub fn seed_file(&self, config: &Config, outcome: &Outcome) -> SeedFile {
         SeedFile {
             format: seed_file::FORMAT,
             scenario: self.scenario.name.into(),
             variant: self.setup.variant.clone(),
             params: self.setup.params.clone(),
-            seed,
-            strategy: self.strategy,
+            seed: config.seed,
+            strategy: config.strategy,
             faults: self.faults.name(),
             fault_plan: outcome.fault_plan.clone(),
             step_budget: self.step_budget,
-            decisions: outcome.decisions.clone(),
+            // A campaign's run replays its whole recorded list (the file gives the plan
+            // itself, so the draws that made the plan are left out; choices among one value
+            // are recorded but a replay does not consume them).
+            decisions: if config.strategy.is_campaign() {
+                outcome.decisions.as_ref().map(|d| {
+                    d[outcome.plan_draws as usize..]
+                        .iter()
+                        .filter(|d| d.n > 1)
+                        .copied()
+                        .collect()
+                })
+            } else {
+                outcome.decisions.clone()
+            },
             fill: crate::decision::Fill::Stream,
-            schedule: None,
+            schedule: config.schedule.clone(),
             expected: Expected {
                 outcome: signature(&outcome.stop),
                 trace_hash: seed_file::format_hash(outcome.trace_hash),

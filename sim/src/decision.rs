@@ -76,6 +76,9 @@ pub enum Fill {
     Benign,
 }
 
+/// ChaCha stream ids from here on belong to fault-plan draws (`Decisions::for_plan`).
+const PLAN_STREAM: u64 = 3;
+
 /// The decision stream of one run.
 pub struct Decisions {
     streams: [ChaCha8Rng; 3],
@@ -101,6 +104,21 @@ impl Decisions {
             fill: Fill::Stream,
             recording: None,
             count: 0,
+        }
+    }
+
+    /// The stream a fault profile draws a seed's plan from: its own, so a run given the
+    /// concrete plan (a seed file) draws every later fault decision exactly as the run that
+    /// drew the plan did.
+    pub fn for_plan(seed: u64) -> Self {
+        let stream = |k: u64| {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            rng.set_stream(PLAN_STREAM + k);
+            rng
+        };
+        Decisions {
+            streams: [stream(0), stream(1), stream(2)],
+            ..Decisions::new(seed)
         }
     }
 
@@ -138,7 +156,9 @@ impl Decisions {
         } else {
             uniform(&mut self.streams[what.stream()], n)
         };
-        if let Some(rec) = &mut self.recording {
+        // A choice with one answer is not a decision: it is neither replayed (above) nor
+        // recorded, so a recording replays in step.
+        if let (Some(rec), true) = (&mut self.recording, n > 1) {
             rec.push(Decision { what, n, value });
         }
         value
@@ -151,7 +171,18 @@ impl Decisions {
             den > 0 && num <= den,
             "chance {num}/{den} is not a probability"
         );
-        num > 0 && self.choose(what, den as u64) < num as u64
+        if num == 0 {
+            return false;
+        }
+        let hit = self.choose(what, den as u64) < num as u64;
+        if !hit && den > 1 {
+            // Every value at or above `num` means the same "no"; record the benign one, so a
+            // recording lists only the decisions that changed something.
+            if let Some(last) = self.recording.as_mut().and_then(|r| r.last_mut()) {
+                last.value = Decision::benign(what, den as u64);
+            }
+        }
+        hit
     }
 
     fn next_replayed(&mut self, what: Choice, n: u64) -> Option<u64> {

@@ -256,7 +256,7 @@ pub const DEFAULT_RATE: (u32, u32) = (1, 200);
 pub const SWARM_RATES: [(u32, u32); 4] = [(1, 20), (1, 100), (1, 500), (1, 2000)];
 
 impl Profile {
-    /// The plan for one seed (`swarm` draws it from the seed's fault stream).
+    /// The plan for one seed (`swarm` draws it; the runner passes `Decisions::for_plan`).
     pub fn plan(self, decisions: &mut Decisions) -> Plan {
         let mut rules = Vec::new();
         for (call, faults) in ALLOWED {

@@ -7,21 +7,30 @@
 //! - `runner`: `run(config, closure) -> Outcome`.
 //! - `thread`: simulated thread ids and states (stackful coroutines).
 //! - `decision`: the seeded decision stream every choice goes through; record and replay.
-//! - `strategy`: random walk, PCT, replay of a recorded schedule.
+//! - `strategy`: random walk, PCT, replay of a recorded schedule, dfs, guided.
 //! - `fault`: fault plans and the `none`/`default`/`swarm` profiles.
 //! - `oracles`: the trace fed to the lifecycle oracles of `simkern-model`.
 //! - `trace`: events, the running trace hash, digests for divergence reports.
 //! - `scenario`, `scenarios`: the `Scenario` type and the built-in ones (`echo`).
+//! - `campaign`: strategies that carry state across seeds (`dfs`, `guided`) run in chunks.
+//! - `coverage`: features of a run's trace in a hit-count bitmap (for `guided`).
 //! - `batch`: many seeds in parallel into a `Report` with a `run_hash`; seed files for failures.
 //! - `seed_file`: the versioned seed file format.
 //! - `check`: the `#[test]` helper (`SIMKERN_SEED`, `SIMKERN_SEEDS`).
+//! - `shrink`: a failing seed file to the smallest schedule and decisions that fail the same way.
+//! - `explain`: a failing run as its race story, the steps that touch what the oracle names.
+//! - `chrome_trace`: a run as Chrome trace-event JSON (Perfetto), one track per thread.
 //! - `arbitrary`: proptest strategies for seeds and fault plans.
 //! - `wall`: real time and worker threads for the runner only (never for simulated code).
 
 pub mod arbitrary;
 pub mod batch;
+pub mod campaign;
 pub mod check;
+pub mod chrome_trace;
+pub mod coverage;
 pub mod decision;
+pub mod explain;
 pub mod fault;
 pub mod kernel;
 pub mod oracles;
@@ -29,6 +38,7 @@ pub mod runner;
 pub mod scenario;
 pub mod scenarios;
 pub mod seed_file;
+pub mod shrink;
 pub mod strategy;
 pub mod sys;
 pub mod thread;

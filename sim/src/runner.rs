@@ -180,7 +180,7 @@ pub fn run(config: &Config, root: impl FnOnce() + 'static) -> Outcome {
         decisions = decisions.replaying_then(list.clone(), config.fill);
     }
     let plan = match &config.faults {
-        Faults::Profile(p) => p.plan(&mut decisions),
+        Faults::Profile(p) => p.plan(&mut Decisions::for_plan(config.seed)),
         Faults::Plan(p) => p.clone(),
     };
     let plan_draws = decisions.count();

@@ -411,6 +411,11 @@ impl World {
                 self.stop.get_or_insert(Stop::Oracle { oracle, message });
             }
         }
+        // Coverage for `guided` (off unless a run is wrapped in `coverage::collect`): reads
+        // the event, never changes the run.
+        if crate::coverage::active() {
+            crate::coverage::observe(&event);
+        }
         self.trace.push(event);
     }
 }

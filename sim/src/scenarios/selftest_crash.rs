@@ -1,6 +1,8 @@
-//! `selftest-crash`: code under test that panics, aborts or overflows its stack on every
-//! fourth seed (seed % 4 == 1), and passes on the others. It exists to prove crash isolation:
-//! `simkern run` must record each crashing seed as a failure and go on with the rest.
+//! `selftest-crash`: code under test that panics, aborts, overflows its stack or hangs on
+//! every fourth seed (seed % 4 == 1), and passes on the others. It exists to prove crash
+//! isolation: `simkern run` must record each crashing seed as a failure and go on with the
+//! rest. The `hang` variant loops forever in real code without a syscall, which no step
+//! budget can see: only the runner's wall-clock watchdog (`--seed-timeout`) ends it.
 
 use crate::scenario::{Scenario, Setup};
 use crate::sys::SimSys;
@@ -8,8 +10,8 @@ use simkern_poller::Sys;
 
 pub const SCENARIO: Scenario = Scenario {
     name: "selftest-crash",
-    about: "self-test of crash isolation: on seeds = 1 mod 4 a simulated thread panics, aborts or overflows its stack",
-    variants: &["panic", "abort", "stack-overflow"],
+    about: "self-test of crash isolation: on seeds = 1 mod 4 a simulated thread panics, aborts, overflows its stack or hangs",
+    variants: &["panic", "abort", "stack-overflow", "hang"],
     params: &[],
     build,
 };
@@ -27,6 +29,9 @@ fn build(setup: &Setup) -> Box<dyn FnOnce()> {
                 match variant.as_str() {
                     "panic" => panic!("selftest: the code under test panicked"),
                     "abort" => std::process::abort(),
+                    "hang" => loop {
+                        std::hint::spin_loop();
+                    },
                     _ => {
                         std::hint::black_box(recurse(0));
                     }

@@ -3,14 +3,23 @@
 //! - `random`: a random walk, uniform over the runnable threads at each step.
 //! - `pct`: probabilistic concurrency testing with bug depth `d` (Burckhardt et al., ASPLOS 2010).
 //! - `replay`: follows a recorded list of context switches (for shrinking); otherwise stays put.
+//! - `dfs`: preemption-bounded exhaustive search (CHESS), a campaign that feeds `replay`.
+//! - `guided`: coverage-guided mutation of decision lists, a campaign over the random walk.
+//!
+//! `dfs` and `guided` carry state from one seed to the next, so they run as campaigns
+//! (`crate::campaign`); a single run of theirs is a `Replay` or a `Random` run.
 //!
 //! Strategies draw their randomness from `Decisions`, so a recorded decision list replays any
 //! of them exactly.
 
+mod dfs;
+mod guided;
 mod pct;
 mod random;
 mod replay;
 
+pub use dfs::Dfs;
+pub use guided::Guided;
 pub use pct::Pct;
 pub use random::Random;
 pub use replay::{Replay, Switch};
@@ -78,20 +87,38 @@ pub fn switches(points: &[SchedPoint]) -> Vec<Switch> {
         .collect()
 }
 
-/// A strategy by name, as the CLI and seed files spell it (`random`, `pct:3`).
+/// A strategy by name, as the CLI and seed files spell it (`random`, `pct:3`, `dfs:2`,
+/// `guided`).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub enum Kind {
     Random,
-    Pct { depth: u32 },
+    Pct {
+        depth: u32,
+    },
+    /// Exhaustive over schedules with at most `bound` preemptions (a campaign).
+    Dfs {
+        bound: u32,
+    },
+    /// Coverage-guided mutation of decision lists (a campaign).
+    Guided,
 }
 
 impl Kind {
+    /// The scheduler of one run. A campaign's run is driven by its config: a `dfs` run follows
+    /// `Config::schedule` (so on its own it is `Replay` of no switches), a `guided` run is the
+    /// random walk over its replayed decisions.
     pub fn build(self, steps_hint: u64) -> Box<dyn Strategy> {
         match self {
-            Kind::Random => Box::new(Random),
+            Kind::Random | Kind::Guided => Box::new(Random),
             Kind::Pct { depth } => Box::new(Pct::new(depth, steps_hint)),
+            Kind::Dfs { .. } => Box::new(Replay::new(Vec::new())),
         }
+    }
+
+    /// True for strategies whose seeds depend on the seeds before them (campaigns).
+    pub fn is_campaign(self) -> bool {
+        matches!(self, Kind::Dfs { .. } | Kind::Guided)
     }
 }
 
@@ -100,6 +127,8 @@ impl fmt::Display for Kind {
         match self {
             Kind::Random => f.write_str("random"),
             Kind::Pct { depth } => write!(f, "pct:{depth}"),
+            Kind::Dfs { bound } => write!(f, "dfs:{bound}"),
+            Kind::Guided => f.write_str("guided"),
         }
     }
 }
@@ -107,19 +136,32 @@ impl fmt::Display for Kind {
 /// `pct:D` depth ceiling: PCT's guarantee weakens as `1/(n k^(d-1))`, so deeper is pointless.
 pub const PCT_DEPTH_MAX: u32 = 16;
 
+/// `dfs:B` bound ceiling: the schedules grow as `points^B`; past a handful of preemptions
+/// no seed budget finishes even a small scenario's tree.
+pub const DFS_BOUND_MAX: u32 = 8;
+
 impl FromStr for Kind {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, String> {
         match s.split_once(':') {
             None if s == "random" => Ok(Kind::Random),
+            None if s == "guided" => Ok(Kind::Guided),
+            Some(("dfs", b)) => match b.parse::<u32>() {
+                Ok(bound) if bound <= DFS_BOUND_MAX => Ok(Kind::Dfs { bound }),
+                _ => Err(format!(
+                    "strategy {s:?}: dfs preemption bound must be an integer in 0..={DFS_BOUND_MAX}"
+                )),
+            },
             Some(("pct", d)) => match d.parse::<u32>() {
                 Ok(depth) if (1..=PCT_DEPTH_MAX).contains(&depth) => Ok(Kind::Pct { depth }),
                 _ => Err(format!(
                     "strategy {s:?}: pct depth must be an integer in 1..={PCT_DEPTH_MAX}"
                 )),
             },
-            _ => Err(format!("unknown strategy {s:?} (expected random or pct:D)")),
+            _ => Err(format!(
+                "unknown strategy {s:?} (expected random, pct:D, dfs:B or guided)"
+            )),
         }
     }
 }
@@ -143,10 +185,14 @@ mod tests {
 
     #[test]
     fn strategy_names_parse_and_print_back() {
-        for s in ["random", "pct:1", "pct:3", "pct:16"] {
+        for s in [
+            "random", "pct:1", "pct:3", "pct:16", "dfs:0", "dfs:2", "dfs:8", "guided",
+        ] {
             assert_eq!(s.parse::<Kind>().unwrap().to_string(), s);
         }
-        for bad in ["", "pct", "pct:0", "pct:17", "pct:x", "dfs", "random:1"] {
+        for bad in [
+            "", "pct", "pct:0", "pct:17", "pct:x", "dfs", "dfs:9", "dfs:-1", "random:1", "guided:1",
+        ] {
             assert!(bad.parse::<Kind>().is_err(), "{bad:?} should not parse");
         }
     }

@@ -104,7 +104,9 @@ mod tests {
     #[test]
     fn run_length_guesses_spread_log_uniformly_up_to_the_hint() {
         let mut d = Decisions::new(5);
-        let guesses: Vec<u64> = (0..2000).map(|_| run_length_guess(100_000, &mut d)).collect();
+        let guesses: Vec<u64> = (0..2000)
+            .map(|_| run_length_guess(100_000, &mut d))
+            .collect();
         assert!(guesses.iter().all(|&k| (K_MIN..=100_000).contains(&k)));
         // 13 doublings from 16 stay under 100,000; each is drawn about 2000/13 times.
         for e in 0..13 {

@@ -69,6 +69,7 @@ pub fn merge(args: Args) -> Outcome {
     let mut run_hash = 0u64;
     let mut failures = Vec::new();
     let mut errors = Vec::new();
+    let mut notes = Vec::new();
     let (mut seeds_run, mut sim_steps, mut wall_s) = (0, 0, 0f64);
     for (path, r) in &shards {
         run_hash = run_hash.wrapping_add(
@@ -76,6 +77,7 @@ pub fn merge(args: Args) -> Outcome {
         );
         failures.extend(r.failures.iter().cloned());
         errors.extend(r.errors.iter().cloned());
+        notes.extend(r.notes.iter().cloned());
         seeds_run += r.seeds_run;
         sim_steps += r.sim_steps;
         wall_s = wall_s.max(r.wall_s);
@@ -95,6 +97,7 @@ pub fn merge(args: Args) -> Outcome {
         sim_steps,
         run_hash: format_hash(run_hash),
         errors,
+        notes,
     };
     let json = serde_json::to_string_pretty(&merged).expect("reports serialise");
     std::fs::write(&args.report, format!("{json}\n"))

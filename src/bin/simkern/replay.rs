@@ -2,8 +2,8 @@
 
 use crate::Outcome;
 use simkern::sim::batch::signature;
-use simkern::sim::runner;
 use simkern::sim::seed_file::{first_divergence, format_hash, SeedFile};
+use simkern::sim::{chrome_trace, explain, runner};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -17,6 +17,13 @@ pub struct Args {
     /// Print every step as it happens (virtual time, thread, what) to stderr.
     #[arg(long)]
     log: bool,
+    /// Tell the failure as a story: the oracle's message, then only the steps that touch
+    /// what it names (fds, handles, timers, owners, loops).
+    #[arg(long)]
+    explain: bool,
+    /// Write the replay as Chrome trace-event JSON (open it in Perfetto: ui.perfetto.dev).
+    #[arg(long, value_name = "OUT.json")]
+    trace: Option<PathBuf>,
 }
 
 pub fn replay(args: Args) -> Outcome {
@@ -42,6 +49,10 @@ pub fn replay(args: Args) -> Outcome {
         }
         std::fs::write(path, out).map_err(|e| format!("--events {}: {e}", path.display()))?;
     }
+    if let Some(path) = &args.trace {
+        let json = chrome_trace::chrome_trace(&outcome).to_string();
+        std::fs::write(path, json).map_err(|e| format!("--trace {}: {e}", path.display()))?;
+    }
     let got_signature = signature(&outcome.stop);
     let expected_hash = file.expected_hash().expect("validated on load");
     if got_signature == file.expected.outcome && outcome.trace_hash == expected_hash {
@@ -52,7 +63,9 @@ pub fn replay(args: Args) -> Outcome {
             outcome.steps,
             format_hash(outcome.trace_hash)
         );
-        if got_signature != "pass" {
+        if args.explain {
+            print!("{}", explain::explain(&outcome));
+        } else if got_signature != "pass" {
             println!("{}", crate::show::failure(&outcome));
         }
         return Ok(ExitCode::SUCCESS);
@@ -82,6 +95,9 @@ pub fn replay(args: Args) -> Outcome {
         _ => println!(
             "  the seed file has no per-event digests, so the divergent step cannot be named"
         ),
+    }
+    if args.explain {
+        print!("{}", explain::explain(&outcome));
     }
     Ok(ExitCode::from(1))
 }

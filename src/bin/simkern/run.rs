@@ -22,7 +22,8 @@ pub struct Args {
     /// Seed range A..B (B excluded).
     #[arg(long, default_value = "0..100")]
     seeds: String,
-    /// random or pct:D.
+    /// random, pct:D, dfs:B (every schedule with at most B preemptions) or guided
+    /// (coverage-guided mutation of decision lists).
     #[arg(long, default_value = "random")]
     strategy: String,
     /// none, default or swarm.
@@ -51,6 +52,11 @@ pub struct Args {
     /// an abort or stack overflow of the code under test then ends the whole run).
     #[arg(long)]
     in_process: bool,
+    /// Wall-clock seconds a seed may take before its worker is killed and the seed recorded
+    /// as `crash: wall-clock timeout` (code that loops without a syscall never reaches the
+    /// step budget). Not enforced with --in-process.
+    #[arg(long, value_name = "SECS", default_value_t = crate::worker::SEED_TIMEOUT_S_DEFAULT)]
+    seed_timeout: u64,
 }
 
 pub fn parse_range(s: &str) -> Result<Range<u64>, String> {
@@ -93,6 +99,9 @@ fn batch_of(args: &Args) -> Result<Batch, String> {
     let profile: fault::Profile = args.faults.parse()?;
     if args.jobs == 0 {
         return Err("--jobs must be at least 1".into());
+    }
+    if args.seed_timeout == 0 {
+        return Err("--seed-timeout must be at least 1 second".into());
     }
     Ok(Batch {
         scenario,
@@ -162,9 +171,13 @@ pub fn run(args: Args) -> Outcome {
     } else {
         batch.run_with(
             &progress,
-            &crate::worker::factory(worker_spec(&args, &batch)),
+            &crate::worker::factory(
+                worker_spec(&args, &batch),
+                std::time::Duration::from_secs(args.seed_timeout),
+            ),
         )
     };
+    crate::quiet_on_broken_pipe();
     let json = serde_json::to_string_pretty(&report).expect("reports serialise");
     if let Some(path) = &args.report {
         std::fs::write(path, format!("{json}\n"))
@@ -183,6 +196,17 @@ pub fn run(args: Args) -> Outcome {
         report.sim_steps,
         report.run_hash
     );
+    // A small dfs tree is exhausted every few seeds: the report keeps every note.
+    const NOTES_SHOWN: usize = 10;
+    for note in report.notes.iter().take(NOTES_SHOWN) {
+        println!("{note}");
+    }
+    if report.notes.len() > NOTES_SHOWN {
+        println!(
+            "... and {} more notes (see the report)",
+            report.notes.len() - NOTES_SHOWN
+        );
+    }
     for e in &report.errors {
         eprintln!("simkern: warning: {e}");
     }
@@ -195,17 +219,32 @@ pub fn run(args: Args) -> Outcome {
                 "first failing seed {}: {} (the worker process died on it)",
                 first.seed, first.signature
             );
+            // A campaign's seed depends on the seeds of its chunk before it: rerun from there.
+            let from = if batch.strategy.is_campaign() {
+                batch.chunk_start(first.seed)
+            } else {
+                first.seed
+            };
             println!(
-                "rerun it alone: simkern run {} --variant {} --seeds {}..{} --strategy {} --faults {}",
-                report.scenario, report.variant, first.seed, first.seed + 1, report.strategy, report.faults
+                "rerun it: simkern run {} --variant {} --seeds {}..{} --strategy {} --faults {}",
+                report.scenario,
+                report.variant,
+                from,
+                first.seed + 1,
+                report.strategy,
+                report.faults
             );
             return Ok(ExitCode::from(1));
         }
-        let outcome = batch.run_seed(&{
-            let mut c = batch.config(first.seed);
-            c.keep_events = false;
-            c
-        });
+        // A campaign's seed depends on the seeds before it: rebuild its chunk's state here,
+        // skipping the seeds whose workers died.
+        let crashed: Vec<u64> = report
+            .failures
+            .iter()
+            .filter(|f| f.signature.starts_with(simkern::sim::batch::CRASH_PREFIX))
+            .map(|f| f.seed)
+            .collect();
+        let (_, outcome) = batch.rerun(first.seed, &crashed);
         println!(
             "first failing seed {}:\n{}",
             first.seed,
@@ -213,6 +252,10 @@ pub fn run(args: Args) -> Outcome {
         );
         match &first.seed_file {
             Some(path) => println!("replay: simkern replay {path}"),
+            None if batch.strategy.is_campaign() => println!(
+                "replay: rerun with --save DIR for a seed file ({} seeds depend on the seeds before them)",
+                report.strategy
+            ),
             None => println!(
                 "replay: simkern run {} --variant {} --seeds {}..{} --strategy {} --faults {}",
                 report.scenario,

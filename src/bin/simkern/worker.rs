@@ -3,15 +3,33 @@
 //! kills one worker, not the run. The parent records that seed as a failure with the signal
 //! in its signature (`crash: SIGSEGV`) and starts a fresh worker for the next seed.
 //!
-//! Protocol: the parent writes one seed per line on the worker's stdin; the worker answers
-//! each with one JSON `SeedResult` line on stdout. One seed is in flight per worker, so a
-//! worker that dies dies holding exactly one known seed.
+//! Protocol: the parent writes one request per line on the worker's stdin, `SEED CHUNK_START
+//! [SKIP...]`; the worker answers each with one JSON `SeedResult` line on stdout. One seed is
+//! in flight per worker, so a worker that dies dies holding exactly one known seed. A campaign
+//! strategy (`dfs`, `guided`) keeps its state in the worker; a fresh worker asked for a seed in
+//! the middle of a chunk first reruns the chunk's earlier seeds (except the `SKIP`ped ones,
+//! which crashed), writing a `~` line after each so the parent's watchdog sees progress.
+//!
+//! Watchdog: the parent waits for each line at most `--seed-timeout` seconds of wall-clock
+//! time. Code under test that loops without a syscall never returns to the simulator's step
+//! budget; on expiry the parent kills the worker and records the seed as
+//! `crash: wall-clock timeout after Ns`.
 
 use crate::Outcome;
 use simkern::sim::batch::{SeedResult, SeedRunner, CRASH_PREFIX};
+use simkern::sim::campaign::Driver;
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::process::ExitStatusExt;
-use std::process::{Child, ChildStdin, ChildStdout, Command, ExitCode, Stdio};
+use std::process::{Child, ChildStdin, Command, ExitCode, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::Duration;
+
+/// Default `--seed-timeout`: far above any honest seed (the longest scenarios take well under
+/// a second), short enough that a hung seed costs a minute, not a night.
+pub const SEED_TIMEOUT_S_DEFAULT: u64 = 60;
+
+/// The line a worker writes after each seed it reruns to rebuild a campaign's state.
+const HEARTBEAT: &str = "~";
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -20,18 +38,36 @@ pub struct Args {
     spec: Vec<String>,
 }
 
+/// One request: the seed, its chunk's first seed, the chunk's seeds that crashed.
+fn parse_request(line: &str) -> Result<(u64, u64, Vec<u64>), String> {
+    let mut words = line.split_whitespace().map(|w| {
+        w.parse::<u64>()
+            .map_err(|_| format!("worker: {line:?} is not SEED CHUNK_START [SKIP...]"))
+    });
+    let seed = words
+        .next()
+        .ok_or_else(|| format!("worker: {line:?} is not a seed"))??;
+    let chunk_start = words.next().transpose()?.unwrap_or(seed);
+    let skip = words.collect::<Result<Vec<_>, _>>()?;
+    Ok((seed, chunk_start, skip))
+}
+
 /// The worker: answers seeds from stdin until it closes.
 pub fn serve(args: Args) -> Outcome {
     let batch = crate::run::batch_from_spec(&args.spec)?;
     let stdin = std::io::stdin();
     let mut out = std::io::stdout().lock();
+    let mut driver = Driver::new();
     for line in stdin.lock().lines() {
         let line = line.map_err(|e| format!("worker stdin: {e}"))?;
-        let seed: u64 = line
-            .trim()
-            .parse()
-            .map_err(|_| format!("worker: {line:?} is not a seed"))?;
-        let result = batch.run_one(seed);
+        let (seed, chunk_start, skip) = parse_request(&line)?;
+        let result = {
+            let mut heartbeat = || {
+                // A parent that went away ends the worker at its answer; nothing to do here.
+                let _ = writeln!(out, "{HEARTBEAT}").and_then(|()| out.flush());
+            };
+            driver.run(&batch, seed, chunk_start, &skip, &mut heartbeat)
+        };
         let json = serde_json::to_string(&result).expect("results serialise");
         writeln!(out, "{json}")
             .and_then(|()| out.flush())
@@ -40,15 +76,42 @@ pub fn serve(args: Args) -> Outcome {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A live worker process: its stdin, and its stdout's lines as a reader thread forwards them.
+struct Process {
+    child: Child,
+    stdin: ChildStdin,
+    lines: Receiver<String>,
+}
+
 /// The parent's end of one worker process.
 pub struct Worker {
     spec: Vec<String>,
-    child: Option<(Child, ChildStdin, BufReader<ChildStdout>)>,
+    timeout: Duration,
+    child: Option<Process>,
+    /// The chunk of the last seed asked, and its seeds whose worker died (a fresh worker
+    /// skips them when it rebuilds the chunk's campaign state).
+    chunk_start: Option<u64>,
+    crashed: Vec<u64>,
+}
+
+/// How asking a worker for a seed ended.
+enum Answer {
+    Result(SeedResult),
+    /// The worker died (or its answer was unreadable).
+    Died,
+    /// No answer within the timeout.
+    TimedOut,
 }
 
 impl Worker {
-    pub fn new(spec: Vec<String>) -> Self {
-        Worker { spec, child: None }
+    pub fn new(spec: Vec<String>, timeout: Duration) -> Self {
+        Worker {
+            spec,
+            timeout,
+            child: None,
+            chunk_start: None,
+            crashed: Vec::new(),
+        }
     }
 
     fn start(&mut self) -> std::io::Result<()> {
@@ -64,24 +127,62 @@ impl Worker {
             .spawn()?;
         let stdin = child.stdin.take().expect("piped");
         let stdout = BufReader::new(child.stdout.take().expect("piped"));
-        self.child = Some((child, stdin, stdout));
+        let (tx, lines) = mpsc::channel();
+        // A reader thread turns the blocking pipe into a channel the watchdog can wait on
+        // with a timeout. It ends at the worker's EOF (exit, crash or kill). This is the
+        // parent process, not simulated code: real threads cannot reach a run.
+        #[allow(clippy::disallowed_methods)]
+        std::thread::spawn(move || {
+            for line in stdout.lines() {
+                let Ok(line) = line else { return };
+                if tx.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        self.child = Some(Process {
+            child,
+            stdin,
+            lines,
+        });
         Ok(())
     }
 
-    fn ask(&mut self, seed: u64) -> Option<SeedResult> {
-        let (_, stdin, stdout) = self.child.as_mut()?;
-        writeln!(stdin, "{seed}").ok()?;
-        stdin.flush().ok()?;
-        let mut line = String::new();
-        match stdout.read_line(&mut line) {
-            Ok(n) if n > 0 => serde_json::from_str(&line).ok(),
-            _ => None,
+    fn ask(&mut self, seed: u64, chunk_start: u64) -> Answer {
+        let Some(c) = self.child.as_mut() else {
+            return Answer::Died;
+        };
+        let mut request = format!("{seed} {chunk_start}");
+        for s in &self.crashed {
+            request.push_str(&format!(" {s}"));
+        }
+        if writeln!(c.stdin, "{request}")
+            .and_then(|()| c.stdin.flush())
+            .is_err()
+        {
+            return Answer::Died;
+        }
+        loop {
+            match c.lines.recv_timeout(self.timeout) {
+                Ok(line) if line == HEARTBEAT => continue,
+                Ok(line) => {
+                    return match serde_json::from_str(&line) {
+                        Ok(r) => Answer::Result(r),
+                        Err(_) => Answer::Died,
+                    }
+                }
+                Err(RecvTimeoutError::Disconnected) => return Answer::Died,
+                Err(RecvTimeoutError::Timeout) => return Answer::TimedOut,
+            }
         }
     }
 
     /// The dead worker's cause of death, as a signature.
     fn bury(&mut self) -> String {
-        let Some((mut child, stdin, _)) = self.child.take() else {
+        let Some(Process {
+            mut child, stdin, ..
+        }) = self.child.take()
+        else {
             return format!("{CRASH_PREFIX}worker could not start");
         };
         drop(stdin);
@@ -93,31 +194,52 @@ impl Worker {
             Err(e) => format!("{CRASH_PREFIX}worker lost: {e}"),
         }
     }
+
+    /// Kills a worker that ran out of time.
+    fn kill(&mut self) -> String {
+        if let Some(Process { mut child, .. }) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        format!(
+            "{CRASH_PREFIX}wall-clock timeout after {}s",
+            self.timeout.as_secs()
+        )
+    }
 }
 
 impl SeedRunner for Worker {
-    fn run(&mut self, seed: u64) -> SeedResult {
-        if self.child.is_none() && self.start().is_err() {
-            return SeedResult {
-                trace_hash: 0,
-                signature: self.bury(),
-                steps: 0,
-            };
+    fn run(&mut self, seed: u64, chunk_start: u64) -> SeedResult {
+        if self.chunk_start != Some(chunk_start) {
+            self.chunk_start = Some(chunk_start);
+            self.crashed.clear();
         }
-        match self.ask(seed) {
-            Some(result) => result,
-            None => SeedResult {
-                trace_hash: 0,
-                signature: self.bury(),
-                steps: 0,
-            },
+        let answer = if self.child.is_none() && self.start().is_err() {
+            Answer::Died
+        } else {
+            self.ask(seed, chunk_start)
+        };
+        let signature = match answer {
+            Answer::Result(result) => return result,
+            Answer::Died => self.bury(),
+            Answer::TimedOut => self.kill(),
+        };
+        self.crashed.push(seed);
+        SeedResult {
+            trace_hash: 0,
+            signature,
+            steps: 0,
+            notes: Vec::new(),
         }
     }
 }
 
 impl Drop for Worker {
     fn drop(&mut self) {
-        if let Some((mut child, stdin, _)) = self.child.take() {
+        if let Some(Process {
+            mut child, stdin, ..
+        }) = self.child.take()
+        {
             drop(stdin); // EOF: the worker's loop ends and it exits
             let _ = child.wait();
         }
@@ -137,7 +259,7 @@ fn signal_name(sig: i32) -> String {
     }
 }
 
-/// The batch's runner factory: a worker process per job.
-pub fn factory(spec: Vec<String>) -> impl Fn() -> Box<dyn SeedRunner> + Sync {
-    move || Box::new(Worker::new(spec.clone()))
+/// The batch's runner factory: a worker process per job, each seed given `timeout`.
+pub fn factory(spec: Vec<String>, timeout: Duration) -> impl Fn() -> Box<dyn SeedRunner> + Sync {
+    move || Box::new(Worker::new(spec.clone(), timeout))
 }

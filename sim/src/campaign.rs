@@ -1,0 +1,231 @@
+//! Campaigns: strategies whose seeds depend on the seeds before them (`dfs`, `guided`).
+//!
+//! A campaign turns each seed of a *chunk*, in order, into the `Config` of one run, and
+//! observes that run's `Outcome` before the next. Chunks are fixed by the seed range alone,
+//! never by `--jobs` or by which runner took them, so a batch's results (and `run_hash`) do
+//! not depend on parallelism:
+//!
+//! - `random`, `pct:D`: stateless, one seed a chunk (their runs are exactly `Batch::config`).
+//! - `guided`: chunks of `GUIDED_CHUNK` consecutive seeds, aligned on offsets from the
+//!   range's start; each chunk grows its own corpus.
+//! - `dfs:B`: one chunk, the whole range, walked in order (the search tree is one sequence).
+//!
+//! A chunk always runs in order on one runner; `--shard K/N` shards chunks by index. A runner
+//! that restarts mid-chunk (its worker process crashed) rebuilds the state by rerunning the
+//! chunk's earlier seeds, skipping the ones that crashed, which `observe` sees as `None`.
+
+use crate::batch::{signature, Batch, SeedResult};
+use crate::coverage::Map;
+use crate::runner::{Config, Outcome};
+use crate::strategy::{Dfs, Guided, Kind};
+use std::ops::Range;
+
+/// Seeds per `guided` chunk: long enough for a corpus to pay off, short enough to give
+/// `--jobs 8` work in a run of ten thousand seeds.
+pub const GUIDED_CHUNK: u64 = 1024;
+
+/// A strategy that carries state from one seed of its chunk to the next.
+pub trait Campaign {
+    /// The run for the next seed; `base` is the batch's config for that seed.
+    fn config(&mut self, base: Config) -> Config;
+    /// Whether its runs should collect coverage (`coverage::collect`).
+    fn wants_coverage(&self) -> bool {
+        false
+    }
+    /// What that run did (`None`: it crashed its worker or ran out of wall-clock time), and
+    /// its coverage if asked for. Returns notes for the report (a `dfs` tree explored).
+    fn observe(&mut self, outcome: Option<&Outcome>, coverage: Option<&Map>) -> Vec<String>;
+}
+
+/// The campaign of `kind` for the chunk starting at `chunk_start`, or `None` for a
+/// stateless strategy.
+pub fn start(kind: Kind, chunk_start: u64) -> Option<Box<dyn Campaign>> {
+    match kind {
+        Kind::Random | Kind::Pct { .. } => None,
+        Kind::Dfs { bound } => Some(Box::new(Dfs::new(bound, chunk_start))),
+        Kind::Guided => Some(Box::new(Guided::new())),
+    }
+}
+
+fn chunk_len(kind: Kind, seeds: &Range<u64>) -> u64 {
+    match kind {
+        Kind::Random | Kind::Pct { .. } => 1,
+        Kind::Guided => GUIDED_CHUNK,
+        Kind::Dfs { .. } => (seeds.end - seeds.start).max(1),
+    }
+}
+
+/// The chunks of `seeds` for `kind`, in order: each a range run in order by one runner.
+pub fn chunks(kind: Kind, seeds: Range<u64>) -> Vec<Range<u64>> {
+    let len = chunk_len(kind, &seeds);
+    (0..(seeds.end - seeds.start).div_ceil(len))
+        .map(|i| {
+            let a = seeds.start + i * len;
+            a..(a + len).min(seeds.end)
+        })
+        .collect()
+}
+
+/// The first seed of the chunk holding `seed`.
+pub fn chunk_start(kind: Kind, seeds: &Range<u64>, seed: u64) -> u64 {
+    assert!(seeds.contains(&seed), "seed {seed} is outside {seeds:?}");
+    let len = chunk_len(kind, seeds);
+    seeds.start + (seed - seeds.start) / len * len
+}
+
+/// One runner's campaign state: the chunk it is in and how far.
+#[derive(Default)]
+pub struct Driver {
+    state: Option<State>,
+}
+
+struct State {
+    chunk_start: u64,
+    /// The seed the campaign expects next.
+    next: u64,
+    campaign: Box<dyn Campaign>,
+}
+
+impl Driver {
+    pub fn new() -> Self {
+        Driver::default()
+    }
+
+    /// Runs `seed` of the chunk starting at `chunk_start` for a batch (no trace tail kept).
+    /// When the state is not at `seed` (a fresh runner mid-chunk), first reruns the chunk's
+    /// earlier seeds, observing the `skip`ped ones (they crashed) as `None`, and calls
+    /// `heartbeat` after each.
+    pub fn run(
+        &mut self,
+        batch: &Batch,
+        seed: u64,
+        chunk_start: u64,
+        skip: &[u64],
+        heartbeat: &mut dyn FnMut(),
+    ) -> SeedResult {
+        if !batch.strategy.is_campaign() {
+            return batch.run_one(seed);
+        }
+        let (_, notes, outcome) = self.step(batch, seed, chunk_start, skip, heartbeat, false);
+        SeedResult {
+            trace_hash: outcome.trace_hash,
+            signature: signature(&outcome.stop),
+            steps: outcome.steps,
+            notes,
+        }
+    }
+
+    /// Runs `seed` again as the batch ran it, with its trace tail and digests kept (for a
+    /// seed file or a failure report): the config it ran with and what it did.
+    pub fn rerun(
+        &mut self,
+        batch: &Batch,
+        seed: u64,
+        chunk_start: u64,
+        skip: &[u64],
+    ) -> (Config, Outcome) {
+        if !batch.strategy.is_campaign() {
+            let mut config = batch.config(seed);
+            config.keep_digests = true;
+            let outcome = batch.run_seed(&config);
+            return (config, outcome);
+        }
+        let (config, _, outcome) = self.step(batch, seed, chunk_start, skip, &mut || {}, true);
+        (config, outcome)
+    }
+
+    /// Runs `seed` and observes it; returns its config, the notes and the outcome.
+    fn step(
+        &mut self,
+        batch: &Batch,
+        seed: u64,
+        chunk_start: u64,
+        skip: &[u64],
+        heartbeat: &mut dyn FnMut(),
+        detail: bool,
+    ) -> (Config, Vec<String>, Outcome) {
+        self.catch_up(batch, seed, chunk_start, skip, heartbeat);
+        let state = self.state.as_mut().expect("caught up");
+        let mut config = state.campaign.config(batch.config(seed));
+        config.keep_tail = detail;
+        config.keep_digests = detail;
+        // A seed file of a campaign's run holds its whole decision list.
+        config.record_decisions |= detail;
+        let (outcome, map) = run_observed(batch, &config, state.campaign.wants_coverage());
+        let notes = state.campaign.observe(Some(&outcome), map.as_ref());
+        state.next = seed + 1;
+        (config, notes, outcome)
+    }
+
+    /// Brings the state to just before `seed`.
+    fn catch_up(
+        &mut self,
+        batch: &Batch,
+        seed: u64,
+        chunk_start: u64,
+        skip: &[u64],
+        heartbeat: &mut dyn FnMut(),
+    ) {
+        assert!(
+            chunk_start <= seed,
+            "seed {seed} is before its chunk's start {chunk_start}"
+        );
+        let in_sync =
+            matches!(&self.state, Some(s) if s.chunk_start == chunk_start && s.next <= seed);
+        if !in_sync {
+            self.state = Some(State {
+                chunk_start,
+                next: chunk_start,
+                campaign: start(batch.strategy, chunk_start).expect("a campaign strategy"),
+            });
+        }
+        let state = self.state.as_mut().expect("set above");
+        while state.next < seed {
+            let s = state.next;
+            // A crashed seed's config is still drawn, so the state moves as it did the first
+            // time; its outcome is unknown.
+            let mut config = state.campaign.config(batch.config(s));
+            if skip.contains(&s) {
+                state.campaign.observe(None, None);
+            } else {
+                config.keep_tail = false;
+                let (outcome, map) = run_observed(batch, &config, state.campaign.wants_coverage());
+                state.campaign.observe(Some(&outcome), map.as_ref());
+            }
+            state.next = s + 1;
+            heartbeat();
+        }
+    }
+}
+
+/// Runs `config`, collecting coverage when asked.
+fn run_observed(batch: &Batch, config: &Config, coverage: bool) -> (Outcome, Option<Map>) {
+    if coverage {
+        let (outcome, map) = crate::coverage::collect(|| batch.run_seed(config));
+        (outcome, Some(map))
+    } else {
+        (batch.run_seed(config), None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_cover_the_range_in_order_and_align_on_its_start() {
+        let seeds = 10..3000;
+        for kind in [Kind::Random, Kind::Guided, Kind::Dfs { bound: 2 }] {
+            let chunks = chunks(kind, seeds.clone());
+            let flat: Vec<u64> = chunks.iter().cloned().flatten().collect();
+            assert_eq!(flat, seeds.clone().collect::<Vec<_>>(), "{kind}");
+            for c in &chunks {
+                for s in c.clone() {
+                    assert_eq!(chunk_start(kind, &seeds, s), c.start, "{kind} seed {s}");
+                }
+            }
+        }
+        assert_eq!(chunks(Kind::Guided, seeds.clone()).len(), 3);
+        assert_eq!(chunks(Kind::Dfs { bound: 0 }, seeds).len(), 1);
+    }
+}

@@ -1,0 +1,688 @@
+//! The race story of a failing run: the oracle's message, then only the steps that matter.
+//!
+//! A failing trace has hundreds of events; the violation names a few things (`fd 2`, `handle
+//! 1`, `timer 7`, `owner 101`, `loop 0`). The story keeps the events that touch them: the
+//! syscalls on those fds (as argument or result), the probes naming those handles, timers,
+//! owners, pool objects or loops, the `epoll_wait` reports (`Ready`) of those fds or handles,
+//! the `epoll_wait` each kept report came from, and the syscall during which a kept owner, pool
+//! object or timer came or went. The failing event (the fact the oracle judged) adds what it
+//! names. Names are followed one link: a handle leads to the fds its operator held, a timer to
+//! its owner and back, an owner or pool object to the fds of the syscalls that created or
+//! destroyed it. When nothing is named (a teardown depth, an errno policy), the fds of the
+//! failing step's syscall are the subject. Scheduling points are left out.
+//!
+//! Shown as: one row per event, identical consecutive rows folded into one (`(xN)`); a
+//! ready report joins the result of its `epoll_wait`; a delivery to the operator of the
+//! reported fd repeats the report and is left out (a delivery elsewhere, the stale one,
+//! stays); a story longer than `ROWS_MAX` keeps its beginning and end.
+//!
+//! What it does not do: follow data across the network (a write and the peer's read), or tell
+//! apart two sockets that reused one fd number.
+
+use crate::batch::signature;
+use crate::runner::Outcome;
+use crate::sys::PARKED;
+use crate::thread::ThreadId;
+use crate::trace::{Call, Event, What};
+use crate::world::Stop;
+use simkern_poller::sys::{Errno, Probe};
+use std::collections::BTreeSet;
+use std::fmt;
+
+/// Rows a story shows at most: one screen. Longer stories keep their first `ROWS_HEAD` rows
+/// and the last ones, and say how many they left out.
+pub const ROWS_MAX: usize = 36;
+const ROWS_HEAD: usize = 12;
+/// Subjects named in a story's heading; the rest are counted.
+const SUBJECTS_SHOWN: usize = 8;
+
+/// Something a violation can name. Handles, timers and owners are numbered per event loop,
+/// so per thread (as the oracles key them); fds, pool objects and loops are global.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Subject {
+    Fd(i64),
+    Handle(ThreadId, u64),
+    Timer(ThreadId, u64),
+    /// A timer's owner, or a pool object's (the probes share the word).
+    Owner(ThreadId, u64),
+    Object(u64),
+    Loop(u64),
+}
+
+impl fmt::Display for Subject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Subject::Fd(n) => write!(f, "fd {n}"),
+            Subject::Handle(_, n) => write!(f, "handle {n}"),
+            Subject::Timer(_, n) => write!(f, "timer {n}"),
+            Subject::Owner(_, n) => write!(f, "owner {n}"),
+            Subject::Object(n) => write!(f, "object {n}"),
+            Subject::Loop(n) => write!(f, "loop {n}"),
+        }
+    }
+}
+
+/// One row of the story.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row {
+    pub step: u64,
+    pub thread: String,
+    pub time_ns: u64,
+    /// The syscall with its arguments, a probe, an injected fault or a ready report.
+    pub what: String,
+    /// The syscall's result (empty for the others).
+    pub result: String,
+    /// How many identical consecutive rows this one stands for.
+    pub times: u64,
+}
+
+/// A failing run told briefly.
+#[derive(Clone, Debug)]
+pub struct Story {
+    /// The failure signature (`oracle stale_delivery`).
+    pub signature: String,
+    /// The oracle's (or panic's) message, and where it happened.
+    pub message: String,
+    pub subjects: Vec<Subject>,
+    pub rows: Vec<Row>,
+    /// Rows left out in the middle of a long story.
+    pub omitted: usize,
+    /// Events in the whole trace.
+    pub events: u64,
+}
+
+/// The story of `outcome` as text (see `story`).
+pub fn explain(outcome: &Outcome) -> String {
+    story(outcome).to_string()
+}
+
+/// The story of a run kept with every event (`Config::keep_events`); without them, only the
+/// message. A passing run's story is one line.
+pub fn story(outcome: &Outcome) -> Story {
+    let events = match outcome.passed() {
+        true => &[],
+        false => outcome.all_events.as_deref().unwrap_or(&[]),
+    };
+    let names = &outcome.thread_names;
+    // The oracle judged the last event, on its thread; a panic names its own thread.
+    let last = events.last();
+    let on = last.map_or(ThreadId::ROOT, |l| l.thread);
+    let (message, mut subjects) = match &outcome.stop {
+        Stop::Oracle { message, .. } => (message.clone(), named(message, on)),
+        // The signature carries a panic's message.
+        Stop::Panic {
+            thread,
+            message,
+            location,
+        } => (
+            format!("{} panicked at {location}", name(names, *thread)),
+            named(message, *thread),
+        ),
+        Stop::Deadlock { parked } => (
+            format!(
+                "every live thread parked with nothing to wake it: {}",
+                parked
+                    .iter()
+                    .map(|(t, s)| format!("{} {s:?}", name(names, *t)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            BTreeSet::new(),
+        ),
+        Stop::Livelock { steps } => (
+            format!("the step budget ran out after {steps} steps"),
+            BTreeSet::new(),
+        ),
+        Stop::TooManyThreads => ("more threads than THREADS_MAX".into(), BTreeSet::new()),
+        Stop::Completed => ("the run completed".into(), BTreeSet::new()),
+    };
+    // The failing event is the fact the oracle judged; its step is the failing step.
+    if let Some(l) = last {
+        subjects.extend(touched(l));
+    }
+    let failing_from = last.map_or(0, |l| {
+        events.len()
+            - events
+                .iter()
+                .rev()
+                .take_while(|e| e.step == l.step && e.thread == l.thread)
+                .count()
+    });
+    if subjects.is_empty() {
+        // The violation names nothing: the failing step's syscall is the subject.
+        for e in &events[failing_from..] {
+            if let What::Syscall { call, args, result } = &e.what {
+                subjects.extend(fds_of(*call, args, *result).into_iter().map(Subject::Fd));
+            }
+        }
+    }
+    follow(events, &mut subjects);
+
+    let keep = select(events, &subjects, failing_from);
+    let mut rows = rows(names, events, &keep);
+    let mut omitted = 0;
+    if rows.len() > ROWS_MAX {
+        omitted = rows.len() - ROWS_MAX + 1;
+        rows.drain(ROWS_HEAD..ROWS_HEAD + omitted);
+    }
+    Story {
+        signature: signature(&outcome.stop),
+        message: match last {
+            Some(l) => format!(
+                "{message}\n  (in {} at step {}, {})",
+                name(names, l.thread),
+                l.step,
+                ms(l.time_ns)
+            ),
+            None => message,
+        },
+        subjects: subjects.into_iter().collect(),
+        rows,
+        omitted,
+        events: outcome.events,
+    }
+}
+
+/// Which events the story keeps: those touching a subject, their context, the failing step
+/// (from `failing_from`), and no scheduling points.
+fn select(events: &[Event], subjects: &BTreeSet<Subject>, failing_from: usize) -> Vec<bool> {
+    let mut keep = vec![false; events.len()];
+    for (i, e) in events.iter().enumerate() {
+        if touched(e).iter().any(|s| subjects.contains(s)) {
+            keep[i] = true;
+            if let Some(j) = context(events, i) {
+                keep[j] = true;
+            }
+        }
+    }
+    keep[failing_from..].iter_mut().for_each(|k| *k = true);
+    // Scheduling points are not syscalls; the rows show what the threads did.
+    for (k, e) in keep.iter_mut().zip(events) {
+        if matches!(
+            e.what,
+            What::Syscall {
+                call: Call::SchedPoint,
+                ..
+            }
+        ) {
+            *k = false;
+        }
+    }
+    keep
+}
+
+/// The kept events as rows: reports joined to their `epoll_wait`, deliveries that repeat a
+/// report left out, identical consecutive rows folded.
+fn rows(names: &[String], events: &[Event], keep: &[bool]) -> Vec<Row> {
+    let mut rows: Vec<Row> = Vec::new();
+    // Reports join the result of the `epoll_wait` recorded after them.
+    let mut reports: Vec<String> = Vec::new();
+    for (i, e) in events.iter().enumerate().filter(|(i, _)| keep[*i]) {
+        if let What::Ready {
+            data,
+            events: bits_,
+            source,
+        } = &e.what
+        {
+            reports.push(format!("fd {} {} (data {data})", source.0, bits(*bits_)));
+            continue;
+        }
+        if expected_delivery(events, i) {
+            continue;
+        }
+        let mut row = row(names, e);
+        if matches!(e.what, What::Syscall { .. }) && !reports.is_empty() {
+            row.result = format!("{}: {}", row.result, reports.join("; "));
+            reports.clear();
+        }
+        match rows.last_mut() {
+            Some(prev)
+                if prev.thread == row.thread
+                    && prev.what == row.what
+                    && prev.result == row.result =>
+            {
+                prev.times += 1
+            }
+            _ => rows.push(row),
+        }
+    }
+    rows
+}
+
+impl fmt::Display for Story {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}: {}", self.signature, self.message)?;
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        let mut subjects: Vec<String> = self
+            .subjects
+            .iter()
+            .take(SUBJECTS_SHOWN)
+            .map(|s| s.to_string())
+            .collect();
+        if self.subjects.len() > SUBJECTS_SHOWN {
+            subjects.push(format!("{} more", self.subjects.len() - SUBJECTS_SHOWN));
+        }
+        let what = if subjects.is_empty() {
+            "the failing step".to_string()
+        } else {
+            format!("the steps that touch {}", subjects.join(", "))
+        };
+        writeln!(
+            f,
+            "{what} ({} rows of {} events):",
+            self.rows.len(),
+            self.events
+        )?;
+        let width = self.rows.iter().map(|r| r.thread.len()).max().unwrap_or(6);
+        writeln!(
+            f,
+            "  {:>6}  {:<width$}  {:>12}  {:<48} result",
+            "step", "thread", "time ms", "what"
+        )?;
+        for (i, r) in self.rows.iter().enumerate() {
+            if i == ROWS_HEAD && self.omitted > 0 {
+                writeln!(
+                    f,
+                    "  {:>6}  ... {} rows left out (`simkern replay FILE --events OUT` has \
+                     every event)",
+                    "", self.omitted
+                )?;
+            }
+            let times = if r.times > 1 {
+                format!("  (x{})", r.times)
+            } else {
+                String::new()
+            };
+            writeln!(
+                f,
+                "  {:>6}  {:<width$}  {:>12}  {:<48} {}{times}",
+                r.step,
+                r.thread,
+                format!("{:.6}", r.time_ns as f64 / 1e6),
+                r.what,
+                r.result
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// The subjects a message names: `fd 4`, `handle 0`, `operator 3` (a handle), `data 1` (a
+/// handle), `timer 7`, `owner 2`, `object 1`, `loop 0`; per-loop ones on `thread`.
+pub fn named(message: &str, thread: ThreadId) -> BTreeSet<Subject> {
+    let words: Vec<&str> = message
+        .split(|c: char| c.is_whitespace() || c == '(' || c == ')')
+        .filter(|w| !w.is_empty())
+        .collect();
+    words
+        .windows(2)
+        .filter_map(|w| {
+            let n: u64 = w[1]
+                .trim_end_matches(|c: char| !c.is_ascii_digit())
+                .parse()
+                .ok()?;
+            Some(match w[0] {
+                "fd" => Subject::Fd(n as i64),
+                "handle" | "operator" | "data" => Subject::Handle(thread, n),
+                "timer" => Subject::Timer(thread, n),
+                "owner" => Subject::Owner(thread, n),
+                "object" => Subject::Object(n),
+                "loop" => Subject::Loop(n),
+                _ => return None,
+            })
+        })
+        .collect()
+}
+
+/// Adds what the subjects lead to, one link deep: a handle's fds (the operators that held
+/// it, the reports that carried it), a timer's owner and an owner's timers, and the fds of the
+/// syscalls during which an owner or a pool object came or went.
+fn follow(events: &[Event], subjects: &mut BTreeSet<Subject>) {
+    let mut more = BTreeSet::new();
+    for (i, e) in events.iter().enumerate() {
+        let t = e.thread;
+        match &e.what {
+            What::Ready { data, source, .. }
+                if subjects.contains(&Subject::Handle(e.thread, *data)) =>
+            {
+                more.insert(Subject::Fd(source.0 as i64));
+            }
+            What::Probe(
+                Probe::OperatorCreated { handle, fd }
+                | Probe::OperatorDeregistered { handle, fd }
+                | Probe::OperatorFreed { handle, fd }
+                | Probe::EventDelivered { handle, fd, .. },
+            ) if subjects.contains(&Subject::Handle(e.thread, *handle)) => {
+                more.insert(Subject::Fd(fd.0 as i64));
+            }
+            What::Probe(
+                Probe::TimerArmed { timer, owner, .. }
+                | Probe::TimerCancelled { timer, owner }
+                | Probe::TimerFired { timer, owner },
+            ) => {
+                let (timer, owner) = (Subject::Timer(t, *timer), Subject::Owner(t, *owner));
+                if subjects.contains(&timer) {
+                    more.insert(owner);
+                }
+                if subjects.contains(&owner) {
+                    more.insert(timer);
+                }
+            }
+            What::Probe(
+                Probe::OwnerCreated { .. }
+                | Probe::OwnerDestroyed { .. }
+                | Probe::PoolAcquire { .. }
+                | Probe::PoolRelease { .. }
+                | Probe::PoolDoubleReleaseRefused { .. },
+            ) if touched(e).iter().any(|s| subjects.contains(s)) => {
+                if let Some(What::Syscall { call, args, result }) =
+                    context(events, i).map(|j| &events[j].what)
+                {
+                    more.extend(fds_of(*call, args, *result).into_iter().map(Subject::Fd));
+                }
+            }
+            _ => {}
+        }
+    }
+    subjects.extend(more);
+}
+
+/// What one event touches.
+fn touched(e: &Event) -> Vec<Subject> {
+    let t = e.thread;
+    match &e.what {
+        What::Syscall { call, args, result } => fds_of(*call, args, *result)
+            .into_iter()
+            .map(Subject::Fd)
+            .collect(),
+        What::Ready { data, source, .. } => {
+            vec![Subject::Handle(t, *data), Subject::Fd(source.0 as i64)]
+        }
+        What::Fault { .. } => Vec::new(),
+        What::Probe(p) => match *p {
+            Probe::OperatorCreated { handle, fd }
+            | Probe::OperatorDeregistered { handle, fd }
+            | Probe::OperatorFreed { handle, fd }
+            | Probe::EventDelivered { handle, fd, .. } => {
+                vec![Subject::Handle(t, handle), Subject::Fd(fd.0 as i64)]
+            }
+            Probe::EventDroppedStale { handle, .. } => vec![Subject::Handle(t, handle)],
+            Probe::PoolAcquire { object, owner, .. }
+            | Probe::PoolRelease { object, owner, .. }
+            | Probe::PoolDoubleReleaseRefused { object, owner, .. } => {
+                vec![Subject::Object(object), Subject::Owner(t, owner)]
+            }
+            Probe::OwnerCreated { owner } | Probe::OwnerDestroyed { owner } => {
+                vec![Subject::Owner(t, owner)]
+            }
+            Probe::TimerArmed { timer, owner, .. }
+            | Probe::TimerCancelled { timer, owner }
+            | Probe::TimerFired { timer, owner } => {
+                vec![Subject::Timer(t, timer), Subject::Owner(t, owner)]
+            }
+            Probe::WakeRequested { loop_id }
+            | Probe::WakerWrite { loop_id }
+            | Probe::WakeObserved { loop_id }
+            | Probe::LoopSleep { loop_id, .. }
+            | Probe::LoopWoke { loop_id } => vec![Subject::Loop(loop_id)],
+            Probe::TeardownDepth { .. } | Probe::ErrnoHandled { .. } | Probe::User { .. } => {
+                Vec::new()
+            }
+        },
+    }
+}
+
+/// The fds a syscall takes or returns: `epoll_ctl`'s target, not the epoll fd (every loop
+/// iteration waits on that one, so following it would keep everything).
+pub fn fds_of(call: Call, args: &[i64; 3], result: i64) -> Vec<i64> {
+    let mut fds = Vec::new();
+    match call {
+        Call::Read
+        | Call::Write
+        | Call::Writev
+        | Call::Close
+        | Call::Dup
+        | Call::Connect
+        | Call::Bind
+        | Call::Listen
+        | Call::Accept4
+        | Call::SoError
+        | Call::Getsockname
+        | Call::Shutdown
+        | Call::Setsockopt => fds.push(args[0]),
+        Call::EpollCtl => fds.push(args[1] & 0xffff_ffff),
+        _ => {}
+    }
+    if result >= 0 && result != PARKED {
+        match call {
+            Call::Socket | Call::Accept4 | Call::Dup | Call::EpollCreate | Call::Eventfd => {
+                fds.push(result)
+            }
+            Call::Pipe2 => fds.extend([result >> 32, result & 0xffff_ffff]),
+            _ => {}
+        }
+    }
+    fds
+}
+
+/// The syscall that gives event `i` its meaning, if it is not a syscall itself: for a ready
+/// report, the `epoll_wait` that returned it (recorded after its reports); for a probe of an
+/// object's life (owners, pool objects, timers), the syscall of the same step before it (the
+/// `accept4`, the failed `read`). Operator probes name their fd, so they need none.
+fn context(events: &[Event], i: usize) -> Option<usize> {
+    let e = &events[i];
+    let same = |j: &usize| events[*j].step == e.step && events[*j].thread == e.thread;
+    let syscall = |j: &usize| match &events[*j].what {
+        What::Syscall { call, .. } => *call != Call::SchedPoint,
+        _ => false,
+    };
+    match &e.what {
+        What::Ready { .. } => (i + 1..events.len()).take_while(same).find(syscall),
+        What::Probe(
+            Probe::OwnerCreated { .. }
+            | Probe::OwnerDestroyed { .. }
+            | Probe::PoolAcquire { .. }
+            | Probe::PoolRelease { .. }
+            | Probe::PoolDoubleReleaseRefused { .. }
+            | Probe::TimerArmed { .. }
+            | Probe::TimerCancelled { .. }
+            | Probe::TimerFired { .. },
+        ) => (0..i).rev().take_while(same).find(syscall),
+        _ => None,
+    }
+}
+
+/// True for an `EventDelivered` probe that says only what the report before it said: the
+/// event went to the operator of the fd epoll reported it for. A delivery to another fd (the
+/// stale delivery) stays.
+fn expected_delivery(events: &[Event], i: usize) -> bool {
+    let e = &events[i];
+    let What::Probe(Probe::EventDelivered { handle, fd, .. }) = e.what else {
+        return false;
+    };
+    events[..i]
+        .iter()
+        .rev()
+        .take_while(|r| r.step == e.step && r.thread == e.thread)
+        .any(|r| {
+            matches!(r.what, What::Ready { data, source, .. } if data == handle && source == fd)
+        })
+}
+
+fn row(names: &[String], e: &Event) -> Row {
+    let (what, result) = describe(&e.what);
+    Row {
+        step: e.step,
+        thread: name(names, e.thread),
+        time_ns: e.time_ns,
+        what,
+        result,
+        times: 1,
+    }
+}
+
+/// An event as (what, result), with Linux's names for epoll ops and event bits.
+pub fn describe(what: &What) -> (String, String) {
+    match what {
+        What::Syscall { call, args, result } => {
+            let shown = match call {
+                Call::EpollCtl => {
+                    let op = match args[1] >> 32 {
+                        0 => "EPOLL_CTL_ADD",
+                        1 => "EPOLL_CTL_MOD",
+                        _ => "EPOLL_CTL_DEL",
+                    };
+                    let bits = if args[2] == 0 {
+                        String::new()
+                    } else {
+                        format!(", {}", bits(args[2] as u32))
+                    };
+                    format!(
+                        "epoll_ctl(ep {}, {op}, fd {}{bits})",
+                        args[0],
+                        args[1] & 0xffff_ffff
+                    )
+                }
+                Call::EpollWait => format!(
+                    "epoll_wait(ep {}, max {}, timeout {} ms)",
+                    args[0], args[1], args[2]
+                ),
+                Call::Read | Call::Write => {
+                    format!("{}(fd {}, {} bytes)", call.name(), args[0], args[1])
+                }
+                Call::Writev => format!("writev(fd {}, {} bytes in {})", args[0], args[1], args[2]),
+                Call::Connect | Call::Bind => format!("{}(fd {}, addr)", call.name(), args[0]),
+                Call::Spawn | Call::EpollCreate | Call::Pipe2 | Call::Socket => {
+                    format!("{}()", call.name())
+                }
+                Call::Join => format!("join(t{})", args[0]),
+                Call::Close | Call::Dup | Call::Accept4 | Call::SoError | Call::Getsockname => {
+                    format!("{}(fd {})", call.name(), args[0])
+                }
+                _ => format!("{}({}, {}, {})", call.name(), args[0], args[1], args[2]),
+            };
+            let result = if *result == PARKED {
+                "(blocks)".to_string()
+            } else if *result < 0 {
+                Errno(-*result as i32).to_string()
+            } else {
+                match call {
+                    Call::Socket
+                    | Call::Accept4
+                    | Call::Dup
+                    | Call::EpollCreate
+                    | Call::Eventfd => {
+                        format!("fd {result}")
+                    }
+                    Call::Pipe2 => format!(
+                        "fd {} (read), fd {} (write)",
+                        result >> 32,
+                        result & 0xffff_ffff
+                    ),
+                    Call::Spawn => format!("t{result}"),
+                    Call::SoError if *result > 0 => Errno(*result as i32).to_string(),
+                    _ => result.to_string(),
+                }
+            };
+            (shown, result)
+        }
+        What::Ready {
+            data,
+            events,
+            source,
+        } => (
+            format!("  reports fd {} {} (data {data})", source.0, bits(*events)),
+            String::new(),
+        ),
+        What::Fault { call, errno } => (
+            format!("fault: {} made to fail with {errno}", call.name()),
+            String::new(),
+        ),
+        What::Probe(p) => (format!("probe {p:?}"), String::new()),
+    }
+}
+
+/// Epoll event bits by name (`EPOLLIN|EPOLLOUT`).
+pub fn bits(b: u32) -> String {
+    use simkern_poller::sys::epoll as E;
+    let named = [
+        (E::EPOLLIN, "EPOLLIN"),
+        (E::EPOLLPRI, "EPOLLPRI"),
+        (E::EPOLLOUT, "EPOLLOUT"),
+        (E::EPOLLERR, "EPOLLERR"),
+        (E::EPOLLHUP, "EPOLLHUP"),
+        (E::EPOLLRDHUP, "EPOLLRDHUP"),
+        (E::EPOLLEXCLUSIVE, "EPOLLEXCLUSIVE"),
+        (E::EPOLLONESHOT, "EPOLLONESHOT"),
+        (E::EPOLLET, "EPOLLET"),
+    ];
+    let mut parts: Vec<String> = named
+        .iter()
+        .filter(|(bit, _)| b & bit != 0)
+        .map(|(_, n)| n.to_string())
+        .collect();
+    let rest = named.iter().fold(b, |r, (bit, _)| r & !bit);
+    if rest != 0 || parts.is_empty() {
+        parts.push(format!("{rest:#x}"));
+    }
+    parts.join("|")
+}
+
+pub fn name(names: &[String], t: ThreadId) -> String {
+    match names.get(t.index()) {
+        Some(n) => format!("{t} {n}"),
+        None => t.to_string(),
+    }
+}
+
+fn ms(ns: u64) -> String {
+    format!("{:.6} ms", ns as f64 / 1e6)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn explain_finds_the_subjects_an_oracle_message_names() {
+        let t = ThreadId(2);
+        let s = named(
+            "epoll reported event 0x4 for fd 2 with data 1, and the code handed it to the \
+             operator of fd 7, which now holds handle 1.",
+            t,
+        );
+        let want: BTreeSet<Subject> = [Subject::Fd(2), Subject::Fd(7), Subject::Handle(t, 1)]
+            .into_iter()
+            .collect();
+        assert_eq!(s, want);
+        assert_eq!(
+            named("timer 12 fired for owner 101, which was destroyed", t),
+            [Subject::Timer(t, 12), Subject::Owner(t, 101)]
+                .into_iter()
+                .collect()
+        );
+    }
+
+    #[test]
+    fn explain_names_epoll_bits_and_ops() {
+        assert_eq!(bits(0x5), "EPOLLIN|EPOLLOUT");
+        assert_eq!(
+            bits(0x201d),
+            "EPOLLIN|EPOLLOUT|EPOLLERR|EPOLLHUP|EPOLLRDHUP"
+        );
+        let ctl = What::Syscall {
+            call: Call::EpollCtl,
+            args: [0, (2 << 32) | 15, 0],
+            result: 0,
+        };
+        assert_eq!(
+            describe(&ctl),
+            (
+                "epoll_ctl(ep 0, EPOLL_CTL_DEL, fd 15)".to_string(),
+                "0".to_string()
+            )
+        );
+    }
+}

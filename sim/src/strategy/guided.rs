@@ -1,0 +1,157 @@
+//! `guided`: coverage-guided search over the decision stream (in the manner of AFL and
+//! libFuzzer, with a run's whole decision list as the input).
+//!
+//! A campaign keeps a corpus of decision lists whose runs reached coverage no earlier run of
+//! the chunk had (`crate::coverage`: syscall results, per-thread and cross-thread edges,
+//! ready bits, probes, faults, with bucketed hit counts). For each seed it either runs the
+//! seed fresh (the random walk on the seed's streams, as `random` would) or mutates a corpus
+//! entry and replays it, the seed's streams answering past the list (`Fill::Stream`).
+//! Mutations: set a few decisions to other values within their ranges (a fault decision to
+//! "inject" half the time), truncate (the stream takes over from there), or splice the head
+//! of one entry onto the tail of another. Every choice of the campaign is drawn from a
+//! `rand_chacha` stream of the seed, so a chunk's results are a function of the chunk.
+//!
+//! The corpus is bounded (`CORPUS_MAX` entries of at most `ENTRY_MAX` decisions); a new entry
+//! past the bound replaces a random one. Departures from AFL: no energy schedule, no
+//! minimisation of entries, no dictionary.
+
+use crate::campaign::Campaign;
+use crate::coverage::{Map, Seen};
+use crate::decision::{Choice, Decision, Fill};
+use crate::runner::{Config, Outcome};
+use rand_chacha::rand_core::{RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// Corpus entries kept: enough variety for a chunk of `GUIDED_CHUNK` seeds, small enough that
+/// the corpus of a long run stays in a few megabytes.
+pub const CORPUS_MAX: usize = 64;
+/// Decisions kept of an entry: mutations that matter are near the start of a race; a longer
+/// tail is left to the stream.
+pub const ENTRY_MAX: usize = 20_000;
+/// One seed in this many runs fresh rather than mutating (exploration against exploitation).
+pub const FRESH_ONE_IN: u64 = 4;
+/// The stream of a seed's key that the campaign draws from (disjoint from the run's own
+/// scheduler, kernel and fault streams 0..=2).
+const CAMPAIGN_STREAM: u64 = 0x6775_6964;
+
+pub struct Guided {
+    corpus: Vec<Vec<Decision>>,
+    seen: Seen,
+    /// The current seed's campaign randomness (drawn in `config`, used again in `observe`).
+    rng: ChaCha8Rng,
+}
+
+impl Default for Guided {
+    fn default() -> Self {
+        Guided::new()
+    }
+}
+
+impl Guided {
+    pub fn new() -> Self {
+        Guided {
+            corpus: Vec::new(),
+            seen: Seen::default(),
+            rng: ChaCha8Rng::seed_from_u64(0),
+        }
+    }
+
+    /// Entries in the corpus.
+    pub fn corpus_len(&self) -> usize {
+        self.corpus.len()
+    }
+
+    /// (feature, bucket) pairs reached so far.
+    pub fn coverage(&self) -> usize {
+        self.seen.total()
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        assert!(n > 0, "a draw from an empty range");
+        self.rng.next_u64() % n
+    }
+
+    /// A mutant of a corpus entry.
+    fn mutate(&mut self) -> Vec<Decision> {
+        let a = self.below(self.corpus.len() as u64) as usize;
+        let mut list = self.corpus[a].clone();
+        match self.below(3) {
+            0 => {}
+            1 => {
+                let cut = self.below(list.len() as u64 + 1) as usize;
+                list.truncate(cut);
+            }
+            _ => {
+                let b = self.below(self.corpus.len() as u64) as usize;
+                let shorter = list.len().min(self.corpus[b].len());
+                let cut = self.below(shorter as u64 + 1) as usize;
+                list.truncate(cut);
+                list.extend_from_slice(&self.corpus[b][cut..]);
+            }
+        }
+        // A few values changed within their ranges (always at least one when there is one).
+        let changes = 1 + self.below(4);
+        for _ in 0..changes {
+            if list.is_empty() {
+                break;
+            }
+            let i = self.below(list.len() as u64) as usize;
+            let Decision { what, n, .. } = list[i];
+            if n >= 2 {
+                // Half the changes to a fault decision inject it (value 0 is below every
+                // nonzero rate): a fault at one chosen call, not one more coin toss.
+                list[i].value = if what == Choice::Fault && self.below(2) == 0 {
+                    0
+                } else {
+                    self.below(n)
+                };
+            }
+        }
+        list
+    }
+}
+
+impl Campaign for Guided {
+    fn config(&mut self, mut base: Config) -> Config {
+        self.rng = ChaCha8Rng::seed_from_u64(base.seed);
+        self.rng.set_stream(CAMPAIGN_STREAM);
+        let fresh = self.corpus.is_empty() || self.below(FRESH_ONE_IN) == 0;
+        if !fresh {
+            base.replay = Some(self.mutate());
+            base.fill = Fill::Stream;
+        }
+        base.record_decisions = true;
+        base
+    }
+
+    fn wants_coverage(&self) -> bool {
+        true
+    }
+
+    fn observe(&mut self, outcome: Option<&Outcome>, coverage: Option<&Map>) -> Vec<String> {
+        let (Some(outcome), Some(map)) = (outcome, coverage) else {
+            return Vec::new();
+        };
+        if self.seen.merge(map) == 0 {
+            return Vec::new();
+        }
+        let Some(decisions) = &outcome.decisions else {
+            return Vec::new();
+        };
+        // Choices among one value are recorded, but a replay does not consume them: leave
+        // them out, or every later decision would be read one place off.
+        let entry: Vec<Decision> = decisions
+            .iter()
+            .filter(|d| d.n > 1)
+            .take(ENTRY_MAX)
+            .copied()
+            .collect();
+        if self.corpus.len() < CORPUS_MAX {
+            self.corpus.push(entry);
+        } else {
+            let i = self.below(CORPUS_MAX as u64) as usize;
+            self.corpus[i] = entry;
+        }
+        Vec::new()
+    }
+}

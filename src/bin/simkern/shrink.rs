@@ -1,0 +1,86 @@
+//! `simkern shrink`: a failing seed file to the shortest schedule that fails the same way.
+
+use crate::Outcome;
+use simkern::sim::batch::CRASH_PREFIX;
+use simkern::sim::seed_file::SeedFile;
+use simkern::sim::shrink::{self, Options, MAX_RUNS_DEFAULT};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The failing seed file.
+    file: PathBuf,
+    /// Where to write the shrunk seed file (default: FILE with `.json` → `.shrunk.json`).
+    /// An existing file is never overwritten.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Stop after this many runs, keeping the smallest failing run found so far.
+    #[arg(long, default_value_t = MAX_RUNS_DEFAULT)]
+    max_runs: u64,
+}
+
+pub fn shrink(args: Args) -> Outcome {
+    let file = SeedFile::load(&args.file)?;
+    // Bad input (exit 2) is settled before the search: a scenario, variant or parameter
+    // that does not exist. After that, an error means the file does not fail as it says.
+    let _root = file
+        .root()
+        .map_err(|e| format!("{}: {e}", args.file.display()))?;
+    if file.expected.outcome.starts_with(CRASH_PREFIX) {
+        return Err(format!(
+            "{}: expects `{}`; shrinking runs in-process, so crashes cannot be shrunk",
+            args.file.display(),
+            file.expected.outcome
+        ));
+    }
+    let out = args.out.unwrap_or_else(|| default_out(&args.file));
+    if out.exists() {
+        return Err(format!(
+            "--out {}: the file exists; shrink never overwrites",
+            out.display()
+        ));
+    }
+    let shrunk = match shrink::shrink(
+        &file,
+        &Options {
+            max_runs: args.max_runs,
+        },
+    ) {
+        Ok(s) => s,
+        Err(e) => {
+            println!("cannot shrink {}: {e}", args.file.display());
+            return Ok(ExitCode::from(1));
+        }
+    };
+    shrunk.file.save_new(&out)?;
+    let (b, a) = (&shrunk.before, &shrunk.after);
+    println!(
+        "shrunk {} ({}) in {} runs:",
+        args.file.display(),
+        shrunk.file.expected.outcome,
+        shrunk.runs
+    );
+    println!(
+        "  steps {} → {}, decisions {}{} → {}{}",
+        b.steps,
+        a.steps,
+        b.decisions,
+        b.parts(),
+        a.decisions,
+        a.parts()
+    );
+    println!("  wrote {}", out.display());
+    println!("  replay: simkern replay {} --explain", out.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `x.json` → `x.shrunk.json`; any other name gains `.shrunk.json`.
+fn default_out(file: &Path) -> PathBuf {
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let stem = name.strip_suffix(".json").unwrap_or(&name);
+    file.with_file_name(format!("{stem}.shrunk.json"))
+}

@@ -1,0 +1,160 @@
+//! `simkern nightly`: a short search finds a buggy variant's failure once, shrinks it into a
+//! seed file that replays, explains it; a clean search exits 0; bad input exits 2.
+
+use crate::determinism::tempdir;
+use std::process::{Command, Output};
+
+fn simkern(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_simkern"))
+        .args(args)
+        .output()
+        .expect("run simkern")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn report(dir: &std::path::Path) -> serde_json::Value {
+    let path = dir.join("report.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+    serde_json::from_str(&text).expect("report.json is JSON")
+}
+
+#[test]
+fn a_search_of_a_buggy_variant_reports_one_shrunk_explained_failure_that_replays() {
+    let dir = tempdir();
+    let out = dir.join("night");
+    let o = simkern(&[
+        "nightly",
+        "--scenarios",
+        "netpoll-cancel-dial",
+        "--variants",
+        "buggy",
+        "--strategies",
+        "random,pct:3",
+        "--faults",
+        "none",
+        "--seeds",
+        "1024",
+        "--jobs",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stdout = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{stdout}\n{}", text(&o.stderr));
+    let r = report(&out);
+    assert_eq!(r["seeds_run"], 1024, "{r}");
+    assert_eq!(r["units"].as_array().unwrap().len(), 2);
+    let failures = r["failures"].as_array().unwrap();
+    // Many seeds fail, all the same way: one distinct failure.
+    assert_eq!(failures.len(), 1, "{r}");
+    let f = &failures[0];
+    assert_eq!(f["signature"], "oracle stale_delivery");
+    assert!(f["count"].as_u64().unwrap() >= 2, "{f}");
+    let shrunk = f["shrunk_file"].as_str().expect("a shrunk seed file");
+    assert!(
+        f["story"].as_str().unwrap().contains("stale_delivery"),
+        "{f}"
+    );
+    assert!(
+        stdout.contains("== netpoll-cancel-dial buggy: oracle stale_delivery"),
+        "{stdout}"
+    );
+    let replay = simkern(&["replay", shrunk]);
+    assert_eq!(replay.status.code(), Some(0), "{}", text(&replay.stdout));
+}
+
+#[test]
+fn a_clean_search_exits_0_and_counts_every_unit() {
+    let dir = tempdir();
+    let out = dir.join("night");
+    let o = simkern(&[
+        "nightly",
+        "--scenarios",
+        "go-netpoll-wakeup,nbio-double-close",
+        "--strategies",
+        "random,pct:2",
+        "--seeds",
+        "1024",
+        "--jobs",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+    let r = report(&out);
+    assert_eq!(r["seeds_run"], 1024);
+    let units = r["units"].as_array().unwrap();
+    // Two scenarios' fixed variants under two strategies, 256 seeds each.
+    assert_eq!(units.len(), 4, "{r}");
+    assert!(units.iter().all(|u| u["seeds_run"] == 256), "{r}");
+    assert!(r["failures"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn nightly_bad_input_exits_2_naming_the_problem() {
+    let dir = tempdir();
+    let out = dir.join("x");
+    let out = out.to_str().unwrap();
+    let cases: [(&[&str], &str); 5] = [
+        (&["nightly", "--budget", "2d", "--out", out], "unit \"d\""),
+        (
+            &[
+                "nightly",
+                "--seeds",
+                "10",
+                "--scenarios",
+                "nosuch",
+                "--out",
+                out,
+            ],
+            "unknown scenario",
+        ),
+        (
+            &[
+                "nightly",
+                "--seeds",
+                "10",
+                "--variants",
+                "odd",
+                "--out",
+                out,
+            ],
+            "--variants \"odd\"",
+        ),
+        (
+            &[
+                "nightly",
+                "--seeds",
+                "10",
+                "--strategies",
+                "pct:99",
+                "--out",
+                out,
+            ],
+            "pct depth",
+        ),
+        (
+            &[
+                "nightly",
+                "--seeds",
+                "10",
+                "--scenarios",
+                "echo",
+                "--variants",
+                "buggy",
+                "--out",
+                out,
+            ],
+            "has a buggy variant",
+        ),
+    ];
+    for (args, needle) in cases {
+        let o = simkern(args);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err:?} lacks {needle:?}");
+    }
+}
