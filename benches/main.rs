@@ -1,7 +1,7 @@
 //! Simkern's benchmarks, one binary, one run: `cargo bench --bench main [-- FILTER]`.
 //!
 //! - `report`: `Report` and `Entry` (ratio oriented so above 1.0 means Simkern is ahead), the
-//!   table and `target/simkern-bench.json`.
+//!   table and `target/simkern-bench.json`; `Summary`, the median and spread of repeated runs.
 //! - `real_echo`: echo ping-pong over loopback, the poller on `LinuxSys` against mio.
 //! - `noise`: how much CPU other processes took during a measurement, printed beside it.
 //! - `sim_echo`: the `echo` scenario on the simulator against turmoil and madsim; cost per

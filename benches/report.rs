@@ -7,7 +7,8 @@
 //!
 //! The JSON file is `target/simkern-bench.json` (`$CARGO_TARGET_DIR` when set), a list of
 //! `{"name", "ours", "peer", "peer_name", "unit", "ratio"}`. Nothing here times anything or
-//! asserts on a number: benchmarks report, reviewers judge.
+//! asserts on a number: benchmarks report, reviewers judge. `Summary` is the median of a
+//! benchmark's repeated runs with their spread, which the benchmarks print beside the table.
 
 use serde::Serialize;
 use std::path::PathBuf;
@@ -121,4 +122,42 @@ pub fn json_path() -> PathBuf {
         _ => root.join("target"),
     };
     target.join("simkern-bench.json")
+}
+
+/// The median of a framework's runs, and their spread (printed, so noise is visible).
+pub struct Summary {
+    pub median: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+impl Summary {
+    pub fn of(samples: &mut [f64]) -> Summary {
+        assert!(
+            !samples.is_empty(),
+            "summary of no samples: reps must be at least 1"
+        );
+        samples.sort_by(f64::total_cmp);
+        let mid = samples.len() / 2;
+        let median = if samples.len() % 2 == 1 {
+            samples[mid]
+        } else {
+            (samples[mid - 1] + samples[mid]) / 2.0
+        };
+        Summary {
+            median,
+            min: samples[0],
+            max: samples[samples.len() - 1],
+        }
+    }
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "median {:.0} (min {:.0}, max {:.0})",
+            self.median, self.min, self.max
+        )
+    }
 }

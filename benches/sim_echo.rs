@@ -7,7 +7,7 @@
 //! second: higher is better; ns per step: lower is better.
 
 use crate::peers::{self, Measurement};
-use crate::report::{Entry, Report};
+use crate::report::{Entry, Report, Summary};
 use crate::Options;
 use simkern::sim::batch::{Batch, FaultSpec};
 use simkern::sim::fault::Profile;
@@ -16,10 +16,13 @@ use simkern::sim::{scenario, strategy};
 use std::time::Instant;
 
 const SIZE: usize = 64;
+/// Runs of turmoil per shape (at most `Options::reps`): see `run`.
+const TURMOIL_REPS: usize = 3;
 
-/// Ours: `seeds` seeds of echo with `clients` x `rounds`; round trips per wall second and ns
-/// per simulated step.
-fn ours(clients: u64, rounds: u64, seeds: u64) -> (Measurement, f64) {
+/// Ours: one seed of echo with `clients` x `rounds`, as `simkern run` runs a batch's seeds
+/// (`Batch::run_one`: no trace tail kept); round trips per wall second and ns per simulated
+/// step. Timed like the peers: building the run, running it to completion, tearing it down.
+fn ours(clients: u64, rounds: u64, seed: u64) -> (Measurement, f64) {
     let echo = scenario::find("echo").expect("built-in");
     let setup = echo
         .setup(
@@ -34,7 +37,7 @@ fn ours(clients: u64, rounds: u64, seeds: u64) -> (Measurement, f64) {
     let batch = Batch {
         scenario: *echo,
         setup,
-        seeds: 0..seeds,
+        seeds: seed..seed + 1,
         strategy: strategy::Kind::Random,
         faults: FaultSpec::Profile(Profile::None),
         step_budget: STEP_BUDGET_DEFAULT * 10,
@@ -43,24 +46,22 @@ fn ours(clients: u64, rounds: u64, seeds: u64) -> (Measurement, f64) {
         save_passing: false,
         shard: None,
     };
+    let mut config = batch.config(seed);
+    config.keep_tail = false;
     let start = Instant::now();
-    let mut steps = 0;
-    for seed in batch.seeds.clone() {
-        let outcome = batch.run_seed(&batch.config(seed));
-        assert!(
-            outcome.passed(),
-            "echo seed {seed} failed in the benchmark: {:?}",
-            outcome.stop
-        );
-        steps += outcome.steps;
-    }
+    let outcome = batch.run_seed(&config);
     let wall_s = start.elapsed().as_secs_f64();
+    assert!(
+        outcome.passed(),
+        "echo seed {seed} failed in the benchmark: {:?}",
+        outcome.stop
+    );
     (
         Measurement {
-            round_trips: clients * rounds * seeds,
+            round_trips: clients * rounds,
             wall_s,
         },
-        wall_s * 1e9 / steps as f64,
+        wall_s * 1e9 / outcome.steps as f64,
     )
 }
 
@@ -93,6 +94,13 @@ fn step_cost_ns(reads: u64) -> f64 {
     start.elapsed().as_nanos() as f64 / outcome.steps as f64
 }
 
+/// Who runs next in a repetition of the interleaved measurement.
+#[derive(Copy, Clone)]
+enum Turn {
+    Simkern,
+    Madsim,
+}
+
 pub fn run(report: &mut Report, opts: &Options, bench_mode: bool) {
     if !opts.wants("sim") {
         return;
@@ -103,30 +111,74 @@ pub fn run(report: &mut Report, opts: &Options, bench_mode: bool) {
     } else {
         &[(10, 5), (1, 20)]
     };
-    let mut step_ns = None;
+    let mut step_ns = Vec::new();
     for &(clients, rounds) in shapes {
-        let seeds = if bench_mode { 5 } else { 1 };
-        let (ours, ns_per_step) = ours(clients, rounds, seeds);
-        step_ns.get_or_insert(ns_per_step);
         let name = format!("sim_echo_rtt_{clients}clients");
         let unit = "simulated_round_trips_per_wall_s";
-        let turmoil = peers::turmoil_echo(clients as usize, rounds as usize, SIZE);
+        // Every run, ours and each peer's, is one simulation of `clients` x `rounds` round
+        // trips, so all are timed over windows of the same work: on a shared machine a longer
+        // window is more likely to catch a neighbour's burst. A run is a millisecond to a
+        // tenth of a second, so one burst can halve it: `opts.reps` runs each, Simkern (seed
+        // `rep`) and madsim interleaved in ABBA order (drift falls on both alike), and the
+        // report takes the medians. madsim runs as a fresh child process each time, Simkern
+        // in this process: the child's first touches of its memory are counted every time,
+        // this process's only in the first run.
+        let mut ours_rates = Vec::new();
+        let mut madsim_rates = Vec::new();
+        let mut madsim_error = None;
+        for rep in 0..opts.reps {
+            let order = if rep % 2 == 0 {
+                [Turn::Simkern, Turn::Madsim]
+            } else {
+                [Turn::Madsim, Turn::Simkern]
+            };
+            for turn in order {
+                match turn {
+                    Turn::Simkern => {
+                        let (run, ns_per_step) = ours(clients, rounds, rep as u64);
+                        ours_rates.push(run.per_s());
+                        if clients == shapes[0].0 {
+                            step_ns.push(ns_per_step);
+                        }
+                    }
+                    Turn::Madsim if madsim_error.is_none() => {
+                        match peers::madsim_echo(clients as usize, rounds as usize, SIZE) {
+                            Ok(run) => madsim_rates.push(run.per_s()),
+                            Err(e) => madsim_error = Some(e),
+                        }
+                    }
+                    Turn::Madsim => {}
+                }
+            }
+        }
+        // turmoil is two orders of magnitude slower (seconds a run at 100 clients), so its
+        // ratio needs no more precision than a few runs give.
+        let mut turmoil_rates: Vec<f64> = (0..opts.reps.min(TURMOIL_REPS))
+            .map(|_| peers::turmoil_echo(clients as usize, rounds as usize, SIZE).per_s())
+            .collect();
+        let ours = Summary::of(&mut ours_rates);
+        let turmoil = Summary::of(&mut turmoil_rates);
+        eprintln!("  {name}: simkern {ours}; turmoil {turmoil}");
         report.push(Entry::throughput(
             &name,
             unit,
-            ours.per_s(),
+            ours.median,
             "turmoil",
-            turmoil.per_s(),
+            turmoil.median,
         ));
-        match peers::madsim_echo(clients as usize, rounds as usize, SIZE) {
-            Ok(madsim) => report.push(Entry::throughput(
-                &name,
-                unit,
-                ours.per_s(),
-                "madsim",
-                madsim.per_s(),
-            )),
-            Err(e) => eprintln!("madsim echo skipped: {e}"),
+        match madsim_error {
+            None => {
+                let madsim = Summary::of(&mut madsim_rates);
+                eprintln!("  {name}: madsim {madsim}");
+                report.push(Entry::throughput(
+                    &name,
+                    unit,
+                    ours.median,
+                    "madsim",
+                    madsim.median,
+                ));
+            }
+            Some(e) => eprintln!("madsim echo skipped: {e}"),
         }
     }
     let getppid = peers::getppid_ns(if bench_mode { 10_000_000 } else { 100_000 });
@@ -138,12 +190,12 @@ pub fn run(report: &mut Report, opts: &Options, bench_mode: bool) {
         "getppid",
         getppid,
     ));
-    if let Some(ns) = step_ns {
+    if !step_ns.is_empty() {
         // The whole echo (poller, executor, futures and kernel) per simulated step.
         report.push(Entry::cost(
             "sim_echo_wall_per_step",
             "ns_per_step",
-            ns,
+            Summary::of(&mut step_ns).median,
             "getppid",
             getppid,
         ));

@@ -31,7 +31,7 @@ mod with_mio;
 mod with_poller;
 
 use crate::noise::{self, Cpu};
-use crate::report::{Entry, Report};
+use crate::report::{Entry, Report, Summary};
 use crate::Options;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
@@ -176,44 +176,6 @@ struct Run {
     rate: f64,
     /// CPUs' worth of time other processes took meanwhile (`None`: unknown).
     foreign_cpus: Option<f64>,
-}
-
-/// The median of a framework's runs, and their spread (printed, so noise is visible).
-struct Summary {
-    median: f64,
-    min: f64,
-    max: f64,
-}
-
-impl Summary {
-    fn of(samples: &mut [f64]) -> Summary {
-        assert!(
-            !samples.is_empty(),
-            "summary of no samples: reps must be at least 1"
-        );
-        samples.sort_by(f64::total_cmp);
-        let mid = samples.len() / 2;
-        let median = if samples.len() % 2 == 1 {
-            samples[mid]
-        } else {
-            (samples[mid - 1] + samples[mid]) / 2.0
-        };
-        Summary {
-            median,
-            min: samples[0],
-            max: samples[samples.len() - 1],
-        }
-    }
-}
-
-impl std::fmt::Display for Summary {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "median {:.0} (min {:.0}, max {:.0})",
-            self.median, self.min, self.max
-        )
-    }
 }
 
 /// Runs every configuration and adds one entry per connection count to `report`.

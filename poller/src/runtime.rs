@@ -256,6 +256,8 @@ impl<S: Sys> Handle<S> {
     }
 
     fn poll_task(&self, key: TaskKey) {
+        // The future and its waker are moved out for the poll (no borrow is held while the
+        // task runs, and moving the waker saves the reference-count traffic of a clone).
         let (mut future, waker) = {
             let mut tasks = self.shared.tasks.borrow_mut();
             let Some(task) = tasks.get_mut(key) else {
@@ -265,7 +267,8 @@ impl<S: Sys> Handle<S> {
                 return;
             };
             task.unschedule();
-            (future, task.waker.clone())
+            let waker = std::mem::replace(&mut task.waker, std::task::Waker::noop().clone());
+            (future, waker)
         };
         let mut cx = Context::from_waker(&waker);
         let done = future.as_mut().poll(&mut cx).is_ready();
@@ -277,6 +280,7 @@ impl<S: Sys> Handle<S> {
             drop(future);
         } else if let Some(task) = tasks.get_mut(key) {
             task.future = Some(future);
+            task.waker = waker;
         } else {
             // Aborted during its own poll.
             drop(tasks);

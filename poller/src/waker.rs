@@ -11,12 +11,18 @@
 //! - After `epoll_wait` returns the loop sets `pending = true` again and, when the eventfd is
 //!   reported readable, reads it to reset the counter.
 //! - A push from the loop's own thread (a task woken by the reactor, a timer, another task)
-//!   skips the flag: the loop is running, so it will look at the queue before it sleeps.
+//!   skips the flag: the loop is running, so it will look at the queue before it sleeps. It
+//!   also skips the lock: it goes to a queue only the loop's thread touches (`local`), unless
+//!   other threads' work is waiting (`queued`), in which case it joins that work behind the
+//!   lock so the loop still takes all work in the order it was pushed. The loop's own pushes
+//!   are the per-event path (every readiness event wakes a task), so they cost no atomic
+//!   read-modify-write here.
 //!
 //! `Sys::sched_point` stands before each atomic step, so the simulator explores every
 //! interleaving of wakers and loop.
 
 use crate::sys::{Fd, Probe, Sys};
+use std::cell::UnsafeCell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 
@@ -42,10 +48,29 @@ pub(crate) struct Remote<S: Sys> {
     owner: u64,
     eventfd: Fd,
     pending: AtomicBool,
+    /// Work from other threads, and the loop's own work pushed while such work waits.
     queue: Mutex<Vec<Work<S>>>,
+    /// `queue` is non-empty. Written only with the lock held, so it is exact whenever the lock
+    /// is free; read without the lock by the loop's thread.
+    queued: AtomicBool,
+    /// Work the loop's own thread pushed while `queue` was empty. Invariant: everything here
+    /// was pushed before everything in `queue`, so taking `local` first keeps push order.
+    local: LoopLocal<Vec<Work<S>>>,
     pub(crate) eventfd_writes: AtomicU64,
     pub(crate) wakes_requested: AtomicU64,
 }
+
+/// A value in the shared `Remote` that only the loop's own thread ever touches, so it needs
+/// no lock. Access is `unsafe`: the caller vouches that it runs on the loop's thread.
+struct LoopLocal<T>(UnsafeCell<T>);
+
+// SAFETY: `Remote` is shared (`Arc`) with every thread that can wake the loop, but the one
+// `LoopLocal` in it is reached only through `Remote::local`, whose callers run on the loop's
+// thread: `push` after checking `Sys::thread_token` against the loop's, `take` and
+// `has_work` from the loop itself (`Runtime` and `Handle` are `!Send`, so they stay on the
+// thread that created the loop, whose token `owner` is). So no two threads ever reach the
+// value, and `T: Send` lets it be dropped on whichever thread drops the last `Arc`.
+unsafe impl<T: Send> Sync for LoopLocal<T> {}
 
 impl<S: Sys> Remote<S> {
     pub(crate) fn new(sys: S, loop_id: u64, eventfd: Fd) -> Self {
@@ -57,6 +82,8 @@ impl<S: Sys> Remote<S> {
             // The loop starts awake.
             pending: AtomicBool::new(true),
             queue: Mutex::new(Vec::new()),
+            queued: AtomicBool::new(false),
+            local: LoopLocal(UnsafeCell::new(Vec::new())),
             eventfd_writes: AtomicU64::new(0),
             wakes_requested: AtomicU64::new(0),
         }
@@ -70,17 +97,41 @@ impl<S: Sys> Remote<S> {
                 loop_id: self.loop_id,
             });
         }
-        self.queue
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(work);
         if self.sys.thread_token() == self.owner {
+            if self.queued.load(SeqCst) {
+                // Behind other threads' work, in order (see `local`).
+                self.lock_queue().push(work);
+            } else {
+                // SAFETY: on the loop's thread (the token says so), and `local` is not in use:
+                // nothing else on this thread holds it across a call.
+                unsafe { self.local() }.push(work);
+            }
             return;
+        }
+        {
+            let mut queue = self.lock_queue();
+            queue.push(work);
+            self.queued.store(true, SeqCst);
         }
         self.sys.sched_point();
         if !self.pending.swap(true, SeqCst) {
             self.write_eventfd();
         }
+    }
+
+    fn lock_queue(&self) -> std::sync::MutexGuard<'_, Vec<Work<S>>> {
+        self.queue.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The loop-local queue.
+    ///
+    /// # Safety
+    /// Only on the loop's own thread, and the reference must be dropped before anything that
+    /// could call back into this `Remote` (push, take, has_work) runs.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn local(&self) -> &mut Vec<Work<S>> {
+        // SAFETY: the caller's contract: only the loop's thread, one reference at a time.
+        unsafe { &mut *self.local.0.get() }
     }
 
     fn write_eventfd(&self) {
@@ -124,12 +175,17 @@ impl<S: Sys> Remote<S> {
         false
     }
 
+    /// Whether any work is queued. On the loop's thread only.
+    ///
+    /// `queued` is read without the lock: a waker stores it (`SeqCst`, with the lock held)
+    /// before its `pending.swap`, and the loop reads it after its `pending.store(false)`, so
+    /// either this read sees the work or the waker sees `false` and writes the eventfd (the
+    /// same store-then-load pairing the lock gave).
     fn has_work(&self) -> bool {
-        !self
-            .queue
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .is_empty()
+        // SAFETY: called by `prepare_sleep`, which only the loop's thread calls (`Handle::turn`);
+        // the reference ends within the expression.
+        let local = !unsafe { self.local() }.is_empty();
+        local || self.queued.load(SeqCst)
     }
 
     /// The loop is awake again.
@@ -151,10 +207,21 @@ impl<S: Sys> Remote<S> {
         }
     }
 
-    /// Takes all queued work.
+    /// Takes all queued work, in push order, into `into` (empty). On the loop's thread only.
     pub(crate) fn take(&self, into: &mut Vec<Work<S>>) {
-        let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
-        std::mem::swap(&mut *queue, into);
+        assert!(into.is_empty(), "take into a batch that still holds work");
+        // SAFETY: called by `Handle::run_batch`, on the loop's thread; the reference ends here.
+        std::mem::swap(unsafe { self.local() }, into);
+        if self.queued.load(SeqCst) {
+            let mut queue = self.lock_queue();
+            // The loop-local work was all pushed before this (see `local`), so it goes first.
+            if into.is_empty() {
+                std::mem::swap(&mut *queue, into);
+            } else {
+                into.append(&mut queue);
+            }
+            self.queued.store(false, SeqCst);
+        }
     }
 
     pub(crate) fn eventfd(&self) -> Fd {

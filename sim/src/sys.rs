@@ -122,7 +122,6 @@ impl Sys for SimSys {
         let args = [epfd.0 as i64, events.len() as i64, timeout_ms as i64];
         let deadline =
             with_world(|w| (timeout_ms > 0).then(|| w.now_ns + timeout_ms as u64 * 1_000_000));
-        let mut sources = Vec::new();
         let mut first = true;
         loop {
             let harvested =
@@ -130,15 +129,14 @@ impl Sys for SimSys {
                     if fault == Some(Fault::EarlyWake) {
                         return Ok(Some(0));
                     }
-                    sources.clear();
                     let n = w
                         .kernel
-                        .epoll_harvest(epfd, events, &mut sources, &mut w.decisions)?;
-                    for (event, &source) in events[..n].iter().zip(&sources) {
+                        .epoll_harvest_in_place(epfd, events, &mut w.decisions)?;
+                    for (i, event) in events[..n].iter().enumerate() {
                         w.record(What::Ready {
                             data: event.data(),
                             events: event.events(),
-                            source,
+                            source: w.kernel.harvested(i),
                         });
                     }
                     let expired = deadline.is_some_and(|d| w.now_ns >= d);

@@ -71,11 +71,12 @@ impl Kernel {
                 Kind::Epoll(ep) => {
                     let epoll = &self.epolls[*ep];
                     let _ = writeln!(out, "epoll {}", id(*ep));
-                    for ((efd, efile), entry) in &epoll.interest {
+                    for (&(efd, efile), &entry) in &epoll.interest {
+                        let entry = &epoll.entries[entry];
                         let _ = writeln!(
                             out,
                             "    watches {efd} (file {}): {} data {:#x}{}",
-                            id(*efile),
+                            id(efile),
                             epoll_bits(entry.events),
                             entry.data,
                             if entry.linked { " [ready list]" } else { "" }
@@ -84,7 +85,10 @@ impl Kernel {
                     let ready: Vec<String> = epoll
                         .ready
                         .iter()
-                        .map(|(f, k)| format!("{f}/{}", id(*k)))
+                        .map(|&e| {
+                            let (f, k) = epoll.entries[e].item;
+                            format!("{f}/{}", id(k))
+                        })
                         .collect();
                     let _ = writeln!(out, "    ready list: [{}]", ready.join(", "));
                 }

@@ -12,7 +12,7 @@
 //! Not modelled: references held by in-flight syscalls (an `epoll_wait` blocked on an epoll
 //! whose fd another thread closes keeps it alive on Linux; here the harvest sees `EBADF`).
 
-use super::epoll::EpollKey;
+use super::epoll::{EntryKey, EpollKey};
 use super::eventfd::EventFd;
 use super::pipe::PipeKey;
 use super::tcp::SocketKey;
@@ -38,6 +38,8 @@ pub(crate) enum Kind {
 pub(crate) struct Watcher {
     pub(crate) epoll: EpollKey,
     pub(crate) fd: Fd,
+    /// The interest entry in `epoll` this watcher feeds.
+    pub(crate) entry: EntryKey,
 }
 
 /// An open file description.

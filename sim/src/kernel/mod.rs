@@ -90,7 +90,9 @@ pub struct Kernel {
     /// these instead of every parked thread.
     woken: Vec<EpollKey>,
     /// Reused buffer for a harvest's level-triggered re-queues (no allocation per harvest).
-    requeue: Vec<epoll::ItemKey>,
+    requeue: Vec<epoll::EntryKey>,
+    /// The sources of the last `epoll_harvest_in_place` (no allocation per harvest).
+    harvested: Vec<Fd>,
 }
 
 impl Kernel {
@@ -113,6 +115,7 @@ impl Kernel {
             wake_count: 0,
             woken: Vec::new(),
             requeue: Vec::new(),
+            harvested: Vec::new(),
         }
     }
 

@@ -60,7 +60,7 @@ impl Kernel {
         );
         for i in 0..self.files[file].watchers.len() {
             let w = self.files[file].watchers[i];
-            if self.epolls[w.epoll].callback((w.fd, file), key) {
+            if self.epolls[w.epoll].callback(w.entry, key) {
                 self.wake_count += 1;
                 self.woken.push(w.epoll);
                 let outer = self.epolls[w.epoll].file;

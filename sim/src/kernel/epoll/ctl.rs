@@ -15,7 +15,7 @@
 //! Not modelled: `max_user_watches` (`ENOSPC`), the wakeup-path count limit of
 //! `reverse_path_check`, `EPOLLWAKEUP` suspend blocking.
 
-use super::{Entry, Epoll, EpollKey};
+use super::{Entry, EntryKey, Epoll, EpollKey};
 use crate::kernel::file::{Kind, Watcher};
 use crate::kernel::Kernel;
 use simkern_poller::sys::epoll::{EPOLLERR, EPOLLET, EPOLLEXCLUSIVE, EPOLLHUP, EPOLLIN, EPOLLOUT};
@@ -81,36 +81,41 @@ impl Kernel {
         let result = match op {
             EpollOp::Add if exists => Err(Errno::EEXIST),
             EpollOp::Add => {
-                self.epolls[ep].interest.insert(
-                    item,
-                    Entry {
-                        events: ev.events() | EPOLLERR | EPOLLHUP,
-                        data: ev.data(),
-                        linked: false,
-                    },
-                );
-                self.files[target].watchers.push(Watcher { epoll: ep, fd });
-                self.requeue_if_ready(ep, item);
+                let id = self.epolls[ep].insert(item, ev.events() | EPOLLERR | EPOLLHUP, ev.data());
+                self.files[target].watchers.push(Watcher {
+                    epoll: ep,
+                    fd,
+                    entry: id,
+                });
+                self.requeue_if_ready(ep, id);
                 Ok(())
             }
             EpollOp::Mod | EpollOp::Del if !exists => Err(Errno::ENOENT),
             EpollOp::Mod => {
-                let entry = self.epolls[ep].interest.get_mut(&item).expect("exists");
+                let id = self.epolls[ep].interest[&item];
+                let entry = &mut self.epolls[ep].entries[id];
                 if entry.events & EPOLLEXCLUSIVE != 0 {
                     Err(Errno::EINVAL)
                 } else {
                     entry.events = ev.events() | EPOLLERR | EPOLLHUP;
                     entry.data = ev.data();
-                    self.requeue_if_ready(ep, item);
+                    self.requeue_if_ready(ep, id);
                     Ok(())
                 }
             }
             EpollOp::Del => {
+                let id = self.epolls[ep].interest[&item];
                 self.epolls[ep].remove(item);
                 let watchers = &mut self.files[target].watchers;
                 let at = watchers
                     .iter()
-                    .position(|w| *w == Watcher { epoll: ep, fd })
+                    .position(|w| {
+                        *w == Watcher {
+                            epoll: ep,
+                            fd,
+                            entry: id,
+                        }
+                    })
                     .expect("an interest entry without its watcher");
                 watchers.remove(at);
                 Ok(())
@@ -122,15 +127,19 @@ impl Kernel {
 
     /// `ep_insert`/`ep_modify`: poll the file once; if it is ready, queue the entry and wake
     /// whoever watches this epoll.
-    fn requeue_if_ready(&mut self, ep: EpollKey, item: (Fd, super::FileKey)) {
-        let events = self.epolls[ep].interest[&item].events;
-        let mask = self.poll_file(item.1, 0);
-        self.note_polled(item.1, mask);
+    fn requeue_if_ready(&mut self, ep: EpollKey, id: EntryKey) {
+        let Entry {
+            events,
+            item: (_, file),
+            ..
+        } = self.epolls[ep].entries[id];
+        let mask = self.poll_file(file, 0);
+        self.note_polled(file, mask);
         if mask & events != 0 {
             // Logged even when already queued: a MOD can make a queued entry reportable.
             self.woken.push(ep);
-            let was_linked = self.epolls[ep].interest[&item].linked;
-            self.epolls[ep].link(item);
+            let was_linked = self.epolls[ep].entries[id].linked;
+            self.epolls[ep].link(id);
             if !was_linked {
                 self.wake_count += 1;
                 let file = self.epolls[ep].file;
@@ -182,11 +191,17 @@ impl Kernel {
     /// lists. (Entries watching the epoll itself went first, in `put_file`.)
     pub(crate) fn epoll_release(&mut self, ep: EpollKey) {
         let epoll = self.epolls.remove(ep).expect("releasing a dead epoll");
-        for &(fd, file) in epoll.interest.keys() {
+        for (&(fd, file), &id) in &epoll.interest {
             let watchers = &mut self.files[file].watchers;
             let at = watchers
                 .iter()
-                .position(|w| *w == Watcher { epoll: ep, fd })
+                .position(|w| {
+                    *w == Watcher {
+                        epoll: ep,
+                        fd,
+                        entry: id,
+                    }
+                })
                 .expect("an interest entry without its watcher");
             watchers.remove(at);
         }

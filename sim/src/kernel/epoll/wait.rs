@@ -42,47 +42,77 @@ impl Kernel {
             return Err(Errno::EINVAL);
         }
         let ep = self.epoll_of(epfd)?;
-        let mut tx = std::mem::take(&mut self.epolls[ep].ready);
+        let queued = self.epolls[ep].ready.len();
+        if queued == 0 {
+            return Ok(0); // the common harvest before a thread parks
+        }
+        // The scan works on the ready list in place: its first `scanned` entries are the ones
+        // taken off it. Nothing polled during the scan reads this list (a nested epoll's poll
+        // reads the lists below it, and the loop check keeps `ep` out of those).
         let mut again = std::mem::take(&mut self.requeue);
         again.clear();
         let mut n = 0;
         let mut scanned = 0;
-        while n < events.len() && scanned < tx.len() {
+        while n < events.len() && scanned < queued {
             if self.config.permute_ready {
                 let pick =
-                    scanned + draw(ch, Choice::ReadyOrder, (tx.len() - scanned) as u64) as usize;
-                tx.swap(scanned, pick);
+                    scanned + draw(ch, Choice::ReadyOrder, (queued - scanned) as u64) as usize;
+                self.epolls[ep].ready.swap(scanned, pick);
             }
-            let item = tx[scanned];
+            let id = self.epolls[ep].ready[scanned];
             scanned += 1;
-            let mask = self.poll_file(item.1, 0);
-            self.note_polled(item.1, mask);
-            let entry = self.epolls[ep]
-                .interest
-                .get_mut(&item)
-                .expect("a ready entry not in the interest list");
+            let (fd, file) = self.epolls[ep].entries[id].item;
+            let mask = self.poll_file(file, 0);
+            self.note_polled(file, mask);
+            let entry = &mut self.epolls[ep].entries[id];
             entry.linked = false;
             let revents = mask & entry.events;
             if revents == 0 {
                 continue;
             }
             events[n] = EpollEvent::new(revents, entry.data);
-            sources.push(item.0);
+            sources.push(fd);
             n += 1;
             if entry.events & EPOLLONESHOT != 0 {
                 entry.events &= EP_PRIVATE_BITS;
             } else if entry.events & EPOLLET == 0 {
                 entry.linked = true;
-                again.push(item);
+                again.push(id);
             }
         }
         // ep_done_scan: the unscanned rest first, then the level-triggered re-queues.
-        tx.drain(..scanned);
-        tx.extend(again.drain(..));
-        self.epolls[ep].ready = tx;
+        let epoll = &mut self.epolls[ep];
+        // `pop_front` rather than `drain(..scanned)`: usually one entry, and a drain's set-up
+        // and drop cost more than the pops.
+        for _ in 0..scanned {
+            epoll.ready.pop_front();
+        }
+        if !again.is_empty() {
+            epoll.ready.extend(again.drain(..));
+        }
+        epoll.check();
         self.requeue = again;
-        self.epolls[ep].check();
         Ok(n)
+    }
+
+    /// `epoll_harvest` with the sources kept in the kernel, where `harvested` reads them until
+    /// the next harvest: the scheduler's harvest, which records each source in the trace,
+    /// allocates nothing.
+    pub(crate) fn epoll_harvest_in_place(
+        &mut self,
+        epfd: Fd,
+        events: &mut [EpollEvent],
+        ch: &mut dyn Choices,
+    ) -> SysResult<usize> {
+        let mut sources = std::mem::take(&mut self.harvested);
+        let result = self.epoll_harvest(epfd, events, &mut sources, ch);
+        self.harvested = sources;
+        result
+    }
+
+    /// The fd of the interest entry behind event `i` of the last `epoll_harvest_in_place`.
+    pub(crate) fn harvested(&self, i: usize) -> Fd {
+        self.harvested[i]
     }
 
     /// Whether a harvest of `epfd` would report at least one event now. `false` for an fd
@@ -100,9 +130,9 @@ impl Kernel {
             "epoll readiness nested deeper than EP_MAX_NESTS: the loop check failed"
         );
         let epoll = &self.epolls[ep];
-        epoll.ready.iter().any(|item| {
-            let events = epoll.interest[item].events;
-            self.poll_file(item.1, depth) & events != 0
+        epoll.ready.iter().any(|&id| {
+            let entry = &epoll.entries[id];
+            self.poll_file(entry.item.1, depth) & entry.events != 0
         })
     }
 

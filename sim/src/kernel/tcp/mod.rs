@@ -74,6 +74,7 @@ mod calls;
 mod fault;
 mod flow;
 mod net;
+mod queue;
 mod socket;
 mod stream;
 

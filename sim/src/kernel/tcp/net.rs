@@ -2,10 +2,11 @@
 //! table of ports, and partitions.
 //!
 //! Events are applied in `(time, seq)` order, `seq` being the order of scheduling, so equal
-//! times keep their causal order and nothing depends on addresses. The queue is a binary heap
-//! rather than a `BTreeMap`: pushing is the hot path (about one per write), and a heap push
-//! allocates nothing once warm. Events are never cancelled; each is checked for liveness when
-//! it comes due (a flow keeps one pending delivery event, a SYN timer belongs to one attempt).
+//! times keep their causal order and nothing depends on addresses. The queue is a heap
+//! (`queue::Queue`) rather than a `BTreeMap`: pushing is the hot path (about one per write),
+//! and a heap push allocates nothing once warm. Events are never cancelled; each is checked
+//! for liveness when it comes due (a flow keeps one pending delivery event, a SYN timer
+//! belongs to one attempt).
 //!
 //! Latency freedom: each segment's one-way latency is `latency_ns_min` plus a
 //! `Choice::Latency` draw in `0..=latency_ns_max - latency_ns_min`.
@@ -25,11 +26,11 @@
 //! within `ip_local_port_range` (Linux randomises the start; a counter is as good here and
 //! stable across runs). Exhaustion is `EADDRINUSE` for `bind` and `EADDRNOTAVAIL` for `connect`.
 
+use super::queue::Queue;
 use super::{ConnKey, Side, SocketKey};
 use crate::kernel::choices::{draw, Choice, Choices};
 use crate::kernel::config::Config;
-use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::net::{Ipv4Addr, SocketAddrV4};
 
 /// A network event.
@@ -41,16 +42,9 @@ pub(crate) enum Event {
     SynTimer { sock: SocketKey, attempt: u32 },
 }
 
-#[derive(PartialEq, Eq, PartialOrd, Ord)]
-struct Timed {
-    at: u64,
-    seq: u64,
-    event: Event,
-}
-
 /// The network's bookkeeping.
 pub(crate) struct Net {
-    queue: BinaryHeap<Reverse<Timed>>,
+    queue: Queue,
     seq: u64,
     /// Port → sockets bound to it, in bind order.
     ports: BTreeMap<u16, Vec<SocketKey>>,
@@ -67,7 +61,7 @@ pub(crate) struct Net {
 impl Net {
     pub(crate) fn new(config: &Config) -> Net {
         Net {
-            queue: BinaryHeap::new(),
+            queue: Queue::default(),
             seq: 0,
             ports: BTreeMap::new(),
             listeners: BTreeMap::new(),
@@ -80,21 +74,17 @@ impl Net {
 
     pub(crate) fn schedule(&mut self, at: u64, event: Event) {
         self.seq += 1;
-        self.queue.push(Reverse(Timed {
-            at,
-            seq: self.seq,
-            event,
-        }));
+        self.queue.push(at, self.seq, event);
     }
 
     /// The earliest pending event (live or not).
     pub(crate) fn peek(&self) -> Option<(u64, Event)> {
-        self.queue.peek().map(|Reverse(t)| (t.at, t.event))
+        self.queue.peek()
     }
 
     /// Removes the earliest pending event.
     pub(crate) fn pop(&mut self) -> Option<(u64, Event)> {
-        self.queue.pop().map(|Reverse(t)| (t.at, t.event))
+        self.queue.pop()
     }
 
     pub(crate) fn pending(&self) -> usize {

@@ -186,7 +186,11 @@ impl Kernel {
 
     /// `sk_stream_is_writeable`: free space at least half the queued bytes.
     pub(crate) fn tcp_writeable(&self, s: SocketKey) -> bool {
-        let unsent = self.tcp_unsent(s);
+        self.stream_is_writeable(self.tcp_unsent(s))
+    }
+
+    /// `sk_stream_is_writeable` of a socket with `unsent` bytes queued.
+    fn stream_is_writeable(&self, unsent: usize) -> bool {
         self.config.sndbuf.saturating_sub(unsent) >= unsent / 2
     }
 
@@ -204,10 +208,18 @@ impl Kernel {
             mask |= EPOLLIN | EPOLLRDHUP;
         }
         if !matches!(sock.state, State::SynSent | State::SynRecv { .. }) {
-            if self.tcp_readable(s) > 0 {
+            // `tcp_readable` and `tcp_writeable`, sharing one look-up of the connection.
+            let (readable, unsent) = sock.conn.map_or((0, 0), |(c, side)| {
+                let flows = &self.conns[c].flows;
+                (
+                    flows[side.peer().idx()].readable(),
+                    flows[side.idx()].unsent(),
+                )
+            });
+            if readable > 0 {
                 mask |= EPOLLIN;
             }
-            if sock.snd_shutdown || self.tcp_writeable(s) {
+            if sock.snd_shutdown || self.stream_is_writeable(unsent) {
                 mask |= EPOLLOUT;
             }
         }
