@@ -3,18 +3,19 @@
 use crate::determinism::tempdir;
 use std::process::{Command, Output};
 
-fn simkern(args: &[&str]) -> Output {
+/// Runs the built `simkern` binary (every CLI test in this crate goes through here).
+pub(crate) fn simkern(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_simkern"))
         .args(args)
         .output()
         .expect("run simkern")
 }
 
-fn stderr(o: &Output) -> String {
+pub(crate) fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-fn stdout(o: &Output) -> String {
+pub(crate) fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 

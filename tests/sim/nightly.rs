@@ -1,19 +1,8 @@
 //! `simkern nightly`: a short search finds a buggy variant's failure once, shrinks it into a
 //! seed file that replays, explains it; a clean search exits 0; bad input exits 2.
 
+use crate::cli::{simkern, stderr, stdout};
 use crate::determinism::tempdir;
-use std::process::{Command, Output};
-
-fn simkern(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_simkern"))
-        .args(args)
-        .output()
-        .expect("run simkern")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 fn report(dir: &std::path::Path) -> serde_json::Value {
     let path = dir.join("report.json");
@@ -42,8 +31,8 @@ fn a_search_of_a_buggy_variant_reports_one_shrunk_explained_failure_that_replays
         "--out",
         out.to_str().unwrap(),
     ]);
-    let stdout = text(&o.stdout);
-    assert_eq!(o.status.code(), Some(1), "{stdout}\n{}", text(&o.stderr));
+    let printed = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{printed}\n{}", stderr(&o));
     let r = report(&out);
     assert_eq!(r["seeds_run"], 1024, "{r}");
     assert_eq!(r["units"].as_array().unwrap().len(), 2);
@@ -59,11 +48,11 @@ fn a_search_of_a_buggy_variant_reports_one_shrunk_explained_failure_that_replays
         "{f}"
     );
     assert!(
-        stdout.contains("== netpoll-cancel-dial buggy: oracle stale_delivery"),
-        "{stdout}"
+        printed.contains("== netpoll-cancel-dial buggy: oracle stale_delivery"),
+        "{printed}"
     );
     let replay = simkern(&["replay", shrunk]);
-    assert_eq!(replay.status.code(), Some(0), "{}", text(&replay.stdout));
+    assert_eq!(replay.status.code(), Some(0), "{}", stdout(&replay));
 }
 
 #[test]
@@ -83,7 +72,7 @@ fn a_clean_search_exits_0_and_counts_every_unit() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     let r = report(&out);
     assert_eq!(r["seeds_run"], 1024);
     let units = r["units"].as_array().unwrap();
@@ -153,7 +142,7 @@ fn nightly_bad_input_exits_2_naming_the_problem() {
     ];
     for (args, needle) in cases {
         let o = simkern(args);
-        let err = text(&o.stderr);
+        let err = stderr(&o);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
         assert!(err.contains(needle), "{args:?}: {err:?} lacks {needle:?}");
     }

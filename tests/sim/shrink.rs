@@ -2,6 +2,7 @@
 //! run no longer than the original that fails the same way and replays exactly, its story
 //! fits one screen, and its Chrome trace is one track per thread; bad input is refused.
 
+use crate::cli::{simkern, stderr, stdout};
 use crate::determinism::tempdir;
 use simkern::sim::batch::signature;
 use simkern::sim::runner;
@@ -10,7 +11,6 @@ use simkern::sim::shrink::{self, Options};
 use simkern::sim::{chrome_trace, explain};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
-use std::process::{Command, Output};
 
 const SEEDS: [&str; 6] = [
     "netpoll-cancel-dial",
@@ -29,21 +29,6 @@ fn seed_path(name: &str) -> PathBuf {
 
 fn seed(name: &str) -> SeedFile {
     SeedFile::load(&seed_path(name)).unwrap()
-}
-
-fn simkern(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_simkern"))
-        .args(args)
-        .output()
-        .expect("run simkern")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 #[test]
