@@ -162,14 +162,15 @@ impl<S: Sys> Drop for Runtime<S> {
         let tasks: Vec<Task<S>> = shared.tasks.borrow_mut().drain().map(|(_, t)| t).collect();
         drop(tasks);
         shared.closed.set(true);
-        let eventfd = shared.remote.eventfd();
         let epfd = shared.reactor.borrow().epfd();
         {
             let mut reactor = shared.reactor.borrow_mut();
             let _ = reactor.deregister(shared.waker_key);
             reactor.free(shared.waker_key);
         }
-        let _ = shared.sys.close(eventfd);
+        // The waker's eventfd is not closed here: `RemoteHandle`s on other threads may still
+        // write it, and a closed fd number can be reused by another file. It belongs to the
+        // `Remote` and closes when the last handle to it drops.
         let _ = shared.sys.close(epfd);
     }
 }
