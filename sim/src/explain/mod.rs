@@ -19,13 +19,18 @@
 //! What it does not do: follow data across the network (a write and the peer's read), or tell
 //! apart two sockets that reused one fd number.
 
+mod format;
+
+use format::ms;
+pub use format::{bits, describe, name};
+
 use crate::batch::signature;
 use crate::runner::Outcome;
 use crate::sys::PARKED;
 use crate::thread::ThreadId;
 use crate::trace::{Call, Event, What};
 use crate::world::Stop;
-use simkern_poller::sys::{Errno, Probe};
+use simkern_poller::sys::Probe;
 use std::collections::BTreeSet;
 use std::fmt;
 
@@ -521,124 +526,6 @@ fn row(names: &[String], e: &Event) -> Row {
         result,
         times: 1,
     }
-}
-
-/// An event as (what, result), with Linux's names for epoll ops and event bits.
-pub fn describe(what: &What) -> (String, String) {
-    match what {
-        What::Syscall { call, args, result } => {
-            let shown = match call {
-                Call::EpollCtl => {
-                    let op = match args[1] >> 32 {
-                        0 => "EPOLL_CTL_ADD",
-                        1 => "EPOLL_CTL_MOD",
-                        _ => "EPOLL_CTL_DEL",
-                    };
-                    let bits = if args[2] == 0 {
-                        String::new()
-                    } else {
-                        format!(", {}", bits(args[2] as u32))
-                    };
-                    format!(
-                        "epoll_ctl(ep {}, {op}, fd {}{bits})",
-                        args[0],
-                        args[1] & 0xffff_ffff
-                    )
-                }
-                Call::EpollWait => format!(
-                    "epoll_wait(ep {}, max {}, timeout {} ms)",
-                    args[0], args[1], args[2]
-                ),
-                Call::Read | Call::Write => {
-                    format!("{}(fd {}, {} bytes)", call.name(), args[0], args[1])
-                }
-                Call::Writev => format!("writev(fd {}, {} bytes in {})", args[0], args[1], args[2]),
-                Call::Connect | Call::Bind => format!("{}(fd {}, addr)", call.name(), args[0]),
-                Call::Spawn | Call::EpollCreate | Call::Pipe2 | Call::Socket => {
-                    format!("{}()", call.name())
-                }
-                Call::Join => format!("join(t{})", args[0]),
-                Call::Close | Call::Dup | Call::Accept4 | Call::SoError | Call::Getsockname => {
-                    format!("{}(fd {})", call.name(), args[0])
-                }
-                _ => format!("{}({}, {}, {})", call.name(), args[0], args[1], args[2]),
-            };
-            let result = if *result == PARKED {
-                "(blocks)".to_string()
-            } else if *result < 0 {
-                Errno(-*result as i32).to_string()
-            } else {
-                match call {
-                    Call::Socket
-                    | Call::Accept4
-                    | Call::Dup
-                    | Call::EpollCreate
-                    | Call::Eventfd => {
-                        format!("fd {result}")
-                    }
-                    Call::Pipe2 => format!(
-                        "fd {} (read), fd {} (write)",
-                        result >> 32,
-                        result & 0xffff_ffff
-                    ),
-                    Call::Spawn => format!("t{result}"),
-                    Call::SoError if *result > 0 => Errno(*result as i32).to_string(),
-                    _ => result.to_string(),
-                }
-            };
-            (shown, result)
-        }
-        What::Ready {
-            data,
-            events,
-            source,
-        } => (
-            format!("  reports fd {} {} (data {data})", source.0, bits(*events)),
-            String::new(),
-        ),
-        What::Fault { call, errno } => (
-            format!("fault: {} made to fail with {errno}", call.name()),
-            String::new(),
-        ),
-        What::Probe(p) => (format!("probe {p:?}"), String::new()),
-    }
-}
-
-/// Epoll event bits by name (`EPOLLIN|EPOLLOUT`).
-pub fn bits(b: u32) -> String {
-    use simkern_poller::sys::epoll as E;
-    let named = [
-        (E::EPOLLIN, "EPOLLIN"),
-        (E::EPOLLPRI, "EPOLLPRI"),
-        (E::EPOLLOUT, "EPOLLOUT"),
-        (E::EPOLLERR, "EPOLLERR"),
-        (E::EPOLLHUP, "EPOLLHUP"),
-        (E::EPOLLRDHUP, "EPOLLRDHUP"),
-        (E::EPOLLEXCLUSIVE, "EPOLLEXCLUSIVE"),
-        (E::EPOLLONESHOT, "EPOLLONESHOT"),
-        (E::EPOLLET, "EPOLLET"),
-    ];
-    let mut parts: Vec<String> = named
-        .iter()
-        .filter(|(bit, _)| b & bit != 0)
-        .map(|(_, n)| n.to_string())
-        .collect();
-    let rest = named.iter().fold(b, |r, (bit, _)| r & !bit);
-    if rest != 0 || parts.is_empty() {
-        parts.push(format!("{rest:#x}"));
-    }
-    parts.join("|")
-}
-
-pub fn name(names: &[String], t: ThreadId) -> String {
-    match names.get(t.index()) {
-        Some(n) => format!("{t} {n}"),
-        None => t.to_string(),
-    }
-}
-
-fn ms(ns: u64) -> String {
-    format!("{:.6} ms", ns as f64 / 1e6)
 }
 
 #[cfg(test)]
