@@ -3,7 +3,8 @@
 //! - `random`: a random walk, uniform over the runnable threads at each step.
 //! - `pct`: probabilistic concurrency testing with bug depth `d` (Burckhardt et al., ASPLOS 2010).
 //! - `replay`: follows a recorded list of context switches (for shrinking); otherwise stays put.
-//! - `dfs`: preemption-bounded exhaustive search (CHESS), a campaign that feeds `replay`.
+//! - `dfs`: preemption-bounded exhaustive search (CHESS), a campaign that feeds `replay`:
+//!   schedules by fewest deviations first, at most 64 per kernel stream.
 //! - `guided`: coverage-guided mutation of decision lists, a campaign over the random walk.
 //!
 //! `dfs` and `guided` carry state from one seed to the next, so they run as campaigns
