@@ -187,7 +187,7 @@ mod tests {
     #[test]
     fn some_mutations_force_a_window_of_kernel_decisions_to_one_end() {
         let what = |i: u64| {
-            if i % 2 == 0 {
+            if i.is_multiple_of(2) {
                 Choice::Kernel
             } else {
                 Choice::Schedule
