@@ -402,20 +402,10 @@ impl Batch {
             faults: self.faults.name(),
             fault_plan: outcome.fault_plan.clone(),
             step_budget: self.step_budget,
-            // A campaign's run replays its whole recorded list (the file gives the plan
-            // itself, so the draws that made the plan are left out; choices among one value
-            // are recorded but a replay does not consume them).
-            decisions: if config.strategy.is_campaign() {
-                outcome.decisions.as_ref().map(|d| {
-                    d[outcome.plan_draws as usize..]
-                        .iter()
-                        .filter(|d| d.n > 1)
-                        .copied()
-                        .collect()
-                })
-            } else {
-                outcome.decisions.clone()
-            },
+            // A campaign's run replays its whole recorded list (plans draw from their own
+            // stream and one-answer choices are not recorded, so the list is exactly what a
+            // replay reads).
+            decisions: outcome.decisions.clone(),
             fill: crate::decision::Fill::Stream,
             schedule: config.schedule.clone(),
             expected: Expected {

@@ -86,7 +86,6 @@ pub struct Decisions {
     replay_at: usize,
     fill: Fill,
     recording: Option<Vec<Decision>>,
-    count: u64,
 }
 
 impl Decisions {
@@ -103,7 +102,6 @@ impl Decisions {
             replay_at: 0,
             fill: Fill::Stream,
             recording: None,
-            count: 0,
         }
     }
 
@@ -145,7 +143,6 @@ impl Decisions {
     #[inline]
     pub fn choose(&mut self, what: Choice, n: u64) -> u64 {
         assert!(n >= 1, "choose({what:?}, 0): an empty range has no value");
-        self.count += 1;
         let value = if n == 1 {
             0
         } else if let Some(d) = self.next_replayed(what, n) {
@@ -190,11 +187,6 @@ impl Decisions {
         self.replay_at += 1;
         // A recorded choice that no longer fits (the code changed) is skipped, not forced.
         (d.what == what && d.value < n).then_some(d.value)
-    }
-
-    /// Decisions taken so far.
-    pub fn count(&self) -> u64 {
-        self.count
     }
 
     /// The recording, if `record` was asked for.

@@ -89,9 +89,6 @@ pub struct Outcome {
     pub virtual_ns: u64,
     pub fault_plan: Plan,
     pub decisions: Option<Vec<Decision>>,
-    /// How many of the first decisions drew the fault plan (a profile's draws; none for a
-    /// given plan). A run given the plan itself starts its decisions after them.
-    pub plan_draws: u64,
     pub sched_points: Option<Vec<SchedPoint>>,
     pub all_events: Option<Vec<Event>>,
     pub digests: Option<Vec<u32>>,
@@ -183,7 +180,6 @@ pub fn run(config: &Config, root: impl FnOnce() + 'static) -> Outcome {
         Faults::Profile(p) => p.plan(&mut Decisions::for_plan(config.seed)),
         Faults::Plan(p) => p.clone(),
     };
-    let plan_draws = decisions.count();
     let strategy: Box<dyn strategy::Strategy> = match &config.schedule {
         Some(switches) => Box::new(strategy::Replay::new(switches.clone())),
         None => config.strategy.build(config.step_budget.min(100_000)),
@@ -292,7 +288,6 @@ pub fn run(config: &Config, root: impl FnOnce() + 'static) -> Outcome {
         fault_plan: plan,
         decisions: world.decisions.take_recording(),
         sched_points: world.sched_points.take(),
-        plan_draws,
         all_events: world.trace.take_all(),
         digests: world.trace.take_digests(),
         tail,

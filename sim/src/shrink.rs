@@ -208,14 +208,7 @@ pub fn shrink(file: &SeedFile, opts: &Options) -> Result<Shrunk, String> {
 /// and decisions when it replays a schedule (otherwise every drawn choice counts).
 fn measure(listed: Option<(&[Switch], &[Decision])>, run: &Outcome) -> Size {
     let points = run.sched_points.as_deref().unwrap_or(&[]);
-    let drawn: Vec<&Decision> = run
-        .decisions
-        .as_deref()
-        .unwrap_or(&[])
-        .iter()
-        .skip(run.plan_draws as usize)
-        .filter(|d| d.n >= 2)
-        .collect();
+    let drawn: &[Decision] = run.decisions.as_deref().unwrap_or(&[]);
     let unusual = |what: Choice| {
         drawn
             .iter()
@@ -238,7 +231,7 @@ fn measure(listed: Option<(&[Switch], &[Decision])>, run: &Outcome) -> Size {
 }
 
 /// A recorded run as a candidate: its switches, and its kernel and fault decisions up to the
-/// last non-benign one. A choice among one value never reads the list, so it is left out.
+/// last non-benign one.
 fn derive(run: &Outcome) -> Candidate {
     let points = run.sched_points.as_deref().expect("recorded schedule");
     let mut decisions: Vec<Decision> = run
@@ -246,8 +239,7 @@ fn derive(run: &Outcome) -> Candidate {
         .as_deref()
         .expect("recorded decisions")
         .iter()
-        .skip(run.plan_draws as usize)
-        .filter(|d| d.n >= 2 && matches!(d.what, Choice::Kernel | Choice::Fault))
+        .filter(|d| matches!(d.what, Choice::Kernel | Choice::Fault))
         .copied()
         .collect();
     trim(&mut decisions);

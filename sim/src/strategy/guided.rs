@@ -160,14 +160,7 @@ impl Campaign for Guided {
         let Some(decisions) = &outcome.decisions else {
             return Vec::new();
         };
-        // Choices among one value are recorded, but a replay does not consume them: leave
-        // them out, or every later decision would be read one place off.
-        let entry: Vec<Decision> = decisions
-            .iter()
-            .filter(|d| d.n > 1)
-            .take(ENTRY_MAX)
-            .copied()
-            .collect();
+        let entry: Vec<Decision> = decisions.iter().take(ENTRY_MAX).copied().collect();
         if self.corpus.len() < CORPUS_MAX {
             self.corpus.push(entry);
         } else {

@@ -112,7 +112,6 @@ mod tests {
                         .decisions
                         .unwrap()
                         .into_iter()
-                        .skip(first.plan_draws as usize)
                         .filter(|d| matches!(d.what, Choice::Kernel | Choice::Fault))
                         .collect();
                     let mut again = Config::new(seed);
