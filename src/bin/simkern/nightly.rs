@@ -118,21 +118,6 @@ impl Unit {
             save_passing: false,
         }
     }
-
-    /// What a worker process needs to rebuild this unit's runs.
-    fn worker_spec(&self, step_budget: u64) -> Vec<String> {
-        vec![
-            self.scenario.name.to_owned(),
-            "--variant".into(),
-            self.variant.clone(),
-            "--strategy".into(),
-            self.strategy.to_string(),
-            "--faults".into(),
-            self.faults.to_string(),
-            "--step-budget".into(),
-            step_budget.to_string(),
-        ]
-    }
 }
 
 /// Per-unit figures in the report.
@@ -541,7 +526,7 @@ pub fn nightly(args: Args) -> Outcome {
         let report = batch.run_with(
             &no_progress,
             &crate::worker::factory(
-                u.worker_spec(args.step_budget),
+                crate::run::worker_spec(&batch),
                 Duration::from_secs(args.seed_timeout),
             ),
         );

@@ -121,22 +121,23 @@ fn batch_of(args: &Args) -> Result<Batch, String> {
 }
 
 /// The arguments a worker needs to rebuild the batch's runs (not its seeds or outputs).
-fn worker_spec(args: &Args, batch: &Batch) -> Vec<String> {
+pub fn worker_spec(batch: &Batch) -> Vec<String> {
     let mut spec = vec![
-        args.scenario.clone(),
+        batch.scenario.name.to_owned(),
         "--variant".into(),
         batch.setup.variant.clone(),
     ];
-    for p in &args.params {
-        spec.extend(["--param".into(), p.clone()]);
+    for (name, value) in &batch.setup.params {
+        spec.extend(["--param".into(), format!("{name}={value}")]);
     }
     spec.extend([
         "--strategy".into(),
-        args.strategy.clone(),
+        batch.strategy.to_string(),
         "--faults".into(),
-        args.faults.clone(),
+        batch.faults.name(),
+        "--step-budget".into(),
+        batch.step_budget.to_string(),
     ]);
-    spec.extend(["--step-budget".into(), args.step_budget.to_string()]);
     spec
 }
 
@@ -172,7 +173,7 @@ pub fn run(args: Args) -> Outcome {
         batch.run_with(
             &progress,
             &crate::worker::factory(
-                worker_spec(&args, &batch),
+                worker_spec(&batch),
                 std::time::Duration::from_secs(args.seed_timeout),
             ),
         )
