@@ -42,6 +42,7 @@ pub mod shrink;
 pub mod strategy;
 pub mod sys;
 pub mod thread;
+mod thread_set;
 pub mod trace;
 pub mod wall;
 mod world;

@@ -11,6 +11,7 @@
 //! Cost: this runs on every event of every run. Events that carry no fact (most syscalls)
 //! cost one match and one comparison (the lost-wakeup deadline).
 
+use crate::thread::ThreadId;
 use crate::trace::{Call, Event, What};
 use simkern_model::oracle::{self, Action, At, Fact};
 use simkern_poller::sys::{ErrnoAction, Fd, Probe};
@@ -114,10 +115,20 @@ impl Oracles {
     }
 
     /// One trace event; a violation if an oracle objects.
-    #[inline]
     pub fn observe(&mut self, event: &Event) -> Option<Violation> {
-        let at = At::new(event.time_ns, event.thread.as_u32());
-        let fact = match &event.what {
+        self.observe_parts(event.time_ns, event.thread, &event.what)
+    }
+
+    /// `observe` of the event `what` by `thread` at `time_ns` (the recorder has no `Event`).
+    #[inline]
+    pub fn observe_parts(
+        &mut self,
+        time_ns: u64,
+        thread: ThreadId,
+        what: &What,
+    ) -> Option<Violation> {
+        let at = At::new(time_ns, thread.as_u32());
+        let fact = match what {
             What::Probe(p) => probe_fact(p),
             What::Ready {
                 data,
@@ -173,7 +184,6 @@ fn locate(at: At, message: String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::thread::ThreadId;
 
     fn event(step: u64, thread: u32, what: What) -> Event {
         Event {

@@ -215,33 +215,40 @@ fn str_word(s: &str) -> u64 {
 impl Event {
     /// Folds this event into `h`.
     #[inline]
-    pub fn fold_into(&self, mut h: u64) -> u64 {
-        h = fold(h, self.step);
-        h = fold(h, ((self.thread.as_u32() as u64) << 32) ^ self.time_ns);
-        match &self.what {
-            What::Syscall { call, args, result } => {
-                h = fold(h, 0x100 + *call as u64);
-                for &a in args {
-                    h = fold(h, a as u64);
-                }
-                fold(h, *result as u64)
-            }
-            What::Probe(p) => probe_words(p).into_iter().fold(h, fold),
-            What::Fault { call, errno } => fold(fold(h, 0x200 + *call as u64), errno.0 as u64),
-            What::Ready {
-                data,
-                events,
-                source,
-            } => fold(
-                fold(fold(h, 0x300 + *events as u64), *data),
-                source.0 as u64,
-            ),
-        }
+    pub fn fold_into(&self, h: u64) -> u64 {
+        fold_parts(h, self.step, self.thread, self.time_ns, &self.what)
     }
 
     /// This event on its own, as a well-mixed 64-bit digest.
     pub fn digest(&self) -> u64 {
         finish(self.fold_into(0))
+    }
+}
+
+/// `Event::fold_into` from an event's parts: the recorder hashes an event without building
+/// one (a built `Event` is a copy of `what` that only the optional tails need).
+#[inline]
+fn fold_parts(mut h: u64, step: u64, thread: ThreadId, time_ns: u64, what: &What) -> u64 {
+    h = fold(h, step);
+    h = fold(h, ((thread.as_u32() as u64) << 32) ^ time_ns);
+    match what {
+        What::Syscall { call, args, result } => {
+            h = fold(h, 0x100 + *call as u64);
+            for &a in args {
+                h = fold(h, a as u64);
+            }
+            fold(h, *result as u64)
+        }
+        What::Probe(p) => probe_words(p).into_iter().fold(h, fold),
+        What::Fault { call, errno } => fold(fold(h, 0x200 + *call as u64), errno.0 as u64),
+        What::Ready {
+            data,
+            events,
+            source,
+        } => fold(
+            fold(fold(h, 0x300 + *events as u64), *data),
+            source.0 as u64,
+        ),
     }
 }
 
@@ -297,10 +304,31 @@ impl Trace {
         }
     }
 
+    /// Records the event `(step, thread, time_ns, what)`. The hash reads `what` in place; an
+    /// `Event` is built only when something keeps events.
     #[inline]
+    pub fn record(&mut self, step: u64, thread: ThreadId, time_ns: u64, what: &What) {
+        self.hash = fold_parts(self.hash, step, thread, time_ns, what);
+        self.events += 1;
+        if self.digests.is_some() || self.all.is_some() || self.tail.is_some() {
+            self.keep(Event {
+                step,
+                thread,
+                time_ns,
+                what: what.clone(),
+            });
+        }
+    }
+
+    /// Records `event` (as `record` does).
     pub fn push(&mut self, event: Event) {
         self.hash = event.fold_into(self.hash);
         self.events += 1;
+        self.keep(event);
+    }
+
+    /// Keeps an event already hashed, in whichever of digests, all and tail are on.
+    fn keep(&mut self, event: Event) {
         if let Some(digests) = &mut self.digests {
             let d = event.digest();
             digests.push((d ^ (d >> 32)) as u32);

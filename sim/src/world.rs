@@ -18,8 +18,10 @@ use crate::fault::Plan;
 use crate::kernel::{EpollKey, Kernel};
 use crate::strategy::{SchedPoint, Strategy};
 use crate::thread::{State, ThreadId, THREADS_MAX};
+use crate::thread_set::ThreadSet;
 use crate::trace::{Event, Trace, What};
 use corosensei::Yielder;
+use slotmap::SecondaryMap;
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -79,9 +81,9 @@ pub(crate) struct World {
     /// have ended (their epoll was woken, their deadline passed, their join target finished).
     /// A superset of the runnable threads; `collect_runnable` filters it exactly. Keeping it
     /// incremental makes a step cost O(candidates), not O(threads) with an epoll poll each.
-    maybe: BTreeSet<ThreadId>,
+    maybe: ThreadSet,
     /// Threads parked in `epoll_wait`, by the epoll they wait on.
-    parked_on: BTreeMap<EpollKey, Vec<ThreadId>>,
+    parked_on: SecondaryMap<EpollKey, Vec<ThreadId>>,
     /// The epoll each thread is parked on (so unparking finds its entry).
     parked_key: Vec<Option<EpollKey>>,
     /// Deadlines of parked `epoll_wait`s, `(deadline_ns, thread)`.
@@ -168,8 +170,8 @@ impl World {
             sched_points: None,
             tearing_down: false,
             runnable: Vec::new(),
-            maybe: BTreeSet::new(),
-            parked_on: BTreeMap::new(),
+            maybe: ThreadSet::default(),
+            parked_on: SecondaryMap::new(),
             parked_key: Vec::new(),
             deadlines: BTreeSet::new(),
             joiners: BTreeMap::new(),
@@ -187,7 +189,7 @@ impl World {
                 if let Some(key) = self.parked_key[thread.index()].take() {
                     let waiters = self
                         .parked_on
-                        .get_mut(&key)
+                        .get_mut(key)
                         .expect("parked thread is listed under its epoll");
                     // An emptied list stays: the loop parks on the same epoll again soon, and
                     // removing it would free and reallocate it at every park (7% of a step).
@@ -212,22 +214,34 @@ impl World {
                 self.maybe.insert(thread);
             }
             State::Epoll { epfd, deadline_ns } => {
+                // A thread parks only after a harvest found nothing and before its deadline,
+                // so it cannot run now: it leaves the candidates until its epoll is woken or
+                // its deadline passes (`collect_runnable` takes in both).
+                debug_assert!(!self.can_run(thread), "{thread} parked while it could run");
                 let key = self.kernel.epoll_key(epfd);
                 self.parked_key[thread.index()] = key;
                 if let Some(key) = key {
-                    self.parked_on.entry(key).or_default().push(thread);
+                    match self.parked_on.entry(key) {
+                        Some(slotmap::secondary::Entry::Occupied(mut e)) => {
+                            e.get_mut().push(thread)
+                        }
+                        Some(slotmap::secondary::Entry::Vacant(e)) => {
+                            e.insert(vec![thread]);
+                        }
+                        None => unreachable!("epoll_key returned a key of a removed epoll"),
+                    }
                 }
                 if let Some(d) = deadline_ns {
                     self.deadlines.insert((d, thread));
                 }
-                self.maybe.insert(thread);
+                self.maybe.remove(thread);
             }
             State::Join { target } => {
                 self.joiners.entry(target).or_default().push(thread);
                 self.maybe.insert(thread);
             }
             State::Finished => {
-                self.maybe.remove(&thread);
+                self.maybe.remove(thread);
                 for j in self.joiners.remove(&thread).unwrap_or_default() {
                     self.maybe.insert(j);
                 }
@@ -269,12 +283,11 @@ impl World {
         let mut woken = std::mem::take(&mut self.woken);
         self.kernel.take_woken(&mut woken);
         for key in &woken {
-            match self.parked_on.get(key) {
-                Some(waiters) if !waiters.is_empty() => {
-                    self.maybe.extend(waiters.iter().copied());
+            if let Some(waiters) = self.parked_on.get(*key) {
+                for &t in waiters {
+                    self.maybe.insert(t);
                     self.dirty = true;
                 }
-                _ => {}
             }
         }
         self.woken = woken;
@@ -291,12 +304,12 @@ impl World {
         }
         let mut runnable = std::mem::take(&mut self.runnable);
         runnable.clear();
-        runnable.extend(self.maybe.iter().copied());
+        runnable.extend(self.maybe.iter());
         // Keep exactly the runnable ones; drop parked candidates whose wait has not ended.
         runnable.retain(|&t| {
             let run = self.can_run(t);
             if !run {
-                self.maybe.remove(&t);
+                self.maybe.remove(t);
             }
             run
         });
@@ -395,31 +408,35 @@ impl World {
     }
 
     pub fn record(&mut self, what: What) {
-        let event = Event {
-            step: self.step,
-            thread: self.current,
-            time_ns: self.now_ns,
-            what,
-        };
+        // `what` is read in place, never copied into an `Event` unless a tail, an export or
+        // coverage keeps it: a copy's 16-byte loads of fields the caller just stored one by
+        // one stall store forwarding, and that stall was a fifth of the recorder's time.
         // Human logs carry virtual time; off (one static check) unless a subscriber asks.
         tracing::trace!(
             target: "simkern::step",
             virtual_ms = self.now_ns as f64 / 1e6,
             step = self.step,
             thread = self.current.as_u32(),
-            what = ?event.what,
+            what = ?what,
         );
         if let Some(oracles) = &mut self.oracles {
-            if let Some((oracle, message)) = oracles.observe(&event) {
+            if let Some((oracle, message)) = oracles.observe_parts(self.now_ns, self.current, &what)
+            {
                 self.stop.get_or_insert(Stop::Oracle { oracle, message });
             }
         }
         // Coverage for `guided` (off unless a run is wrapped in `coverage::collect`): reads
         // the event, never changes the run.
         if crate::coverage::active() {
-            crate::coverage::observe(&event);
+            crate::coverage::observe(&Event {
+                step: self.step,
+                thread: self.current,
+                time_ns: self.now_ns,
+                what: what.clone(),
+            });
         }
-        self.trace.push(event);
+        self.trace
+            .record(self.step, self.current, self.now_ns, &what);
     }
 }
 
