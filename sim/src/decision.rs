@@ -143,9 +143,17 @@ impl Decisions {
     #[inline]
     pub fn choose(&mut self, what: Choice, n: u64) -> u64 {
         assert!(n >= 1, "choose({what:?}, 0): an empty range has no value");
-        let value = if n == 1 {
-            0
-        } else if let Some(d) = self.next_replayed(what, n) {
+        // A choice with one answer is not a decision: it is neither replayed nor recorded,
+        // so a recording replays in step. (Most picks are of this kind: one runnable thread.)
+        if n == 1 {
+            return 0;
+        }
+        self.decide(what, n)
+    }
+
+    /// `choose` among two or more answers.
+    fn decide(&mut self, what: Choice, n: u64) -> u64 {
+        let value = if let Some(d) = self.next_replayed(what, n) {
             d
         } else if self.fill == Fill::Benign {
             // Past the list, or a recorded choice that no longer fits: nothing to chance.
@@ -153,9 +161,7 @@ impl Decisions {
         } else {
             uniform(&mut self.streams[what.stream()], n)
         };
-        // A choice with one answer is not a decision: it is neither replayed (above) nor
-        // recorded, so a recording replays in step.
-        if let (Some(rec), true) = (&mut self.recording, n > 1) {
+        if let Some(rec) = &mut self.recording {
             rec.push(Decision { what, n, value });
         }
         value

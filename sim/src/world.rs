@@ -184,7 +184,8 @@ impl World {
     /// Changes a thread's state; every change goes through here, so the bookkeeping of who
     /// waits for what stays exact.
     pub fn set_state(&mut self, thread: ThreadId, state: State) {
-        match self.threads[thread.index()] {
+        let before = self.threads[thread.index()];
+        match before {
             State::Epoll { deadline_ns, .. } => {
                 if let Some(key) = self.parked_key[thread.index()].take() {
                     let waiters = self
@@ -208,7 +209,7 @@ impl World {
             State::Runnable | State::Finished => {}
         }
         self.threads[thread.index()] = state;
-        self.dirty = true;
+        self.note_in_runnable(thread, before, state);
         match state {
             State::Runnable => {
                 self.maybe.insert(thread);
@@ -246,6 +247,33 @@ impl World {
                     self.maybe.insert(j);
                 }
             }
+        }
+    }
+
+    /// Keeps `runnable` exact through `thread`'s change from `before` to `after` where that is
+    /// cheap, and marks it for recomputation otherwise. The two changes of every round trip are
+    /// cheap: a parked thread that was picked resumes (`Runnable`: it stays in the list), and
+    /// the running thread parks (it leaves the list). Either leaves the rest of the list as a
+    /// recomputation would find it, unless the list holds parked threads, whose readiness
+    /// any syscall may take away; then it is recomputed as before.
+    fn note_in_runnable(&mut self, thread: ThreadId, before: State, after: State) {
+        if self.dirty {
+            return;
+        }
+        let parked = |s: State| matches!(s, State::Epoll { .. } | State::Join { .. });
+        match (before, after) {
+            (b, State::Runnable) if parked(b) && self.runnable.contains(&thread) => {
+                // Still runnable; it no longer counts as a parked one.
+                self.runnable_has_parked = self
+                    .runnable
+                    .iter()
+                    .any(|t| self.threads[t.index()] != State::Runnable);
+            }
+            (State::Runnable, State::Epoll { .. }) if !self.runnable_has_parked => {
+                // It cannot run (see `set_state`); the others are `Runnable` and stay so.
+                self.runnable.retain(|&t| t != thread);
+            }
+            _ => self.dirty = true,
         }
     }
 
@@ -300,6 +328,16 @@ impl World {
             self.dirty = true;
         }
         if !self.dirty && !self.runnable_has_parked {
+            // The incremental upkeep (`note_in_runnable`) must leave what a recomputation
+            // finds (debug builds check it at every pick it skips).
+            debug_assert_eq!(
+                self.runnable,
+                self.maybe
+                    .iter()
+                    .filter(|&t| self.can_run(t))
+                    .collect::<Vec<_>>(),
+                "runnable list out of date"
+            );
             return;
         }
         let mut runnable = std::mem::take(&mut self.runnable);
