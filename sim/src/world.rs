@@ -96,6 +96,8 @@ pub(crate) struct World {
     /// re-validated at every pick; otherwise it changes only when `dirty`.
     runnable_has_parked: bool,
     woken: Vec<EpollKey>,
+    /// `strategy.single_pick_is_free()`, asked once.
+    single_pick_free: bool,
 }
 
 thread_local! {
@@ -151,6 +153,7 @@ impl World {
         step_budget: u64,
     ) -> Self {
         World {
+            single_pick_free: strategy.single_pick_is_free(),
             seed: 0,
             kernel,
             decisions,
@@ -388,6 +391,9 @@ impl World {
 
     /// The strategy's pick among `runnable` (non-empty), recorded when asked.
     fn pick(&mut self) -> ThreadId {
+        if self.runnable.len() == 1 && self.single_pick_free {
+            return self.runnable[0];
+        }
         let picked =
             self.strategy
                 .pick(self.step, self.current, &self.runnable, &mut self.decisions);

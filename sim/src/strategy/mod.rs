@@ -43,6 +43,12 @@ pub trait Strategy {
         runnable: &[ThreadId],
         decisions: &mut Decisions,
     ) -> ThreadId;
+    /// Whether a pick with one runnable thread is nothing to this strategy (it keeps no
+    /// count of steps and draws nothing), so the scheduler may take that thread without
+    /// asking. Most steps have one runnable thread. PCT counts steps to its change points.
+    fn single_pick_is_free(&self) -> bool {
+        false
+    }
 }
 
 /// A scheduling point: a pick among two or more runnable threads. Runs record them when asked

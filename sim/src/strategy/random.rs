@@ -19,4 +19,9 @@ impl Strategy for Random {
     ) -> ThreadId {
         runnable[decisions.choose(Choice::Schedule, runnable.len() as u64) as usize]
     }
+
+    fn single_pick_is_free(&self) -> bool {
+        // One runnable thread: `choose(_, 1)` is 0, drawn from no stream and not recorded.
+        true
+    }
 }

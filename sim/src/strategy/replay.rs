@@ -76,6 +76,11 @@ impl Strategy for Replay {
             _ => default,
         }
     }
+
+    fn single_pick_is_free(&self) -> bool {
+        // Fewer than two runnable threads is no scheduling point: `points` does not move.
+        true
+    }
 }
 
 #[cfg(test)]
