@@ -279,3 +279,45 @@ fn four_shards_in_separate_processes_merge_to_the_unsharded_run() {
         stderr(&o)
     );
 }
+
+#[test]
+fn workers_start_from_the_running_binary_even_after_its_file_is_deleted() {
+    // A rebuild during a long nightly replaces the binary's file. Workers are started for
+    // each crashed seed, all of them here after the file is gone: each must still run the
+    // parent's code, so the crashes are the scenario's SIGABRTs and nothing else.
+    let dir = tempdir();
+    let copy = dir.join("simkern-copy");
+    std::fs::copy(env!("CARGO_BIN_EXE_simkern"), &copy).unwrap();
+    let report = dir.join("r.json");
+    let child = Command::new(&copy)
+        .args([
+            "run",
+            "selftest-crash",
+            "--variant",
+            "abort",
+            "--seeds",
+            "0..40",
+            "--jobs",
+            "2",
+            "--report",
+            report.to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run the copy");
+    // `spawn` returns once the copy is executing; no worker has started before its first seed.
+    std::fs::remove_file(&copy).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(r["seeds_run"], 40);
+    let signatures: Vec<&str> = r["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["signature"].as_str().unwrap())
+        .collect();
+    assert_eq!(signatures, vec!["crash: SIGABRT"; 10], "{signatures:?}");
+}

@@ -19,7 +19,8 @@ use crate::Outcome;
 use simkern::sim::batch::{SeedResult, SeedRunner, CRASH_PREFIX};
 use simkern::sim::campaign::Driver;
 use std::io::{BufRead, BufReader, Write};
-use std::os::unix::process::ExitStatusExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::Path;
 use std::process::{Child, ChildStdin, Command, ExitCode, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::Duration;
@@ -30,6 +31,8 @@ pub const SEED_TIMEOUT_S_DEFAULT: u64 = 60;
 
 /// The line a worker writes after each seed it reruns to rebuild a campaign's state.
 const HEARTBEAT: &str = "~";
+/// The running executable's image, whatever happened to its file since.
+const SELF_EXE: &str = "/proc/self/exe";
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -115,8 +118,20 @@ impl Worker {
     }
 
     fn start(&mut self) -> std::io::Result<()> {
-        let exe = std::env::current_exe()?;
-        let mut child = Command::new(exe)
+        // `/proc/self/exe`, not the path it links to: a nightly runs for hours, and a rebuild
+        // meanwhile replaces the file at that path (`current_exe` then names "... (deleted)"
+        // and every later worker failed to start, each seed a "failure"). Exec of the link
+        // reaches the image this process runs, so workers always run the parent's code.
+        let mut command = if Path::new(SELF_EXE).exists() {
+            let mut c = Command::new(SELF_EXE);
+            if let Ok(exe) = std::env::current_exe() {
+                c.arg0(exe);
+            }
+            c
+        } else {
+            Command::new(std::env::current_exe()?)
+        };
+        let mut child = command
             .arg("__worker")
             .args(&self.spec)
             .stdin(Stdio::piped())
