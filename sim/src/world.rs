@@ -75,7 +75,8 @@ pub(crate) struct World {
     /// Set while coroutines are force-unwound after the run: syscalls then act at once,
     /// without steps, faults or trace, so destructors can release what they hold.
     pub tearing_down: bool,
-    /// The threads that may run next, ascending; recomputed at each pick from `maybe`.
+    /// The threads that may run next, ascending: recomputed from `maybe` when `dirty` (or
+    /// when it holds parked threads), kept up by `note_in_runnable` through the common changes.
     runnable: Vec<ThreadId>,
     /// Threads that might be runnable: every `Runnable` one, and parked ones whose wait may
     /// have ended (their epoll was woken, their deadline passed, their join target finished).
@@ -90,10 +91,12 @@ pub(crate) struct World {
     deadlines: BTreeSet<(u64, ThreadId)>,
     /// Threads in `join`, by the thread they wait for.
     joiners: BTreeMap<ThreadId, Vec<ThreadId>>,
-    /// `maybe` changed since `runnable` was computed.
+    /// `runnable` must be recomputed: `maybe` or a thread's state changed in a way
+    /// `note_in_runnable` does not follow.
     dirty: bool,
     /// `runnable` holds parked threads (whose readiness any syscall may take away), so it is
-    /// re-validated at every pick; otherwise it changes only when `dirty`.
+    /// re-validated at every pick; otherwise it changes only when `dirty` or through
+    /// `note_in_runnable`.
     runnable_has_parked: bool,
     woken: Vec<EpollKey>,
     /// `strategy.single_pick_is_free()`, asked once.
