@@ -320,11 +320,9 @@ impl Trace {
         }
     }
 
-    /// Records `event` (as `record` does).
+    /// Records `event` (`record` of its parts).
     pub fn push(&mut self, event: Event) {
-        self.hash = event.fold_into(self.hash);
-        self.events += 1;
-        self.keep(event);
+        self.record(event.step, event.thread, event.time_ns, &event.what);
     }
 
     /// Keeps an event already hashed, in whichever of digests, all and tail are on.

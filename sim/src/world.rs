@@ -228,15 +228,11 @@ impl World {
                 let key = self.kernel.epoll_key(epfd);
                 self.parked_key[thread.index()] = key;
                 if let Some(key) = key {
-                    match self.parked_on.entry(key) {
-                        Some(slotmap::secondary::Entry::Occupied(mut e)) => {
-                            e.get_mut().push(thread)
-                        }
-                        Some(slotmap::secondary::Entry::Vacant(e)) => {
-                            e.insert(vec![thread]);
-                        }
-                        None => unreachable!("epoll_key returned a key of a removed epoll"),
-                    }
+                    self.parked_on
+                        .entry(key)
+                        .expect("epoll_key returns the key of a live epoll")
+                        .or_default()
+                        .push(thread);
                 }
                 if let Some(d) = deadline_ns {
                     self.deadlines.insert((d, thread));
