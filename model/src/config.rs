@@ -1,7 +1,9 @@
 //! `Config`: the limits and bounds the model needs, each defaulting to its Linux value.
 //!
-//! Owns: numbers only. The model is used against real Linux (defaults below) and against the
+//! Owns: numbers, and which kernel version is judged. The model is used against real Linux (defaults below) and against the
 //! simulator (which passes its own buffer sizes so that its exact EAGAIN points are checked).
+
+use crate::linux::Behaviours;
 
 /// Limits of the modelled process and network. `Config::default()` is Linux's defaults.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -32,6 +34,10 @@ pub struct Config {
     /// Bound on the kernel states the model tracks at once (see `Model::worlds`). Past it the
     /// model stops judging rather than slow down: `Settle` more often.
     pub max_worlds: usize,
+    /// Which kernel is judged, where versions differ (`linux::DIVERGENCES`): `None` allows
+    /// every named answer (a real kernel of any version); `Some` only that kernel's (the
+    /// simulator, whose target is known). Default `None`.
+    pub linux: Option<Behaviours>,
 }
 
 impl Default for Config {
@@ -45,6 +51,7 @@ impl Default for Config {
             somaxconn: 4096,
             reuse_addr: false,
             max_worlds: 4096,
+            linux: None,
         }
     }
 }

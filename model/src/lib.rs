@@ -40,6 +40,7 @@
 //! - [`errno`]: Linux errno values by name.
 //! - [`event`]: epoll event bits (`EPOLLIN`, …) and `Event`.
 //! - [`config`]: `Config`: fd limit, pipe and socket buffer bounds, each with its Linux default.
+//! - [`linux`]: Linux versions, the calls they answer differently, `Behaviours` of one kernel.
 //! - [`allowed`]: `Allowed`, `Expect`, `Candidate`: sets of answers, and membership.
 //! - [`model`]: `Model`: the kernel states consistent with what was observed; `Disagreement`.
 //! - `world`: one concrete kernel state, and the dispatch from `Op` to syscall bodies.
@@ -59,6 +60,7 @@ pub mod allowed;
 pub mod config;
 pub mod errno;
 pub mod event;
+pub mod linux;
 pub mod model;
 pub mod op;
 pub mod oracle;

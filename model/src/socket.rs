@@ -132,6 +132,9 @@ pub(crate) struct Socket {
     pub(crate) err: Option<i32>,
     /// `connect` has been called once: a second attempt is outside the model.
     pub(crate) attempted: bool,
+    /// `listen` succeeded on it once: 6.18.44 refuses `connect` on it for good
+    /// (`linux::CONNECT_AFTER_LISTEN`).
+    pub(crate) listened: bool,
     /// Our FIN reached a peer that took it (its later segments acknowledge it); one that
     /// reached a closed peer drew a RST instead.
     pub(crate) fin_acked: bool,
@@ -164,6 +167,7 @@ impl Socket {
             wr_shut: false,
             err: None,
             attempted: false,
+            listened: false,
             fin_acked: false,
             reuse: false,
             linger0: false,

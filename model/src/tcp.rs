@@ -100,6 +100,7 @@ impl World {
         }
         let sock = self.sock_mut(s);
         sock.set_tcp(Tcp::Listen);
+        sock.listened = true;
         sock.backlog = Some(Backlog {
             max,
             queue: VecDeque::new(),

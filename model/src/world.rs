@@ -18,7 +18,7 @@ use crate::file::{File, FileId, Kind, PipeId, SockId};
 use crate::model::Branch;
 use crate::op::{outcome, Fd, Op, Outcome, SockOpt};
 use crate::pipe::{Io, Pipe};
-use crate::socket::{Socket, Ss, Tcp};
+use crate::socket::{Bound, Socket, Ss, Tcp};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -130,8 +130,33 @@ impl World {
         match *op {
             Op::Socket => self.exact(World::socket),
             Op::Bind { fd, port } => self.exact(|w| w.bind(fd, port)),
-            Op::Listen { fd, backlog } => self.exact(|w| w.listen(fd, backlog)),
-            Op::Connect { fd, port } => self.exact(|w| w.connect(fd, port)),
+            Op::Listen { fd, backlog } => {
+                let exact = self.exact(|w| w.listen(fd, backlog));
+                let attempted = matches!(self.sock_of(fd), Ok(s) if self.sock(s).attempted);
+                match (attempted, self.cfg.linux) {
+                    (false, _) => exact,
+                    // 6.18.44 refuses to listen on a socket that once attempted a connection;
+                    // an earlier 6.18 did not (FREEDOMS.md, 7; `linux::LISTEN_AFTER_CONNECT`).
+                    (true, None) => [self.listen_refused(fd), exact].concat(),
+                    (true, Some(b)) if b.listen_after_connect_einval => self.listen_refused(fd),
+                    (true, Some(_)) => exact,
+                }
+            }
+            Op::Connect { fd, port } => {
+                let exact = self.exact(|w| w.connect(fd, port));
+                let starts = self.sock_of(fd).is_ok_and(|s| {
+                    let s = self.sock(s);
+                    s.listened && s.ss == Ss::Unconnected && s.tcp == Tcp::Close
+                });
+                match (starts, self.cfg.linux) {
+                    (false, _) => exact,
+                    // 6.18.44 refuses to connect from a socket that once listened; an earlier
+                    // 6.18 did not (FREEDOMS.md, 7; `linux::CONNECT_AFTER_LISTEN`).
+                    (true, None) => [self.fail(EINVAL), exact].concat(),
+                    (true, Some(b)) if b.connect_after_listen_einval => self.fail(EINVAL),
+                    (true, Some(_)) => exact,
+                }
+            }
             Op::Accept { fd } => self.accept(fd),
             Op::SoError { fd } => self.exact(|w| w.so_error(fd)),
             Op::SetSockOpt { fd, opt } => self.exact(|w| w.setsockopt(fd, opt)),
@@ -158,7 +183,11 @@ impl World {
                     // Linux 6.6 ("eventfd: strictly check the count parameter of
                     // eventfd_write") refuses every count but 8; older kernels wrote the
                     // first 8 bytes of a longer buffer. Both are Linux (FREEDOMS.md, 7).
-                    [self.fail(EINVAL), exact].concat()
+                    match self.cfg.linux {
+                        None => [self.fail(EINVAL), exact].concat(),
+                        Some(b) if b.eventfd_long_write_einval => self.fail(EINVAL),
+                        Some(_) => exact,
+                    }
                 } else {
                     exact
                 }
@@ -174,6 +203,20 @@ impl World {
             Op::EpollWait { epfd, maxevents } => self.epoll_wait(epfd, maxevents),
             Op::Settle => panic!("world: Settle is the network's step, see Model"),
         }
+    }
+
+    /// `listen` on a socket that once attempted a connection, as 6.18.44 answers it: `EINVAL`
+    /// after the autobind, so an unbound socket keeps the ephemeral port it took (a later
+    /// `bind` is `EINVAL`; measured).
+    fn listen_refused(&self, fd: Fd) -> Vec<Branch> {
+        self.exact(|w| {
+            let s = w.sock_of(fd)?;
+            let sock = w.sock_mut(s);
+            if sock.ss == Ss::Unconnected && sock.tcp == Tcp::Close && sock.bound == Bound::No {
+                sock.bound = Bound::Ephemeral;
+            }
+            Err(EINVAL)
+        })
     }
 
     /// Why `op` is outside the model in this state, if it is.

@@ -224,6 +224,10 @@ fn ephemeral_range() -> (u16, u16) {
 pub fn model_config() -> model::Config {
     model::Config {
         max_worlds: crate::sim::MAX_WORLDS,
+        // The host's answers where versions differ, probed once (`host`): either named answer
+        // is Linux, but one kernel gives one of them, and a harness step that depends on the
+        // answer (`bind_before_listen`) must know which.
+        linux: Some(crate::host::behaviours()),
         ..model::Config::default()
     }
 }

@@ -11,6 +11,7 @@
 //! - `gen`: the random sequences, in four profiles.
 //! - `run`: the driver: one sequence on one `Sys` backend in lockstep with a `Model`.
 //! - `sim`: the simulator backend and its configuration; `linux`: the real one.
+//! - `host`: the host kernel's release and its answers where Linux versions differ.
 //! - `judge`: all three on one sequence, the first problem, the table.
 //! - `shrink`: the smallest sequence that still fails the same way.
 //! - `stats`: counts per op kind of what was checked.
@@ -22,6 +23,7 @@
 //! `SIMKERN_CONFORMANCE_STATS=1` prints the per-kind statistics (run with `--nocapture`).
 
 mod gen;
+mod host;
 mod judge;
 mod linux;
 mod regressions;
@@ -134,8 +136,9 @@ fn random_sequences_agree_across_the_model_the_simulator_and_linux() {
     let elapsed = LinuxSys.monotonic_now() - started;
     let total = total.into_inner().unwrap();
     let summary = format!(
-        "conformance: seed {seed:#x}, {cases} cases asked, {workers} workers, {:.1} s\n{total}",
-        elapsed.as_secs_f64()
+        "conformance: seed {seed:#x}, {cases} cases asked, {workers} workers, {:.1} s\n{}{total}",
+        elapsed.as_secs_f64(),
+        host::report()
     );
     let printed = std::env::var_os("SIMKERN_CONFORMANCE_STATS").is_some();
     if printed {

@@ -927,3 +927,37 @@ fn data_behind_data_held_back_by_the_window_waits_with_it() {
         write(6, 1),
     ]);
 }
+
+/// A socket refused through `connect`, then `listen`: 6.18.44 answered `EINVAL` where the
+/// model, the simulator and the 6.18 kernel this suite was written on listened; then `bind`
+/// was `EINVAL` too (the failed `listen` kept the port it autobound). The model now names
+/// both answers (`linux::LISTEN_AFTER_CONNECT`), the simulator takes its target kernel's, and
+/// the harness runs it as the host answers (`host`).
+#[test]
+fn listen_after_a_refused_connect_is_einval_on_linux_6_18_44_and_keeps_the_port() {
+    check(&[
+        socket(),
+        connect(3, 1),
+        settle(),
+        connect(3, 1),
+        listen(3, 1),
+        bind(3, 0),
+        settle(),
+        getsockname(3),
+    ]);
+}
+
+/// A listener stopped by `SHUT_RD`, then `connect`: 6.18.44 answered `EINVAL` where the
+/// model and the simulator connected (`linux::CONNECT_AFTER_LISTEN`). Named both ways as
+/// the one above.
+#[test]
+fn connect_from_a_socket_that_listened_is_einval_on_linux_6_18_44() {
+    check(&[
+        socket(),
+        listen(3, 1),
+        shutdown(3, Shut::Rd),
+        connect(3, 1),
+        settle(),
+        so_error(3),
+    ]);
+}

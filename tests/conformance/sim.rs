@@ -18,7 +18,7 @@
 use crate::gen::Profile;
 use crate::run::{drive, Backend, Failure, Run};
 use crate::step::Step;
-use simkern::model::{self, Fd, Port};
+use simkern::model::{self, linux, Fd, Port};
 use simkern::poller::sys::{self, EpollEvent, Sys};
 use simkern::sim::kernel;
 use simkern::sim::{SimSys, Stop};
@@ -71,6 +71,19 @@ pub fn setup(profile: Profile, seed: u64) -> Setup {
         k.rlimit_nofile = FD_LIMIT as u32;
         m.fd_limit = FD_LIMIT;
     }
+    // Where Linux versions differ, a sequence compared with the host runs the simulator as
+    // the host answers (direct comparisons then see one state on both); a simulator-only
+    // sequence takes the newest known kernel or the older behaviours, by the run's seed (the
+    // default seed takes the older ones, so on a new host both are held against the model). The model judges the simulator
+    // by its target alone.
+    k.linux = if profile.on_linux() {
+        crate::host::behaviours()
+    } else if (seed / 2).is_multiple_of(2) {
+        linux::Behaviours::default()
+    } else {
+        linux::Behaviours::of(linux::Version::new(5, 10, 0))
+    };
+    m.linux = Some(k.linux);
     Setup {
         kernel: k,
         model: m,

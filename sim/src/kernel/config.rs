@@ -4,6 +4,7 @@
 //! A config can come from a seed file, so `Config::check` reports a bad field as an error
 //! naming the field and value; `Kernel::new` refuses (panics on) a config that fails it.
 
+use simkern_model::linux::{Behaviours, Version};
 use std::fmt;
 
 /// `PAGE_SIZE` on x86_64 and aarch64 (4 KiB pages): the size of one pipe buffer.
@@ -69,6 +70,10 @@ pub struct Config {
     /// Whether a socket write that does not fit whole may accept less than the free space
     /// (`Choice::WriteLen`). Linux fills the buffer; on by default to explore short writes.
     pub write_len_freedom: bool,
+    /// How the target kernel answers where Linux versions differ
+    /// (`simkern_model::linux::DIVERGENCES`). Default: the newest known version's answers
+    /// (`--kernel linux=VERSION` picks another).
+    pub linux: Behaviours,
 }
 
 impl Default for Config {
@@ -87,6 +92,7 @@ impl Default for Config {
             somaxconn: SOMAXCONN,
             permute_ready: true,
             write_len_freedom: true,
+            linux: Behaviours::default(),
         }
     }
 }
@@ -181,5 +187,93 @@ impl Config {
             ));
         }
         Ok(())
+    }
+}
+
+impl Config {
+    /// Sets one tunable from `NAME=VALUE` text (`--kernel`, `Check::kernel_set`): a field of
+    /// `Config` by its name, or `linux=VERSION` for the target kernel's behaviours. The error
+    /// names the field and the value; the whole config is checked afterwards.
+    pub fn set(&mut self, name: &str, value: &str) -> Result<(), ConfigError> {
+        fn num<T: std::str::FromStr>(field: &'static str, value: &str) -> Result<T, ConfigError> {
+            value
+                .trim()
+                .replace('_', "")
+                .parse()
+                .map_err(|_| ConfigError {
+                    field,
+                    value: format!("{value:?}"),
+                    why: "must be a non-negative integer in the field's range",
+                })
+        }
+        fn flag(field: &'static str, value: &str) -> Result<bool, ConfigError> {
+            match value.trim() {
+                "true" | "on" | "1" => Ok(true),
+                "false" | "off" | "0" => Ok(false),
+                _ => Err(ConfigError {
+                    field,
+                    value: format!("{value:?}"),
+                    why: "must be true or false",
+                }),
+            }
+        }
+        match name.trim() {
+            "latency_ns_min" => self.latency_ns_min = num("latency_ns_min", value)?,
+            "latency_ns_max" => self.latency_ns_max = num("latency_ns_max", value)?,
+            "sndbuf" => self.sndbuf = num("sndbuf", value)?,
+            "rcvbuf" => self.rcvbuf = num("rcvbuf", value)?,
+            "pipe_capacity" => self.pipe_capacity = num("pipe_capacity", value)?,
+            "syn_rto_initial_ns" => self.syn_rto_initial_ns = num("syn_rto_initial_ns", value)?,
+            "syn_retries" => self.syn_retries = num("syn_retries", value)?,
+            "ephemeral_port_min" => self.ephemeral_port_min = num("ephemeral_port_min", value)?,
+            "ephemeral_port_max" => self.ephemeral_port_max = num("ephemeral_port_max", value)?,
+            "rlimit_nofile" => self.rlimit_nofile = num("rlimit_nofile", value)?,
+            "somaxconn" => self.somaxconn = num("somaxconn", value)?,
+            "permute_ready" => self.permute_ready = flag("permute_ready", value)?,
+            "write_len_freedom" => self.write_len_freedom = flag("write_len_freedom", value)?,
+            "linux" => {
+                let version: Version = value.parse().map_err(|_| ConfigError {
+                    field: "linux",
+                    value: format!("{value:?}"),
+                    why: "must be a kernel version MAJOR.MINOR[.PATCH], e.g. 6.18.44",
+                })?;
+                self.linux = Behaviours::of(version);
+            }
+            other => {
+                return Err(ConfigError {
+                    field: "kernel",
+                    value: format!("{other:?}"),
+                    why: "is not a kernel tunable (latency_ns_min, latency_ns_max, sndbuf, \
+                          rcvbuf, pipe_capacity, syn_rto_initial_ns, syn_retries, \
+                          ephemeral_port_min, ephemeral_port_max, rlimit_nofile, somaxconn, \
+                          permute_ready, write_len_freedom, linux)",
+                })
+            }
+        }
+        self.check()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_takes_each_tunable_by_name_and_names_the_field_it_refuses() {
+        let mut c = Config::default();
+        c.set("rlimit_nofile", "20000").unwrap();
+        assert_eq!(c.rlimit_nofile, 20_000);
+        c.set("permute_ready", "off").unwrap();
+        assert!(!c.permute_ready);
+        c.set("linux", "5.10").unwrap();
+        assert_eq!(c.linux, Behaviours::of(Version::new(5, 10, 0)));
+        let e = c.set("rlimit_nofile", "lots").unwrap_err();
+        assert_eq!(e.field, "rlimit_nofile");
+        let e = c.set("fd_limit", "1").unwrap_err();
+        assert!(e.to_string().contains("\"fd_limit\""), "{e}");
+        let e = c.set("linux", "six").unwrap_err();
+        assert_eq!(e.field, "linux");
+        let e = c.set("latency_ns_min", "2000000").unwrap_err();
+        assert_eq!(e.field, "latency_ns_min", "checked against latency_ns_max");
     }
 }

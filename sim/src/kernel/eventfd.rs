@@ -63,8 +63,15 @@ impl EventFd {
         Ok(8)
     }
 
-    fn write(&mut self, src: &Src<'_, '_>) -> SysResult<usize> {
-        let value = src.exactly_u64().ok_or(Errno::EINVAL)?;
+    /// `strict`: Linux 6.6 and later refuse every count but 8 (`linux::EVENTFD_LONG_WRITE`);
+    /// older kernels take the first 8 bytes of a longer buffer and answer 8.
+    fn write(&mut self, src: &Src<'_, '_>, strict: bool) -> SysResult<usize> {
+        let value = if strict {
+            src.exactly_u64()
+        } else {
+            src.first_u64()
+        };
+        let value = value.ok_or(Errno::EINVAL)?;
         if value == u64::MAX {
             return Err(Errno::EINVAL);
         }
@@ -117,6 +124,11 @@ impl Kernel {
         let mut done = 0;
         for slice in src.slices() {
             match self.eventfd_write(file, &slice) {
+                // `do_loop_readv_writev` stops at the first slice written short.
+                Ok(n) if n < slice.total() => {
+                    done += n;
+                    break;
+                }
                 Ok(n) => done += n,
                 Err(e) if done == 0 => return Err(e),
                 Err(_) => break,
@@ -133,7 +145,7 @@ impl Kernel {
         let Kind::EventFd(e) = &mut self.files[file].kind else {
             unreachable!("eventfd_write on another kind of file")
         };
-        let n = e.write(src)?;
+        let n = e.write(src, self.config.linux.eventfd_long_write_einval)?;
         self.wake(file, EPOLLIN);
         Ok(n)
     }

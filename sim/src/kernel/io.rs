@@ -83,6 +83,14 @@ impl<'a, 'b> Src<'a, 'b> {
         if self.total != 8 {
             return None; // also when `limit` cut it short
         }
+        self.first_u64()
+    }
+
+    /// The first 8 bytes as a native-endian `u64`, or `None` when there are fewer.
+    pub(crate) fn first_u64(&self) -> Option<u64> {
+        if self.total < 8 {
+            return None;
+        }
         let mut word = [0u8; 8];
         let mut got = 0;
         for b in self.bufs {

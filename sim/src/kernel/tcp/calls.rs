@@ -154,6 +154,12 @@ impl Kernel {
         let sock = &mut self.sockets[s];
         sock.autobound |= sock.local.is_none();
         sock.local = Some(local);
+        if sock.attempted && self.config.linux.listen_after_connect_einval {
+            // 6.18.44 refuses after the autobind: the port stays taken (a later `bind` is
+            // `EINVAL`; `simkern_model::linux::LISTEN_AFTER_CONNECT`).
+            return Err(Errno::EINVAL);
+        }
+        sock.listened = true;
         sock.state = State::Listen(Listener {
             backlog,
             ..Listener::default()
@@ -215,7 +221,11 @@ impl Kernel {
                 self.disconnect(s);
                 return Err(e);
             }
-            (Ss::Unconnected, State::Closed) => {}
+            (Ss::Unconnected, State::Closed) => {
+                if sock.listened && self.config.linux.connect_after_listen_einval {
+                    return Err(Errno::EINVAL);
+                }
+            }
             (Ss::Unconnected, _) => return Err(Errno::EISCONN),
         }
         let dst = if dst.ip().is_unspecified() {
@@ -244,6 +254,7 @@ impl Kernel {
         sock.state = State::SynSent;
         sock.ss = Ss::Connecting;
         sock.syn_attempt = 0;
+        sock.attempted = true;
         sock.error = None;
         let c = self.new_conn(s, local, dst);
         self.send(c, Side::Client, SegKind::Syn, None, now, ch);

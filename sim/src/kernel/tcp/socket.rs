@@ -116,6 +116,12 @@ pub(crate) struct Socket {
     pub(crate) nospace: bool,
     /// SYN retransmissions so far.
     pub(crate) syn_attempt: u32,
+    /// A `connect` sent a SYN from this socket once. 6.18.44 refuses `listen` on it for good
+    /// (`simkern_model::linux::LISTEN_AFTER_CONNECT`).
+    pub(crate) attempted: bool,
+    /// `listen` succeeded on it once. 6.18.44 refuses `connect` on it for good
+    /// (`simkern_model::linux::CONNECT_AFTER_LISTEN`).
+    pub(crate) listened: bool,
 }
 
 impl Socket {
@@ -142,6 +148,8 @@ impl Socket {
             closing: false,
             nospace: false,
             syn_attempt: 0,
+            attempted: false,
+            listened: false,
         }
     }
 

@@ -90,3 +90,36 @@ fn eventfd_writev_writes_slice_by_slice_and_never_gathers_the_counter() {
         "a write of 0 is EINVAL"
     );
 }
+
+/// `linux::EVENTFD_LONG_WRITE`: since 6.6 a write of more than 8 bytes is `EINVAL`; before, the
+/// first 8 bytes are the value and the answer is 8, and `writev` stops at that short slice.
+#[test]
+fn a_long_eventfd_write_follows_the_target_kernel() {
+    use simkern_model::linux::{Behaviours, Version};
+    let mut long = [0u8; 16];
+    long[..8].copy_from_slice(&2u64.to_ne_bytes());
+    for (version, strict) in [("6.6", true), ("6.5.13", false)] {
+        let mut k = kernel_with(|c| c.linux = Behaviours::of(version.parse::<Version>().unwrap()));
+        let ch = &mut zero();
+        let e = k.eventfd(0, false).unwrap();
+        let mut buf = [0u8; 8];
+        if strict {
+            assert_eq!(k.write(e, &long, 0, ch), Err(Errno::EINVAL), "on {version}");
+            assert_eq!(rd(&mut k, e, &mut buf), Err(Errno::EAGAIN), "nothing added");
+        } else {
+            assert_eq!(k.write(e, &long, 0, ch), Ok(8), "on {version}");
+            let slices = [IoSlice::new(&long), IoSlice::new(&long[..8])];
+            assert_eq!(
+                k.writev(e, &slices, usize::MAX, 0, ch),
+                Ok(8),
+                "stops at the short slice"
+            );
+            assert_eq!(rd(&mut k, e, &mut buf), Ok(8));
+            assert_eq!(
+                u64::from_ne_bytes(buf),
+                4,
+                "two writes of the first 8 bytes"
+            );
+        }
+    }
+}

@@ -402,3 +402,51 @@ fn a_simultaneous_close_goes_through_closing_to_time_wait_on_both_ends() {
         "the server's TIME_WAIT"
     );
 }
+
+/// `linux::LISTEN_AFTER_CONNECT`: 6.18.44 refuses `listen` on a socket that once attempted a
+/// connection, after taking an ephemeral port (a `bind` then is `EINVAL`); older kernels
+/// listen. The target kernel picks one.
+#[test]
+fn listen_after_a_refused_connect_follows_the_target_kernel() {
+    use simkern_model::linux::{Behaviours, Version};
+    for (version, refused) in [("6.18.44", true), ("5.10", false)] {
+        let mut k = kernel_with(|c| c.linux = Behaviours::of(version.parse::<Version>().unwrap()));
+        let ch = &mut zero();
+        let c = k.socket(Domain::Inet).unwrap();
+        assert_eq!(k.connect(c, addr(9), 0, ch), Err(Errno::EINPROGRESS));
+        settle(&mut k, ch);
+        let now = k.clock();
+        assert_eq!(k.connect(c, addr(9), now, ch), Err(Errno::ECONNREFUSED));
+        if refused {
+            assert_eq!(k.listen(c, 1), Err(Errno::EINVAL), "on {version}");
+            assert_eq!(
+                k.bind(c, addr(0)),
+                Err(Errno::EINVAL),
+                "the port stays taken"
+            );
+            assert_eq!(k.listen(c, 1), Err(Errno::EINVAL), "for good");
+        } else {
+            assert_eq!(k.listen(c, 1), Ok(()), "on {version}");
+        }
+    }
+}
+
+/// `linux::CONNECT_AFTER_LISTEN`: 6.18.44 refuses `connect` from a socket that once listened
+/// (stopped by `SHUT_RD`); older kernels connect.
+#[test]
+fn connect_after_listening_follows_the_target_kernel() {
+    use simkern_model::linux::{Behaviours, Version};
+    use simkern_poller::sys::Shutdown;
+    for (version, refused) in [("6.18.44", true), ("5.10", false)] {
+        let mut k = kernel_with(|c| c.linux = Behaviours::of(version.parse::<Version>().unwrap()));
+        let ch = &mut zero();
+        let l = listener(&mut k, 9000, 1);
+        assert_eq!(k.shutdown(l, Shutdown::Read, 0, ch), Ok(()));
+        let expect = if refused {
+            Errno::EINVAL
+        } else {
+            Errno::EINPROGRESS
+        };
+        assert_eq!(k.connect(l, addr(9), 0, ch), Err(expect), "on {version}");
+    }
+}
