@@ -6,6 +6,7 @@
 //! - `world`: one run's state and the scheduler (steps, parking, virtual time, deadlock).
 //! - `runner`: `run(config, closure) -> Outcome`.
 //! - `thread`: simulated thread ids and states (stackful coroutines).
+//! - `unwind`: a thread unwinding a panic takes no steps, so teardown never meets one mid-unwind.
 //! - `decision`: the seeded decision stream every choice goes through; record and replay.
 //! - `strategy`: random walk, PCT, replay of a recorded schedule, dfs, guided.
 //! - `fault`: fault plans and the `none`/`default`/`swarm` profiles.
@@ -44,6 +45,7 @@ pub mod sys;
 pub mod thread;
 mod thread_set;
 pub mod trace;
+pub mod unwind;
 pub mod wall;
 mod world;
 

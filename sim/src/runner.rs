@@ -1,7 +1,8 @@
 //! `run`: one seeded run of a closure on the simulated kernel, and its `Outcome`.
 //!
 //! The closure is the root thread; the run ends when it returns (threads still alive are then
-//! unwound), when a thread panics, on deadlock, or when the step budget is spent. Everything
+//! unwound), when a thread panics (its unwinding runs to its end first, taking no steps, so
+//! the failure is the first panic), on deadlock, or when the step budget is spent. Everything
 //! the run does is a function of the `Config`: the same config gives the same trace hash, in
 //! this process or another.
 
@@ -169,6 +170,8 @@ fn give_stack(stack: DefaultStack) {
 /// Runs `root` on a fresh simulated kernel under `config`.
 pub fn run(config: &Config, root: impl FnOnce() + 'static) -> Outcome {
     install_panic_hook();
+    // A panic an earlier run's code caught must not name a later run's failure.
+    LAST_PANIC.with(|p| p.borrow_mut().take());
     let mut decisions = Decisions::new(config.seed);
     if config.record_decisions {
         decisions = decisions.record();
@@ -232,6 +235,8 @@ pub fn run(config: &Config, root: impl FnOnce() + 'static) -> Outcome {
                     give_stack(done.into_stack());
                 }
                 with_world(|w| {
+                    // It returned, so any unwinding in it was caught.
+                    w.end_unwinding(false);
                     w.set_state(me, State::Finished);
                     w.yielders[me.index()] = std::ptr::null();
                     if me == ThreadId::ROOT {
@@ -250,6 +255,9 @@ pub fn run(config: &Config, root: impl FnOnce() + 'static) -> Outcome {
                     .with(|p| p.borrow_mut().take())
                     .unwrap_or_else(|| ("panic".into(), String::new()));
                 with_world(|w| {
+                    // Its unwinding never suspended (see `world`), so no other thread ran since
+                    // the panic: this is the run's first uncaught panic.
+                    w.end_unwinding(true);
                     w.set_state(me, State::Finished);
                     w.yielders[me.index()] = std::ptr::null();
                     w.stop.get_or_insert(Stop::Panic {

@@ -112,6 +112,7 @@ pub fn builtin() -> &'static [Scenario] {
         go_netpoll_wakeup::SCENARIO,
         lws_timer_after_destroy::SCENARIO,
         selftest_crash::SCENARIO,
+        selftest_teardown::SCENARIO,
     ]
 }
 

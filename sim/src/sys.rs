@@ -6,10 +6,15 @@
 //! parks until the target finishes, `sched_point` is a step with no kernel work.
 //! `monotonic_now` reads virtual time without a step (on Linux it is a vDSO read, not a
 //! syscall, and no preemption point of interest). `probe` is recorded without a step.
+//!
+//! A thread unwinding a panic takes no steps (`crate::unwind` says why): its calls are applied
+//! and recorded at once, without faults, and a blocking call returns without waiting
+//! (`epoll_wait` with what is ready, perhaps nothing; `join` before its target ends).
 
 use crate::fault::Fault;
 use crate::thread::{State, ThreadId};
 use crate::trace::{encode_result, Call, What};
+use crate::unwind::unwinding;
 use crate::world::{self, with_world, World};
 use simkern_poller::sys::{
     Domain, EpollEvent, EpollOp, Errno, Fd, Probe, Shutdown, SockOpt, Sys, SysResult,
@@ -44,6 +49,20 @@ fn syscall<T>(
 ) -> SysResult<T> {
     if with_world(|w| w.tearing_down) {
         return with_world(|w| apply(w, None));
+    }
+    if unwinding() {
+        // Not a step: answered at once, with no fault, and recorded.
+        return with_world(|w| {
+            w.count_unwind_call();
+            let result = apply(w, None);
+            let encoded = encode_result(result.as_ref().map(encode).map_err(|e| *e));
+            w.record(What::Syscall {
+                call,
+                args,
+                result: encoded,
+            });
+            result
+        });
     }
     world::step();
     with_world(|w| {
@@ -140,7 +159,8 @@ impl Sys for SimSys {
                         });
                     }
                     let expired = deadline.is_some_and(|d| w.now_ns >= d);
-                    if n > 0 || timeout_ms == 0 || expired || w.tearing_down {
+                    // An unwinding thread cannot wait (no other thread runs until it ends).
+                    if n > 0 || timeout_ms == 0 || expired || w.tearing_down || unwinding() {
                         return Ok(Some(n));
                     }
                     // Nothing ready: park until the epoll is ready or the deadline passes.
@@ -382,7 +402,8 @@ impl Sys for SimSys {
                 [target.as_u32() as i64, 0, 0],
                 |_: &()| 0,
                 |w, _| {
-                    if w.tearing_down || w.threads[target.index()] == State::Finished {
+                    if w.tearing_down || unwinding() || w.threads[target.index()] == State::Finished
+                    {
                         return Ok(Some(()));
                     }
                     let me = w.current;

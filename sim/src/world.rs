@@ -12,6 +12,8 @@
 //! ready, or in `join`) suspends and the run loop picks again; when no thread can run,
 //! virtual time jumps to the earliest thread deadline or network event. Nothing to wait for
 //! is a deadlock; more steps than the budget is a livelock.
+//!
+//! A thread unwinding a panic takes no steps and never suspends (`crate::unwind` says why).
 
 use crate::decision::Decisions;
 use crate::fault::Plan;
@@ -20,6 +22,7 @@ use crate::strategy::{SchedPoint, Strategy};
 use crate::thread::{State, ThreadId, THREADS_MAX};
 use crate::thread_set::ThreadSet;
 use crate::trace::{Event, Trace, What};
+use crate::unwind::{unwinding, Unwinding};
 use corosensei::Yielder;
 use slotmap::SecondaryMap;
 use std::cell::Cell;
@@ -75,6 +78,8 @@ pub(crate) struct World {
     /// Set while coroutines are force-unwound after the run: syscalls then act at once,
     /// without steps, faults or trace, so destructors can release what they hold.
     pub tearing_down: bool,
+    /// The running thread's unwinding of a panic, while it lasts (`crate::unwind`).
+    pub unwinding: Unwinding,
     /// The threads that may run next, ascending: recomputed from `maybe` when `dirty` (or
     /// when it holds parked threads), kept up by `note_in_runnable` through the common changes.
     runnable: Vec<ThreadId>,
@@ -175,6 +180,7 @@ impl World {
             stop: None,
             sched_points: None,
             tearing_down: false,
+            unwinding: Unwinding::default(),
             runnable: Vec::new(),
             maybe: ThreadSet::default(),
             parked_on: SecondaryMap::new(),
@@ -465,7 +471,12 @@ impl World {
         if let Some(oracles) = &mut self.oracles {
             if let Some((oracle, message)) = oracles.observe_parts(self.now_ns, self.current, &what)
             {
-                self.stop.get_or_insert(Stop::Oracle { oracle, message });
+                let verdict = Stop::Oracle { oracle, message };
+                if unwinding() && !self.tearing_down {
+                    self.hold_verdict(verdict);
+                } else {
+                    self.stop.get_or_insert(verdict);
+                }
             }
         }
         // Coverage for `guided` (off unless a run is wrapped in `coverage::collect`): reads
@@ -487,6 +498,16 @@ impl World {
 /// `me` is passed, not read from `current`, because a switch sets `current` to the thread
 /// that runs next before this one suspends.
 pub(crate) fn suspend(me: ThreadId) {
+    if unwinding() {
+        // The invariant of `crate::unwind`: `tearing_down` or `unwinding()` answers every
+        // call at once before it can get here. An assert would panic inside a destructor during
+        // cleanup, which aborts without its message; this says what broke first.
+        eprintln!(
+            "simkern: thread {me} would suspend while unwinding a panic; a syscall path does \
+             not answer unwinding threads at once (sim/src/sys.rs)"
+        );
+        std::process::abort();
+    }
     let yielder = with_world(|w| w.yielders[me.index()]);
     assert!(
         !yielder.is_null(),
@@ -501,6 +522,8 @@ pub(crate) fn suspend(me: ThreadId) {
 /// Returns false when the run is over (budget spent); the caller then parks for good.
 pub(crate) fn step() -> bool {
     let (go_on, next, me) = with_world(|w| {
+        // A step is taken by a thread that is not unwinding: an unwinding it caught is over.
+        w.end_unwinding(false);
         // A stop already decided (an oracle's verdict) ends the run at this thread's next step.
         if w.stop.is_some() || !w.count_step() {
             return (false, w.current, w.current);

@@ -9,5 +9,6 @@ mod nightly;
 mod seeds;
 mod shrink;
 mod strategies;
+mod teardown;
 mod user_scenario;
 mod virtual_time;

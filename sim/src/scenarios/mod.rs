@@ -3,6 +3,7 @@
 //! - `echo`: one server loop and C client loops on the poller, M round trips each, checked end
 //!   to end. Its server and client code is the same source the real examples run.
 //! - `selftest-crash`: proves crash isolation (panics, aborts, stack overflows on some seeds).
+//! - `selftest-teardown`: proves teardown never aborts (clients panic together holding streams).
 //! - The seed bugs, each with a `fixed` variant (the poller's way) and a `buggy` one (the
 //!   mistake of its seed document, in Rust):
 //!   - `netpoll_cancel_dial`: operator freed without `EPOLL_CTL_DEL`; a late event reaches its
@@ -23,4 +24,5 @@ pub mod lws_timer_after_destroy;
 pub mod nbio_double_close;
 pub mod netpoll_cancel_dial;
 pub mod selftest_crash;
+pub mod selftest_teardown;
 pub mod support;
