@@ -44,6 +44,7 @@ fn ours(clients: u64, rounds: u64, seed: u64) -> (Measurement, f64) {
         jobs: 1,
         save_dir: None,
         save_passing: false,
+        kernel: Default::default(),
         shard: None,
     };
     let mut config = batch.config(seed);

@@ -15,6 +15,7 @@
 
 use crate::campaign::{self, Driver};
 use crate::fault::{Plan, Profile};
+use crate::kernel;
 use crate::runner::{self, Config, Faults, Outcome};
 use crate::scenario::{Scenario, Setup};
 use crate::seed_file::{self, Expected, SeedFile};
@@ -65,6 +66,9 @@ pub struct Batch {
     pub jobs: usize,
     pub save_dir: Option<PathBuf>,
     pub save_passing: bool,
+    /// The simulated kernel's configuration for every seed (fd limit, buffers, freedoms,
+    /// target version).
+    pub kernel: kernel::Config,
 }
 
 /// One failing seed in a report.
@@ -177,6 +181,7 @@ impl Batch {
         c.strategy = self.strategy;
         c.faults = self.faults.faults();
         c.step_budget = self.step_budget;
+        c.kernel = self.kernel.clone();
         c
     }
 

@@ -1,128 +1,537 @@
-//! `check`: run a scenario over many seeds inside `#[test]`, the way users test their code.
+//! `check`: run code under test over many seeds inside `#[test]`, the way users test their code.
 //!
-//! `SIMKERN_SEEDS=N` sets how many seeds (default `SEEDS_DEFAULT`); `SIMKERN_SEED=S` replays
-//! exactly one. On the first failure the test panics with the seed, the failure and the last
-//! events, and the exact commands that replay it.
+//! Two forms: `check(|| ...)` runs a closure as the root simulated thread (shuttle's
+//! `check_random` shape); `Check::new(&SCENARIO, variant)` runs a named scenario, whose failing
+//! seeds can also be saved as seed files and replayed, shrunk and explained by a `simkern`
+//! binary. Both take the same knobs and the same environment:
+//! - `SIMKERN_SEEDS=N` (default `SEEDS_DEFAULT`) seeds from `SIMKERN_FIRST_SEED=S` (default
+//!   0, or `.first_seed(S)`); `SIMKERN_SEED=S` runs exactly one.
+//! - `SIMKERN_STRATEGY=random|pct:D|...` and `SIMKERN_FAULTS=none|default|swarm` override the
+//!   test's own choice (so a CI job can sweep the same tests under swarm).
+//! - `SIMKERN_CHECK_IN_PROCESS=1` (or `.in_process()`) runs in this process.
+//!
+//! Crash isolation (the default): the seeds run in a child process, the test binary run again
+//! for this one test (as `rusty-fork` does), so an abort, a stack overflow, a segfault or a
+//! hang (`SIMKERN_CHECK_TIMEOUT_S`, default `TIMEOUT_S_DEFAULT`) of the code under test is a
+//! failing seed with its replay command, never a dead test binary. The child re-runs the test
+//! function up to this `Check` (code before it runs twice, as under `rusty-fork`; earlier
+//! checks of the same test run in the child's own process, so the body goes on as it did),
+//! runs the seeds, and exits. It names its progress on stderr (`PROGRESS`), so the parent knows which
+//! seed was running when it died. The test's name comes from its libtest thread; a test run
+//! with `--test-threads=1` (no named thread) or given `.name("path::to::test")` otherwise.
+//!
+//! On the first failure the test panics with the seed, the failure, the last events and the
+//! commands that replay it (`SIMKERN_SEED=S cargo test NAME`, and for a scenario the seed file
+//! written under `target/simkern-check/` and the `replay FILE` command of a binary built on
+//! `simkern::cli::main`).
 
 use crate::batch::{signature, Batch, FaultSpec};
-use crate::fault::Profile;
-use crate::runner::STEP_BUDGET_DEFAULT;
+use crate::fault::{Plan, Profile};
+use crate::kernel;
+use crate::runner::{self, Config, Faults, Outcome, STEP_BUDGET_DEFAULT};
 use crate::scenario::Scenario;
 use crate::strategy;
+use std::cell::Cell;
+use std::io::{BufRead, BufReader, Read};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
 
-/// Seeds a `check` runs when `SIMKERN_SEEDS` is not set: enough to catch a bug a random walk
+/// Seeds a check runs when `SIMKERN_SEEDS` is not set: enough to catch a bug a random walk
 /// finds in one run of a hundred, quick enough for `cargo test`.
 pub const SEEDS_DEFAULT: u64 = 100;
+/// Wall-clock seconds a crash-isolated check may take before its child is killed and the
+/// running seed reported as hung. Generous: it must never fire on a slow CI machine.
+pub const TIMEOUT_S_DEFAULT: u64 = 600;
+/// Where a failing scenario seed's file is written (relative to the test's working
+/// directory, the package root under `cargo test`).
+pub const SAVE_DIR_DEFAULT: &str = "target/simkern-check";
 
-/// A multi-seed check of one scenario.
+/// The child's environment variable: `TEST_NAME#K`, run the `K`-th `Check` of that test.
+const CHILD_ENV: &str = "SIMKERN_CHECK_CHILD";
+/// Lines the child prints on stderr: `PROGRESS seed` before each seed, `FAILURE` before the
+/// failure report (the rest of stderr).
+const PROGRESS: &str = "simkern-check: seed ";
+const FAILURE: &str = "simkern-check: failure\n";
+
+/// What runs as the root thread.
+#[derive(Clone)]
+enum Root {
+    Scenario(Box<Batch>),
+    Closure(Arc<dyn Fn() + Send + Sync>),
+}
+
+/// A multi-seed check: a scenario or a closure, its seeds, strategy, faults and kernel.
+#[derive(Clone)]
 pub struct Check {
-    batch: Batch,
+    root: Root,
+    first_seed: u64,
+    seeds: u64,
+    strategy: strategy::Kind,
+    faults: FaultSpec,
+    kernel: kernel::Config,
+    step_budget: u64,
+    in_process: bool,
+    name: Option<String>,
+    save_dir: Option<PathBuf>,
+    timeout: Option<Duration>,
+}
+
+/// Runs `f` as the root simulated thread over `SEEDS_DEFAULT` seeds (the environment as for
+/// `Check`), crash-isolated; panics on the first failing seed with its replay command.
+///
+/// ```no_run
+/// use simkern::prelude::*;
+/// #[test]
+/// fn two_threads_agree() {
+///     check(|| {
+///         let t = SimSys.spawn("worker", || {}).unwrap();
+///         SimSys.join(t);
+///     });
+/// }
+/// ```
+pub fn check(f: impl Fn() + Send + Sync + 'static) {
+    Check::closure(f).run();
+}
+
+thread_local! {
+    /// How many checks this test thread has run: the index of the next one.
+    static RAN: Cell<u32> = const { Cell::new(0) };
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn env_u64(name: &str) -> Option<u64> {
+    env(name).map(|v| {
+        v.trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}={v:?} is not a number"))
+    })
 }
 
 impl Check {
-    /// `variant` `None` is the scenario's default; parameters take their defaults.
+    fn with_root(root: Root) -> Check {
+        Check {
+            root,
+            first_seed: 0,
+            seeds: SEEDS_DEFAULT,
+            strategy: strategy::Kind::Random,
+            faults: FaultSpec::Profile(Profile::None),
+            kernel: kernel::Config::default(),
+            step_budget: STEP_BUDGET_DEFAULT,
+            in_process: false,
+            name: None,
+            save_dir: Some(PathBuf::from(SAVE_DIR_DEFAULT)),
+            timeout: None,
+        }
+    }
+
+    /// A check of `scenario`; `variant` `None` is its default; parameters take their
+    /// defaults. Panics on an unknown variant (a bug of the test).
     pub fn new(scenario: &Scenario, variant: Option<&str>) -> Self {
         let setup = scenario
             .setup(variant, &[])
             .unwrap_or_else(|e| panic!("{e}"));
-        Check {
-            batch: Batch {
-                scenario: *scenario,
-                setup,
-                seeds: 0..SEEDS_DEFAULT,
-                strategy: strategy::Kind::Random,
-                faults: FaultSpec::Profile(Profile::None),
-                step_budget: STEP_BUDGET_DEFAULT,
-                jobs: 1,
-                save_dir: None,
-                save_passing: false,
-                shard: None,
-            },
-        }
+        Check::with_root(Root::Scenario(Box::new(Batch {
+            scenario: *scenario,
+            setup,
+            seeds: 0..SEEDS_DEFAULT,
+            strategy: strategy::Kind::Random,
+            faults: FaultSpec::Profile(Profile::None),
+            step_budget: STEP_BUDGET_DEFAULT,
+            jobs: 1,
+            save_dir: None,
+            save_passing: false,
+            shard: None,
+            kernel: kernel::Config::default(),
+        })))
     }
 
+    /// A check of a closure run as the root simulated thread.
+    pub fn closure(f: impl Fn() + Send + Sync + 'static) -> Self {
+        Check::with_root(Root::Closure(Arc::new(f)))
+    }
+
+    /// Sets scenario parameter `name`. Panics on a closure check or an unknown parameter.
     pub fn param(mut self, name: &str, value: u64) -> Self {
-        let mut overrides: Vec<(String, u64)> = self
-            .batch
+        let Root::Scenario(batch) = &mut self.root else {
+            panic!("Check::param({name:?}): a closure check has no parameters");
+        };
+        let mut overrides: Vec<(String, u64)> = batch
             .setup
             .params
             .iter()
+            .filter(|(k, _)| *k != name)
             .map(|(k, v)| (k.clone(), *v))
             .collect();
-        overrides.retain(|(k, _)| k != name);
         overrides.push((name.to_owned(), value));
-        self.batch.setup = self
-            .batch
+        batch.setup = batch
             .scenario
-            .setup(Some(&self.batch.setup.variant), &overrides)
+            .setup(Some(&batch.setup.variant), &overrides)
             .unwrap_or_else(|e| panic!("{e}"));
         self
     }
 
+    /// How many seeds (`SIMKERN_SEEDS` overrides it).
     pub fn seeds(mut self, n: u64) -> Self {
-        self.batch.seeds = 0..n;
+        self.seeds = n;
         self
     }
 
+    /// The first seed (`SIMKERN_FIRST_SEED` overrides it).
+    pub fn first_seed(mut self, s: u64) -> Self {
+        self.first_seed = s;
+        self
+    }
+
+    /// The scheduling strategy (`SIMKERN_STRATEGY` overrides it).
     pub fn strategy(mut self, s: strategy::Kind) -> Self {
-        self.batch.strategy = s;
+        self.strategy = s;
         self
     }
 
+    /// A fault profile (`SIMKERN_FAULTS` overrides it).
     pub fn faults(mut self, p: Profile) -> Self {
-        self.batch.faults = FaultSpec::Profile(p);
+        self.faults = FaultSpec::Profile(p);
         self
     }
 
-    /// Runs the seeds (as the environment says) and panics on the first failure.
-    pub fn run(mut self) {
-        let env = |name: &str| {
-            std::env::var(name).ok().map(|v| {
-                v.parse::<u64>()
-                    .unwrap_or_else(|_| panic!("{name}={v:?} is not a number"))
-            })
-        };
-        if let Some(seed) = env("SIMKERN_SEED") {
-            self.batch.seeds = seed..seed + 1;
-        } else if let Some(n) = env("SIMKERN_SEEDS") {
-            self.batch.seeds = 0..n;
+    /// A concrete fault plan for every seed (`SIMKERN_FAULTS` overrides it).
+    pub fn plan(mut self, plan: Plan) -> Self {
+        self.faults = FaultSpec::Plan(plan);
+        self
+    }
+
+    /// The simulated kernel's configuration (fd limit, buffers, freedoms, target version).
+    /// Panics on a config `kernel::Config::check` refuses.
+    pub fn kernel(mut self, config: kernel::Config) -> Self {
+        if let Err(e) = config.check() {
+            panic!("Check::kernel: {e}");
         }
-        for seed in self.batch.seeds.clone() {
-            let outcome = self.batch.run_seed(&self.batch.config(seed));
-            if outcome.passed() {
-                continue;
+        self.kernel = config;
+        self
+    }
+
+    /// Sets one kernel tunable by name, as `--kernel NAME=VALUE` does. Panics on a bad one.
+    pub fn kernel_set(mut self, name: &str, value: &str) -> Self {
+        if let Err(e) = self.kernel.set(name, value) {
+            panic!("Check::kernel_set: {e}");
+        }
+        self
+    }
+
+    /// The step budget per seed (livelock bound).
+    pub fn step_budget(mut self, steps: u64) -> Self {
+        self.step_budget = steps;
+        self
+    }
+
+    /// Run in this process, without crash isolation (faster; an abort takes the test binary
+    /// down with it).
+    pub fn in_process(mut self) -> Self {
+        self.in_process = true;
+        self
+    }
+
+    /// The test's full name (`module::test`), for the child process and the replay command,
+    /// where the libtest thread name is not there (`--test-threads=1`).
+    pub fn name(mut self, name: &str) -> Self {
+        self.name = Some(name.to_owned());
+        self
+    }
+
+    /// How long the crash-isolated child may take before it is killed and the seed it was
+    /// running reported as hung (`SIMKERN_CHECK_TIMEOUT_S` overrides it).
+    pub fn timeout(mut self, limit: Duration) -> Self {
+        self.timeout = Some(limit);
+        self
+    }
+
+    /// Where a failing scenario seed's file is written; `None` writes none.
+    pub fn save_dir(mut self, dir: Option<PathBuf>) -> Self {
+        self.save_dir = dir;
+        self
+    }
+
+    /// The seeds to run, as the environment says.
+    fn seed_range(&self) -> std::ops::Range<u64> {
+        if let Some(seed) = env_u64("SIMKERN_SEED") {
+            return seed..seed.saturating_add(1);
+        }
+        let first = env_u64("SIMKERN_FIRST_SEED").unwrap_or(self.first_seed);
+        let n = env_u64("SIMKERN_SEEDS").unwrap_or(self.seeds);
+        first..first.saturating_add(n)
+    }
+
+    /// Applies `SIMKERN_STRATEGY` and `SIMKERN_FAULTS`.
+    fn with_env(mut self) -> Self {
+        if let Some(s) = env("SIMKERN_STRATEGY") {
+            self.strategy = s
+                .parse()
+                .unwrap_or_else(|e| panic!("SIMKERN_STRATEGY={s:?}: {e}"));
+        }
+        if let Some(f) = env("SIMKERN_FAULTS") {
+            let p: Profile = f
+                .parse()
+                .unwrap_or_else(|e| panic!("SIMKERN_FAULTS={f:?}: {e}"));
+            self.faults = FaultSpec::Profile(p);
+        }
+        assert!(
+            !self.strategy.is_campaign(),
+            "Check runs seeds one by one; {} is a campaign strategy: use `simkern run`",
+            self.strategy
+        );
+        self
+    }
+
+    fn config(&self, seed: u64) -> Config {
+        let mut c = Config::new(seed);
+        c.strategy = self.strategy;
+        c.faults = match &self.faults {
+            FaultSpec::Profile(p) => Faults::Profile(*p),
+            FaultSpec::Plan(p) => Faults::Plan(p.clone()),
+        };
+        c.step_budget = self.step_budget;
+        c.kernel = self.kernel.clone();
+        c
+    }
+
+    fn run_seed(&self, seed: u64) -> Outcome {
+        let config = self.config(seed);
+        match &self.root {
+            Root::Scenario(b) => runner::run(&config, b.scenario.root(&b.setup)),
+            Root::Closure(f) => {
+                let f = Arc::clone(f);
+                runner::run(&config, move || f())
             }
-            let b = &self.batch;
-            let mut tail = String::new();
-            for e in outcome
-                .tail
-                .iter()
-                .rev()
-                .take(20)
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-            {
-                tail += &format!(
-                    "  step {} {} {:.3} ms {:?}\n",
-                    e.step,
-                    e.thread,
-                    e.time_ns as f64 / 1e6,
-                    e.what
-                );
+        }
+    }
+
+    /// What is checked, for messages: `scenario (variant)` or `closure`.
+    fn what(&self) -> String {
+        match &self.root {
+            Root::Scenario(b) => format!("{} ({})", b.scenario.name, b.setup.variant),
+            Root::Closure(_) => "check(closure)".into(),
+        }
+    }
+
+    fn test_name(&self) -> Option<String> {
+        self.name.clone().or_else(|| {
+            std::thread::current()
+                .name()
+                .filter(|n| *n != "main")
+                .map(str::to_owned)
+        })
+    }
+
+    /// Runs the seeds and panics on the first failure.
+    pub fn run(self) {
+        let this = self.with_env();
+        let index = RAN.with(|r| {
+            let i = r.get();
+            r.set(i + 1);
+            i
+        });
+        let name = this.test_name();
+        let me = name.as_ref().map(|n| format!("{n}#{index}"));
+        match env(CHILD_ENV) {
+            // The child, at its check: run it here and end the process, so the rest of the
+            // test function does not run twice.
+            Some(child) if Some(&child) == me.as_ref() => {
+                let code = match this.run_here(true) {
+                    Ok(()) => 0,
+                    Err(report) => {
+                        eprint!("{FAILURE}{report}");
+                        1
+                    }
+                };
+                std::process::exit(code);
             }
-            panic!(
-                "{} ({}) failed on seed {seed}: {}\n{:?}\nlast events:\n{tail}replay this seed: SIMKERN_SEED={seed} cargo test -- <this test>\n  or: simkern run {} --variant {} --seeds {seed}..{} --strategy {} --faults {}",
-                b.scenario.name,
-                b.setup.variant,
-                signature(&outcome.stop),
-                outcome.stop,
-                b.scenario.name,
-                b.setup.variant,
-                seed + 1,
-                b.strategy,
-                b.faults.name(),
+            // The child, at an earlier check of the test: run it here as the parent ran it in
+            // its child, so that the test body goes on exactly as it did there (it may
+            // catch the check's failure and look at it).
+            Some(_) => {
+                if let Err(report) = this.run_here(false) {
+                    panic!("{report}");
+                }
+            }
+            None => {
+                let in_process = this.in_process || env("SIMKERN_CHECK_IN_PROCESS").is_some();
+                let result = match (&name, in_process) {
+                    (Some(name), false) => this.run_isolated(name, index),
+                    _ => this.run_here(false),
+                };
+                if let Err(report) = result {
+                    panic!("{report}");
+                }
+            }
+        }
+    }
+
+    /// Runs every seed in this process; the failure report on the first failure.
+    fn run_here(&self, child: bool) -> Result<(), String> {
+        for seed in self.seed_range() {
+            if child {
+                eprintln!("{PROGRESS}{seed}");
+            }
+            let outcome = self.run_seed(seed);
+            if !outcome.passed() {
+                return Err(self.failure(seed, &outcome));
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs the seeds in a child process of this test binary.
+    fn run_isolated(&self, name: &str, index: u32) -> Result<(), String> {
+        let exe = std::env::current_exe()
+            .map_err(|e| format!("Check: cannot find the test binary to re-run: {e}"))?;
+        let range = self.seed_range();
+        let mut child = Command::new(exe)
+            .args([name, "--exact", "--nocapture", "--include-ignored"])
+            .args(["--test-threads", "1"])
+            .env(CHILD_ENV, format!("{name}#{index}"))
+            .env("SIMKERN_FIRST_SEED", range.start.to_string())
+            .env("SIMKERN_SEEDS", (range.end - range.start).to_string())
+            .env_remove("SIMKERN_SEED")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("Check: cannot start the test binary again: {e}"))?;
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let reader = crate::wall::background(move || read_child(stderr));
+        let timeout = env_u64("SIMKERN_CHECK_TIMEOUT_S")
+            .map(Duration::from_secs)
+            .or(self.timeout)
+            .unwrap_or(Duration::from_secs(TIMEOUT_S_DEFAULT));
+        let (status, hung) = crate::wall::wait_with_timeout(&mut child, timeout);
+        let (last_seed, failure, rest) = reader.join().expect("the stderr reader does not panic");
+        if let Some(report) = failure {
+            return Err(report);
+        }
+        if status.as_ref().is_some_and(|s| s.success()) && !hung {
+            return match last_seed {
+                // The child ran its seeds (every one, or none in an empty range).
+                _ if range.is_empty() || last_seed == Some(range.end - 1) => Ok(()),
+                _ => Err(format!(
+                    "Check: the child process of {name} exited 0 without running seeds \
+                     {range:?} (last seed it started: {last_seed:?}); is `{name}` the full \
+                     test name? (`Check::name`)\n{rest}"
+                )),
+            };
+        }
+        let how = if hung {
+            format!("hung (no result in {} s; killed)", timeout.as_secs())
+        } else {
+            match status {
+                Some(s) => crate::wall::describe_exit(&s),
+                None => "ended in an unknown way".into(),
+            }
+        };
+        let seed = last_seed.map_or("before its first seed".into(), |s| format!("on seed {s}"));
+        let replay = last_seed.map(|s| self.replay_hint(s)).unwrap_or_default();
+        Err(format!(
+            "{} crashed {seed}: the code under test {how}\n{replay}\nits last output:\n{}",
+            self.what(),
+            tail_lines(&rest, 30)
+        ))
+    }
+
+    /// The replay commands for `seed`.
+    fn replay_hint(&self, seed: u64) -> String {
+        let test = self.test_name().unwrap_or_else(|| "<this test>".into());
+        let mut env = format!("SIMKERN_SEED={seed}");
+        if let Some(s) = std::env::var("SIMKERN_STRATEGY").ok().or_else(|| {
+            (self.strategy != strategy::Kind::Random).then(|| self.strategy.to_string())
+        }) {
+            env += &format!(" SIMKERN_STRATEGY={s}");
+        }
+        format!("replay this seed: {env} cargo test {test} -- --exact")
+    }
+
+    /// The failure report for `seed`; writes its seed file when a scenario is checked.
+    fn failure(&self, seed: u64, outcome: &Outcome) -> String {
+        let mut tail = String::new();
+        let start = outcome.tail.len().saturating_sub(20);
+        for e in &outcome.tail[start..] {
+            tail += &format!(
+                "  step {} {} {:.3} ms {:?}\n",
+                e.step,
+                e.thread,
+                e.time_ns as f64 / 1e6,
+                e.what
             );
         }
+        let mut report = format!(
+            "{} failed on seed {seed}: {}\n{:?}\nlast events:\n{tail}{}",
+            self.what(),
+            signature(&outcome.stop),
+            outcome.stop,
+            self.replay_hint(seed)
+        );
+        if let (Root::Scenario(b), Some(dir)) = (&self.root, &self.save_dir) {
+            let batch = Batch {
+                seeds: seed..seed + 1,
+                strategy: self.strategy,
+                faults: self.faults.clone(),
+                step_budget: self.step_budget,
+                kernel: self.kernel.clone(),
+                ..(**b).clone()
+            };
+            let path = dir.join(format!(
+                "{}-{}-{seed}.json",
+                b.scenario.name, b.setup.variant
+            ));
+            // A rerun of a failing test finds its own file from last time: the same seed, the
+            // same hash is the same file, kept. Anything else there is not overwritten.
+            let same = crate::seed_file::SeedFile::load(&path)
+                .is_ok_and(|f| f.expected_hash() == Ok(outcome.trace_hash) && f.seed == seed);
+            let saved = if same {
+                Ok(path)
+            } else {
+                batch.save(dir, seed, outcome.trace_hash)
+            };
+            match saved {
+                Ok(path) => {
+                    report += &format!(
+                        "\n  or: <your simkern binary> replay {} --explain",
+                        path.display()
+                    )
+                }
+                Err(e) => report += &format!("\n  (no seed file: {e})"),
+            }
+        }
+        report
     }
+}
+
+/// Reads the child's stderr: the last seed it started, its failure report, and the rest.
+fn read_child(stderr: impl Read) -> (Option<u64>, Option<String>, String) {
+    let mut last = None;
+    let mut failure: Option<String> = None;
+    let mut rest = String::new();
+    for line in BufReader::new(stderr).lines() {
+        let Ok(line) = line else { break };
+        if let Some(f) = failure.as_mut() {
+            f.push_str(&line);
+            f.push('\n');
+        } else if let Some(seed) = line.strip_prefix(PROGRESS) {
+            last = seed.trim().parse().ok();
+        } else if line == FAILURE.trim_end() {
+            failure = Some(String::new());
+        } else {
+            rest.push_str(&line);
+            rest.push('\n');
+        }
+    }
+    (last, failure, rest)
+}
+
+fn tail_lines(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
 }

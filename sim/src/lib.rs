@@ -53,6 +53,19 @@ pub use runner::{run, Config, Faults, Outcome};
 pub use sys::SimSys;
 pub use world::Stop;
 
+/// Marks the calling simulated thread as harness: the test's own client or checker, not code
+/// under test. Fault plans and profiles (`--faults default|swarm`) leave its calls alone, and
+/// threads it spawns from now on inherit the mark, so a client that `unwrap`s its calls
+/// does not fail on an injected `ENOMEM` that says nothing about the server. The kernel's own
+/// freedoms (ready order, short writes, latency) still apply: they are Linux. Call it first
+/// thing in the thread. Panics outside a run.
+pub fn harness() {
+    world::with_world(|w| {
+        let me = w.current.index();
+        w.harness[me] = true;
+    });
+}
+
 /// The fds open in the running simulation (for end-of-scenario leak checks).
 /// Panics outside a run.
 pub fn open_fds() -> Vec<simkern_poller::Fd> {

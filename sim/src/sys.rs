@@ -66,7 +66,7 @@ fn syscall<T>(
     }
     world::step();
     with_world(|w| {
-        let fault = if w.faults.is_empty() {
+        let fault = if w.faults.is_empty() || w.harness[w.current.index()] {
             None
         } else {
             w.faults.roll(call, &mut w.decisions)

@@ -28,3 +28,59 @@ pub fn scoped_workers(jobs: usize, work: impl Fn() + Sync) {
         }
     });
 }
+
+/// Runs `f` on a real thread of the runner's (reading a child process's output, say).
+pub fn background<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> std::thread::JoinHandle<T> {
+    std::thread::spawn(f)
+}
+
+/// Waits for `child` at most `timeout` (polling, so no thread is left behind); kills it past
+/// that. The exit status (`None` if it could not be read) and whether it was killed for time.
+pub fn wait_with_timeout(
+    child: &mut std::process::Child,
+    timeout: std::time::Duration,
+) -> (Option<std::process::ExitStatus>, bool) {
+    let start = Instant::now();
+    let mut pause = std::time::Duration::from_millis(1);
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return (Some(status), false),
+            Ok(None) if start.elapsed() >= timeout => {
+                let _ = child.kill();
+                return (child.wait().ok(), true);
+            }
+            Ok(None) => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(std::time::Duration::from_millis(50));
+            }
+            Err(_) => return (None, false),
+        }
+    }
+}
+
+/// How a process ended, in words: `exited with code 3`, `was killed by SIGABRT (an abort,
+/// or a stack overflow: Rust aborts on one)`.
+pub fn describe_exit(status: &std::process::ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(code), _) => format!("exited with code {code}"),
+        (None, Some(sig)) => format!("was killed by {}", signal_name(sig)),
+        (None, None) => "ended without a code or a signal".into(),
+    }
+}
+
+/// A signal's name (`SIGSEGV`), or `signal N`.
+pub fn signal_name(sig: i32) -> String {
+    match sig {
+        4 => "SIGILL".into(),
+        6 => "SIGABRT".into(),
+        7 => "SIGBUS".into(),
+        8 => "SIGFPE".into(),
+        9 => "SIGKILL".into(),
+        11 => "SIGSEGV".into(),
+        15 => "SIGTERM".into(),
+        n => format!("signal {n}"),
+    }
+}

@@ -67,6 +67,9 @@ pub(crate) struct World {
     pub step_budget: u64,
     pub threads: Vec<State>,
     pub names: Vec<String>,
+    /// Per thread: harness code (the test's own clients and checkers), whose calls fault
+    /// plans never touch (`crate::harness`). Spawned threads inherit it.
+    pub harness: Vec<bool>,
     pub current: ThreadId,
     /// Each live coroutine's yielder, set when it starts.
     pub yielders: Vec<*const Yielder<(), ()>>,
@@ -174,6 +177,7 @@ impl World {
             step_budget,
             threads: Vec::new(),
             names: Vec::new(),
+            harness: Vec::new(),
             current: ThreadId::ROOT,
             yielders: Vec::new(),
             pending_spawns: Vec::new(),
@@ -295,6 +299,8 @@ impl World {
         self.parked_key.push(None);
         self.maybe.insert(id);
         self.dirty = true;
+        let inherited = self.harness.get(self.current.index()).copied() == Some(true);
+        self.harness.push(inherited && !self.names.is_empty());
         self.names.push(name.to_owned());
         self.yielders.push(std::ptr::null());
         self.pending_spawns.push((id, f));

@@ -25,6 +25,7 @@ fn small_batch(scenario: &Scenario, seeds: std::ops::Range<u64>, faults: Profile
         jobs: 1,
         save_dir: None,
         save_passing: false,
+        kernel: Default::default(),
         shard: None,
     }
 }

@@ -1,6 +1,7 @@
 //! The simulator, end to end: determinism, faults, virtual time, liveness failures, users'
 //! own scenarios, the `simkern` CLI, and the seed bugs with their committed seed files.
 
+mod check;
 mod cli;
 mod determinism;
 mod faults;

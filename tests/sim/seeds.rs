@@ -72,6 +72,7 @@ fn batch(scenario: &Scenario, variant: &str, faults: Profile) -> Batch {
         jobs: 1,
         save_dir: None,
         save_passing: false,
+        kernel: Default::default(),
     }
 }
 

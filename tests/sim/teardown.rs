@@ -83,6 +83,7 @@ fn batch(faults: Profile, jobs: usize) -> Batch {
         jobs,
         save_dir: None,
         save_passing: false,
+        kernel: Default::default(),
     }
 }
 

@@ -116,6 +116,7 @@ impl Unit {
             jobs: 1,
             save_dir: None,
             save_passing: false,
+            kernel: Default::default(),
         }
     }
 }

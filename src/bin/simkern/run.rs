@@ -113,6 +113,7 @@ fn batch_of(args: &Args) -> Result<Batch, String> {
         jobs: args.jobs,
         save_dir: args.save.clone(),
         save_passing: args.save_passing,
+        kernel: Default::default(),
         shard: match &args.shard {
             None => None,
             Some(spec) => Some(crate::shard::parse(spec, &|var| std::env::var(var).ok())?),

@@ -11,10 +11,13 @@
 //! edge-triggered one stays off until its file's next wakeup; a `EPOLLONESHOT` one is disabled
 //! until `EPOLL_CTL_MOD`. `EPOLLERR` and `EPOLLHUP` are reported even when not requested.
 //!
-//! Freedom taken (`Config::permute_ready`, on by default): Linux scans the ready list in FIFO
-//! order of wakeups. Here each next entry to scan is chosen among those left
-//! (`Choice::ReadyOrder`), so any order of ready events can be reported; FIFO is the choice
-//! of always 0. Oracles comparing with Linux compare ready sets, not orders.
+//! Freedom taken (`Config::permute_ready`, on by default): Linux reports in the ready list's
+//! order, the order of wakeups, which depends on timing the simulation does not model. Here
+//! the events of one harvest are reported in a drawn order (`Choice::ReadyOrder`; all zeros
+//! is Linux's order). Which entries a harvest takes is never drawn: with a short `maxevents`
+//! they are the first that poll non-empty, as `ep_send_events` takes them, and the
+//! level-triggered ones go back behind the rest, so successive harvests round-robin through
+//! the ready set as epoll_wait(2) promises (`level_triggered_entries_round_robin_*`).
 
 use super::{EpollKey, EP_PRIVATE_BITS};
 use crate::kernel::choices::{draw, Choice, Choices};
@@ -54,11 +57,6 @@ impl Kernel {
         let mut n = 0;
         let mut scanned = 0;
         while n < events.len() && scanned < queued {
-            if self.config.permute_ready {
-                let pick =
-                    scanned + draw(ch, Choice::ReadyOrder, (queued - scanned) as u64) as usize;
-                self.epolls[ep].ready.swap(scanned, pick);
-            }
             let id = self.epolls[ep].ready[scanned];
             scanned += 1;
             let (fd, file) = self.epolls[ep].entries[id].item;
@@ -92,6 +90,16 @@ impl Kernel {
         }
         epoll.check();
         self.requeue = again;
+        if self.config.permute_ready {
+            // Fisher-Yates over what this harvest reports, never over which entries it takes:
+            // the set is Linux's (the first `maxevents` that poll non-empty, in ready-list
+            // order), so successive short harvests still round-robin through the ready list.
+            for i in 0..n.saturating_sub(1) {
+                let j = i + draw(ch, Choice::ReadyOrder, (n - i) as u64) as usize;
+                events.swap(i, j);
+                sources.swap(i, j);
+            }
+        }
         Ok(n)
     }
 
