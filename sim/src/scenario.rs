@@ -115,10 +115,38 @@ pub fn builtin() -> &'static [Scenario] {
     ]
 }
 
+/// The built-in scenarios as a registry (what `simkern::cli::main` takes): the same list
+/// as `builtin`, by reference.
+pub fn builtin_refs() -> &'static [&'static Scenario] {
+    use crate::scenarios::*;
+    &[
+        &echo::SCENARIO,
+        &netpoll_cancel_dial::SCENARIO,
+        &capnp_chain_teardown::SCENARIO,
+        &nbio_double_close::SCENARIO,
+        &go_netpoll_wakeup::SCENARIO,
+        &lws_timer_after_destroy::SCENARIO,
+        &selftest_crash::SCENARIO,
+    ]
+}
+
 /// A built-in scenario by name.
 pub fn find(name: &str) -> Result<&'static Scenario, String> {
-    builtin().iter().find(|s| s.name == name).ok_or_else(|| {
-        let names: Vec<&str> = builtin().iter().map(|s| s.name).collect();
-        format!("unknown scenario {name:?} (built-in: {})", names.join(", "))
-    })
+    find_in(builtin_refs(), name)
+}
+
+/// A scenario of `registry` by name (a user's binary passes its own registry). The error
+/// names the scenario and lists the known ones.
+pub fn find_in<'a>(registry: &[&'a Scenario], name: &str) -> Result<&'a Scenario, String> {
+    registry
+        .iter()
+        .copied()
+        .find(|s| s.name == name)
+        .ok_or_else(|| {
+            let names: Vec<&str> = registry.iter().map(|s| s.name).collect();
+            format!(
+                "unknown scenario {name:?} (known scenarios: {})",
+                names.join(", ")
+            )
+        })
 }
