@@ -1,5 +1,5 @@
 //! The simulator, end to end: determinism, faults, virtual time, liveness failures, users'
-//! own scenarios, the `simkern` CLI, and the seed bugs with their committed seed files.
+//! own scenarios (and a user's own crate and binary), the `simkern` CLI, and the seed bugs with their committed seed files.
 
 mod cli;
 mod determinism;
@@ -9,5 +9,6 @@ mod nightly;
 mod seeds;
 mod shrink;
 mod strategies;
+mod user_crate;
 mod user_scenario;
 mod virtual_time;
