@@ -24,8 +24,7 @@ pub fn shrink(cx: &Context<'_>, args: Args) -> Outcome {
     let file = SeedFile::load(&args.file)?;
     // Bad input (exit 2) is settled before the search: a scenario, variant or parameter
     // that does not exist. After that, an error means the file does not fail as it says.
-    let _root = file
-        .root(cx.registry)
+    file.resolve(cx.registry)
         .map_err(|e| format!("{}: {e}", args.file.display()))?;
     if file.expected.outcome.starts_with(CRASH_PREFIX) {
         return Err(format!(

@@ -26,6 +26,10 @@ fn sim_binary() -> &'static Path {
             .args(["build", "--release", "--manifest-path"])
             .arg(&manifest)
             .env("CARGO_TARGET_DIR", &target)
+            // Its own jobs, not a share of a `make -j` jobserver the outer cargo was given.
+            .env_remove("MAKEFLAGS")
+            .env_remove("MFLAGS")
+            .env_remove("CARGO_MAKEFLAGS")
             .output()
             .expect("run cargo");
         assert!(
