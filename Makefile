@@ -16,16 +16,21 @@ demo-echo:
 	scripts/demo-echo.sh
 	target/release/simkern run echo --seeds 0..1000 --faults default --jobs 2
 
-# Every test: unit, real-kernel integration, and (as they land) simulator and seed replays.
+# Every test: unit, real-kernel integration, simulator and seed replays, and the user crate in
+# examples/user-crate built and driven through its own `sim` binary (tests/sim/user_crate.rs).
 test:
 	$(CARGO) test --workspace --release
 	@# The host kernel and its answers where Linux versions differ (the suite passed with them).
 	@$(CARGO) test -q --release --test conformance host:: -- --nocapture 2>/dev/null \
 		| grep -E '^(host kernel|  [a-z-]+: )' || true
 
+# The user crate in examples/ is its own package (not a workspace member): linted beside it.
+USER_CRATE := --manifest-path examples/user-crate/Cargo.toml
 lint:
 	$(CARGO) fmt --all -- --check
+	$(CARGO) fmt $(USER_CRATE) -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy $(USER_CRATE) --target-dir target/user-crate --all-targets -- -D warnings
 
 # Benchmarks print ratios against the peer measured in the same run and write
 # target/simkern-bench.json.

@@ -1,14 +1,22 @@
 //! Simkern: deterministic simulation testing for epoll event-loop code.
 //!
-//! One dependency for users: re-exports the poller (`poller`), the simulated kernel (`sim`)
-//! and the model and oracles (`model`).
-//!
-//! Start here: `use simkern::prelude::*;` then, inside `#[test]`, [`check`] over a closure
-//! (the code under test runs as the root simulated thread, over 100 seeds, each in a child
-//! process so that a crash is a failing seed), or [`Check`] over a named
+//! One dependency for users. Start here: `use simkern::prelude::*;` then, inside `#[test]`,
+//! [`check`] over a closure (the code under test runs as the root simulated thread, over 100
+//! seeds, in a child process so that a crash is a failing seed), or [`Check`] over a named
 //! [`Scenario`](sim::scenario::Scenario) for seed files, strategies, faults and the kernel
-//! config. Drop to `sim::run` for one seed with full control, and to `poller` for the event
-//! loop on real epoll.
+//! config. For every subcommand of the `simkern` binary over your own scenarios, give your
+//! crate a binary whose `main` is `simkern::cli::main(&[&MY_SCENARIO])`.
+//!
+//! - `poller`: the event loop under test, generic over `Sys`; the real epoll backend.
+//! - `sim`: the simulated kernel and the run of one seed; batches, shrinking, explaining.
+//! - `model`: the executable specification and the lifecycle oracles.
+//! - `search`: crash-isolated worker processes, the nightly search, merging shard reports.
+//! - `cli`: the command line over a registry of scenarios (parse, call, print).
+//! - `prelude`: `SimSys`, `Sys`, `Runtime`, `Handle`, `TcpListener`, `TcpStream`, `check`,
+//!   `Check`, `Scenario`, in one line.
+
+pub mod cli;
+pub mod search;
 
 pub use simkern_model as model;
 pub use simkern_poller as poller;

@@ -242,7 +242,10 @@ mod tests {
             "nbio-double-close.json",
         )
         .unwrap();
-        let outcome = run(&file.config(), file.root().unwrap());
+        let outcome = run(
+            &file.config(),
+            file.root(crate::scenario::builtin_refs()).unwrap(),
+        );
         let json = chrome_trace(&outcome);
         let events = json["traceEvents"].as_array().unwrap();
         let slice_at = |tid: &Value, ts: u64| {

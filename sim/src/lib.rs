@@ -12,7 +12,7 @@
 //! - `fault`: fault plans and the `none`/`default`/`swarm` profiles.
 //! - `oracles`: the trace fed to the lifecycle oracles of `simkern-model`.
 //! - `trace`: events, the running trace hash, digests for divergence reports.
-//! - `scenario`, `scenarios`: the `Scenario` type and the built-in ones (`echo`).
+//! - `scenario`, `scenarios`: the `Scenario` type, registries (`find_in`), the built-in ones.
 //! - `campaign`: strategies that carry state across seeds (`dfs`, `guided`) run in chunks.
 //! - `coverage`: features of a run's trace in a hit-count bitmap (for `guided`).
 //! - `batch`: many seeds in parallel into a `Report` with a `run_hash`; seed files for failures.

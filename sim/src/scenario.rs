@@ -116,10 +116,31 @@ pub fn builtin() -> &'static [Scenario] {
     ]
 }
 
+/// The built-in scenarios as a registry (what `simkern::cli::main` takes): the same list
+/// as `builtin`, by reference.
+pub fn builtin_refs() -> &'static [&'static Scenario] {
+    // One list (`builtin`); this is a view of it, made once.
+    static REFS: std::sync::OnceLock<Vec<&'static Scenario>> = std::sync::OnceLock::new();
+    REFS.get_or_init(|| builtin().iter().collect())
+}
+
 /// A built-in scenario by name.
 pub fn find(name: &str) -> Result<&'static Scenario, String> {
-    builtin().iter().find(|s| s.name == name).ok_or_else(|| {
-        let names: Vec<&str> = builtin().iter().map(|s| s.name).collect();
-        format!("unknown scenario {name:?} (built-in: {})", names.join(", "))
-    })
+    find_in(builtin_refs(), name)
+}
+
+/// A scenario of `registry` by name (a user's binary passes its own registry). The error
+/// names the scenario and lists the known ones.
+pub fn find_in<'a>(registry: &[&'a Scenario], name: &str) -> Result<&'a Scenario, String> {
+    registry
+        .iter()
+        .copied()
+        .find(|s| s.name == name)
+        .ok_or_else(|| {
+            let names: Vec<&str> = registry.iter().map(|s| s.name).collect();
+            format!(
+                "unknown scenario {name:?} (known scenarios: {})",
+                names.join(", ")
+            )
+        })
 }

@@ -10,7 +10,7 @@
 use crate::decision::{Decision, Fill};
 use crate::fault::Plan;
 use crate::runner::{Config, Faults};
-use crate::scenario;
+use crate::scenario::{self, Scenario};
 use crate::strategy::{self, Switch};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -153,13 +153,23 @@ impl SeedFile {
         c
     }
 
-    /// The scenario's root closure for this file's scenario, variant and parameters; the
-    /// error names the field.
-    pub fn root(&self) -> Result<Box<dyn FnOnce()>, String> {
-        let scenario =
-            scenario::find(&self.scenario).map_err(|e| format!("field `scenario`: {e}"))?;
+    /// This file's scenario, looked up in `registry`, and its setup (variant and
+    /// parameters); the error names the field and, for an unknown scenario, the known ones.
+    pub fn resolve<'a>(
+        &self,
+        registry: &[&'a Scenario],
+    ) -> Result<(&'a Scenario, scenario::Setup), String> {
+        let scenario = scenario::find_in(registry, &self.scenario)
+            .map_err(|e| format!("field `scenario`: {e}"))?;
         let params: Vec<(String, u64)> = self.params.iter().map(|(k, v)| (k.clone(), *v)).collect();
         let setup = scenario.setup(Some(&self.variant), &params)?;
+        Ok((scenario, setup))
+    }
+
+    /// The root closure for this file's scenario (found in `registry`), variant and
+    /// parameters; the error names the field.
+    pub fn root(&self, registry: &[&Scenario]) -> Result<Box<dyn FnOnce()>, String> {
+        let (scenario, setup) = self.resolve(registry)?;
         Ok(scenario.root(&setup))
     }
 }

@@ -22,6 +22,7 @@
 use crate::batch::{signature, CRASH_PREFIX};
 use crate::decision::{Choice, Decision, Fill};
 use crate::runner::{self, Config, Faults, Outcome};
+use crate::scenario::{Scenario, Setup};
 use crate::seed_file::{encode_digests, format_hash, Expected, SeedFile};
 use crate::strategy::{self, Switch};
 use std::fmt;
@@ -127,8 +128,8 @@ enum Atom {
 }
 
 /// Shrinks `file`, which must fail as its `expected.outcome` says. The error names the
-/// problem: the file passes, fails otherwise, or names no scenario that exists.
-pub fn shrink(file: &SeedFile, opts: &Options) -> Result<Shrunk, String> {
+/// problem: the file passes, fails otherwise, or names no scenario of `registry`.
+pub fn shrink(file: &SeedFile, registry: &[&Scenario], opts: &Options) -> Result<Shrunk, String> {
     if file.expected.outcome == "pass" {
         return Err("the seed file expects a pass; only a failing run can be shrunk".into());
     }
@@ -144,7 +145,8 @@ pub fn shrink(file: &SeedFile, opts: &Options) -> Result<Shrunk, String> {
     config.keep_digests = false;
     config.record_schedule = true;
     config.record_decisions = true;
-    let first = runner::run(&config, file.root()?);
+    let (scenario, setup) = file.resolve(registry)?;
+    let first = runner::run(&config, scenario.root(&setup));
     let got = signature(&first.stop);
     if got != file.expected.outcome {
         return Err(format!(
@@ -156,6 +158,8 @@ pub fn shrink(file: &SeedFile, opts: &Options) -> Result<Shrunk, String> {
     let before = measure(file.schedule.as_deref().map(|s| (s, listed)), &first);
     let mut s = Shrinker {
         file,
+        scenario,
+        setup,
         signature: got,
         budget: first.steps.min(file.step_budget),
         runs: 1,
@@ -178,7 +182,7 @@ pub fn shrink(file: &SeedFile, opts: &Options) -> Result<Shrunk, String> {
     config.keep_digests = true;
     config.record_schedule = true;
     config.record_decisions = true;
-    let last = runner::run(&config, file.root()?);
+    let last = runner::run(&config, s.root());
     s.runs += 1;
     assert_eq!(
         signature(&last.stop),
@@ -258,6 +262,8 @@ fn trim(decisions: &mut Vec<Decision>) {
 
 struct Shrinker<'a> {
     file: &'a SeedFile,
+    scenario: &'a Scenario,
+    setup: Setup,
     signature: String,
     /// The original's steps: a candidate that runs longer is no smaller, and is cut off.
     budget: u64,
@@ -266,6 +272,10 @@ struct Shrinker<'a> {
 }
 
 impl Shrinker<'_> {
+    fn root(&self) -> Box<dyn FnOnce()> {
+        self.scenario.root(&self.setup)
+    }
+
     fn config(&self, c: &Candidate) -> Config {
         let mut config = Config::new(self.file.seed);
         config.strategy = self.file.strategy;
@@ -284,8 +294,7 @@ impl Shrinker<'_> {
             return false;
         }
         self.runs += 1;
-        let root = self.file.root().expect("checked before the search");
-        signature(&runner::run(&self.config(c), root).stop) == self.signature
+        signature(&runner::run(&self.config(c), self.root()).stop) == self.signature
     }
 
     /// ddmin over switches and non-benign decisions, then halving of kernel values.
@@ -325,8 +334,7 @@ impl Shrinker<'_> {
         config.record_schedule = true;
         config.record_decisions = true;
         self.runs += 1;
-        let root = self.file.root().expect("checked before the search");
-        let again = derive(&runner::run(&config, root));
+        let again = derive(&runner::run(&config, self.root()));
         if again == c || self.fails(&again) {
             again
         } else {
@@ -413,6 +421,7 @@ fn split<T: Clone>(atoms: &[T], n: usize) -> Vec<Vec<T>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::builtin_refs;
 
     #[test]
     fn ddmin_finds_the_two_atoms_that_matter() {
@@ -441,11 +450,14 @@ mod tests {
             "netpoll-cancel-dial.json",
         )
         .unwrap();
-        let shrunk = shrink(&file, &Options::default()).unwrap();
+        let shrunk = shrink(&file, builtin_refs(), &Options::default()).unwrap();
         assert_eq!(shrunk.file.schedule.as_deref(), Some(&[][..]));
         assert_eq!(shrunk.file.fill, Fill::Benign);
         assert!(shrunk.after.decisions < shrunk.before.decisions);
-        let again = runner::run(&shrunk.file.config(), shrunk.file.root().unwrap());
+        let again = runner::run(
+            &shrunk.file.config(),
+            shrunk.file.root(builtin_refs()).unwrap(),
+        );
         assert_eq!(signature(&again.stop), file.expected.outcome);
         assert_eq!(
             format_hash(again.trace_hash),
@@ -453,7 +465,7 @@ mod tests {
         );
         // Out of runs at once, shrinking still returns a file that fails the same way: the
         // recorded run, unshrunk.
-        let capped = shrink(&file, &Options { max_runs: 0 }).unwrap();
+        let capped = shrink(&file, builtin_refs(), &Options { max_runs: 0 }).unwrap();
         assert_eq!(capped.file.expected.outcome, file.expected.outcome);
     }
 

@@ -1,5 +1,6 @@
 //! The simulator, end to end: determinism, faults, virtual time, liveness failures, users'
-//! own scenarios, the `simkern` CLI, and the seed bugs with their committed seed files.
+//! own scenarios (and a user's own crate and binary), `Check` with crash isolation, the
+//! `simkern` CLI, and the seed bugs with their committed seed files.
 
 mod check;
 mod cli;
@@ -11,5 +12,6 @@ mod seeds;
 mod shrink;
 mod strategies;
 mod teardown;
+mod user_crate;
 mod user_scenario;
 mod virtual_time;

@@ -6,6 +6,7 @@ use crate::cli::{simkern, stderr, stdout};
 use crate::determinism::tempdir;
 use simkern::sim::batch::signature;
 use simkern::sim::runner;
+use simkern::sim::scenario;
 use simkern::sim::seed_file::SeedFile;
 use simkern::sim::shrink::{self, Options};
 use simkern::sim::{chrome_trace, explain};
@@ -40,8 +41,9 @@ fn every_seed_bug_shrinks_to_a_run_that_fails_the_same_way_and_replays_exactly()
             .map(|name| {
                 s.spawn(move || {
                     let file = seed(name);
-                    let shrunk = shrink::shrink(&file, &Options::default())
-                        .unwrap_or_else(|e| panic!("{name}: {e}"));
+                    let shrunk =
+                        shrink::shrink(&file, scenario::builtin_refs(), &Options::default())
+                            .unwrap_or_else(|e| panic!("{name}: {e}"));
                     (*name, file, shrunk)
                 })
             })
@@ -68,7 +70,10 @@ fn every_seed_bug_shrinks_to_a_run_that_fails_the_same_way_and_replays_exactly()
         let text = serde_json::to_string_pretty(new).unwrap();
         let again = SeedFile::parse(&text, name).unwrap();
         assert_eq!(&again, new, "{name}: the shrunk file does not round-trip");
-        let outcome = runner::run(&again.config(), again.root().unwrap());
+        let outcome = runner::run(
+            &again.config(),
+            again.root(scenario::builtin_refs()).unwrap(),
+        );
         assert_eq!(
             (signature(&outcome.stop), outcome.trace_hash),
             (new.expected.outcome.clone(), new.expected_hash().unwrap()),
@@ -122,14 +127,14 @@ fn assert_chrome_trace(name: &str, outcome: &runner::Outcome) {
 fn a_seed_bug_exports_a_chrome_trace_with_a_track_per_thread() {
     for name in SEEDS {
         let file = seed(name);
-        let outcome = runner::run(&file.config(), file.root().unwrap());
+        let outcome = runner::run(&file.config(), file.root(scenario::builtin_refs()).unwrap());
         // The export reads the trace; the trace itself is unchanged (the hash still matches).
         assert_eq!(outcome.trace_hash, file.expected_hash().unwrap(), "{name}");
         assert_chrome_trace(name, &outcome);
     }
     // The double close has client traffic: its deliveries are flows.
     let file = seed("nbio-double-close");
-    let outcome = runner::run(&file.config(), file.root().unwrap());
+    let outcome = runner::run(&file.config(), file.root(scenario::builtin_refs()).unwrap());
     let json = chrome_trace::chrome_trace(&outcome);
     let flows = json["traceEvents"]
         .as_array()
@@ -145,18 +150,18 @@ fn shrink_refuses_a_passing_seed_file_and_one_that_fails_otherwise() {
     // The fixed variant of the same seed passes: the file does not fail as it says.
     let mut fixed = seed("netpoll-cancel-dial");
     fixed.variant = "fixed".into();
-    let err = shrink::shrink(&fixed, &Options::default()).unwrap_err();
+    let err = shrink::shrink(&fixed, scenario::builtin_refs(), &Options::default()).unwrap_err();
     assert!(
         err.contains("does not fail as it says") && err.contains("got pass"),
         "{err}"
     );
     let mut passing = fixed.clone();
     passing.expected.outcome = "pass".into();
-    let err = shrink::shrink(&passing, &Options::default()).unwrap_err();
+    let err = shrink::shrink(&passing, scenario::builtin_refs(), &Options::default()).unwrap_err();
     assert!(err.contains("expects a pass"), "{err}");
     let mut unknown = seed("netpoll-cancel-dial");
     unknown.scenario = "nosuch".into();
-    let err = shrink::shrink(&unknown, &Options::default()).unwrap_err();
+    let err = shrink::shrink(&unknown, scenario::builtin_refs(), &Options::default()).unwrap_err();
     assert!(err.contains("field `scenario`"), "{err}");
 }
 

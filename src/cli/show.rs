@@ -1,12 +1,14 @@
 //! Human-readable output: the scenario list and failure reports.
 
-use simkern::sim::scenario;
-use simkern::sim::thread::ThreadId;
-use simkern::sim::trace::{Event, What};
-use simkern::sim::Outcome;
+use simkern_sim::batch::Report;
+use simkern_sim::scenario::Scenario;
+use simkern_sim::thread::ThreadId;
+use simkern_sim::trace::{Event, What};
+use simkern_sim::Outcome;
 
-pub fn list() {
-    for s in scenario::builtin() {
+/// `list`: each scenario of `registry`, its variants and parameters.
+pub fn list(registry: &[&Scenario]) {
+    for s in registry {
         println!("{:<26} {}", s.name, s.about);
         println!(
             "{:<26} variants: {} (default {})",
@@ -20,6 +22,35 @@ pub fn list() {
     }
 }
 
+/// A batch report's summary line and (some of) its notes.
+pub fn report(r: &Report) -> String {
+    let mut out = format!(
+        "{} {} strategy={} faults={} seeds={}: {} run, {} failed, {:.2} s, {} steps, run_hash {}\n",
+        r.scenario,
+        r.variant,
+        r.strategy,
+        r.faults,
+        r.seeds,
+        r.seeds_run,
+        r.failures.len(),
+        r.wall_s,
+        r.sim_steps,
+        r.run_hash
+    );
+    // A small dfs tree is exhausted every few seeds: the report keeps every note.
+    const NOTES_SHOWN: usize = 10;
+    for note in r.notes.iter().take(NOTES_SHOWN) {
+        out += &format!("{note}\n");
+    }
+    if r.notes.len() > NOTES_SHOWN {
+        out += &format!(
+            "... and {} more notes (see the report)\n",
+            r.notes.len() - NOTES_SHOWN
+        );
+    }
+    out
+}
+
 fn thread_name(names: &[String], t: ThreadId) -> String {
     names
         .get(t.index())
@@ -31,10 +62,10 @@ fn thread_name(names: &[String], t: ThreadId) -> String {
 pub fn event_line(names: &[String], e: &Event) -> String {
     let what = match &e.what {
         What::Syscall { call, args, result } => {
-            let result = if *result == simkern::sim::sys::PARKED {
+            let result = if *result == simkern_sim::sys::PARKED {
                 "(parked)".to_string()
             } else if *result < 0 {
-                simkern::poller::Errno(-*result as i32).to_string()
+                simkern_poller::Errno(-*result as i32).to_string()
             } else {
                 result.to_string()
             };
@@ -70,9 +101,9 @@ pub fn event_line(names: &[String], e: &Event) -> String {
 pub fn failure(outcome: &Outcome) -> String {
     let mut out = format!(
         "failure: {}\n",
-        simkern::sim::batch::signature(&outcome.stop)
+        simkern_sim::batch::signature(&outcome.stop)
     );
-    if let simkern::sim::Stop::Panic {
+    if let simkern_sim::Stop::Panic {
         thread,
         message,
         location,
@@ -83,10 +114,10 @@ pub fn failure(outcome: &Outcome) -> String {
             thread_name(&outcome.thread_names, *thread)
         );
     }
-    if let simkern::sim::Stop::Oracle { oracle, message } = &outcome.stop {
+    if let simkern_sim::Stop::Oracle { oracle, message } = &outcome.stop {
         out += &format!("  oracle {oracle}: {message}\n");
     }
-    if let simkern::sim::Stop::Deadlock { parked } = &outcome.stop {
+    if let simkern_sim::Stop::Deadlock { parked } = &outcome.stop {
         for (t, state) in parked {
             out += &format!(
                 "  {} parked: {state:?}\n",
@@ -97,7 +128,7 @@ pub fn failure(outcome: &Outcome) -> String {
     // An oracle judges the fact that stopped the run, the last event; what led to it is that
     // thread's own history, so the other threads' events are left out.
     let oracle_thread = match &outcome.stop {
-        simkern::sim::Stop::Oracle { .. } => outcome.tail.last().map(|e| e.thread),
+        simkern_sim::Stop::Oracle { .. } => outcome.tail.last().map(|e| e.thread),
         _ => None,
     };
     let shown: Vec<&Event> = outcome

@@ -1,10 +1,12 @@
-//! Crash isolation: `simkern run` runs seeds in worker processes (this same binary, hidden
-//! subcommand `__worker`), so code under test that aborts, segfaults or overflows its stack
-//! kills one worker, not the run. The parent records that seed as a failure with the signal
-//! in its signature (`crash: SIGSEGV`) and starts a fresh worker for the next seed.
+//! Crash isolation: `run` and `nightly` run seeds in worker processes (this same binary,
+//! hidden subcommand `__worker`: the `simkern` binary or a user's own, whichever is running),
+//! so code under test that aborts, segfaults or overflows its stack kills one worker, not the
+//! run. The parent records that seed as a failure with the signal in its signature
+//! (`crash: SIGSEGV`) and starts a fresh worker for the next seed.
 //!
-//! Protocol: the parent writes one request per line on the worker's stdin, `SEED CHUNK_START
-//! [SKIP...]`; the worker answers each with one JSON `SeedResult` line on stdout. One seed is
+//! Protocol: the parent's first line on the worker's stdin is the batch as data (a JSON
+//! `Spec`; the worker finds its scenario in its own registry). Then it writes one request per
+//! line, `SEED CHUNK_START [SKIP...]`; the worker answers each with one JSON `SeedResult` line on stdout. One seed is
 //! in flight per worker, so a worker that dies dies holding exactly one known seed. A campaign
 //! strategy (`dfs`, `guided`) keeps its state in the worker; a fresh worker asked for a seed in
 //! the middle of a chunk first reruns the chunk's earlier seeds (except the `SKIP`ped ones,
@@ -15,13 +17,14 @@
 //! budget; on expiry the parent kills the worker and records the seed as
 //! `crash: wall-clock timeout after Ns`.
 
-use crate::Outcome;
-use simkern::sim::batch::{SeedResult, SeedRunner, CRASH_PREFIX};
-use simkern::sim::campaign::Driver;
+use super::spec::Spec;
+use simkern_sim::batch::{SeedResult, SeedRunner, CRASH_PREFIX};
+use simkern_sim::campaign::Driver;
+use simkern_sim::scenario::Scenario;
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
-use std::process::{Child, ChildStdin, Command, ExitCode, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::Duration;
 
@@ -33,13 +36,8 @@ pub const SEED_TIMEOUT_S_DEFAULT: u64 = 60;
 const HEARTBEAT: &str = "~";
 /// The running executable's image, whatever happened to its file since.
 const SELF_EXE: &str = "/proc/self/exe";
-
-#[derive(clap::Args)]
-pub struct Args {
-    /// The `run` arguments that define the batch (scenario, variant, params, strategy, faults).
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    spec: Vec<String>,
-}
+/// The hidden subcommand that makes a process a worker (`cli::main` dispatches it).
+pub const SUBCOMMAND: &str = "__worker";
 
 /// One request: the seed, its chunk's first seed, the chunk's seeds that crashed.
 fn parse_request(line: &str) -> Result<(u64, u64, Vec<u64>), String> {
@@ -55,13 +53,21 @@ fn parse_request(line: &str) -> Result<(u64, u64, Vec<u64>), String> {
     Ok((seed, chunk_start, skip))
 }
 
-/// The worker: answers seeds from stdin until it closes.
-pub fn serve(args: Args) -> Outcome {
-    let batch = crate::run::batch_from_spec(&args.spec)?;
+/// The worker: reads its batch's `Spec`, then answers seeds from stdin until it closes.
+/// Scenarios are looked up in `registry`.
+pub fn serve(registry: &[&Scenario]) -> Result<(), String> {
     let stdin = std::io::stdin();
+    let mut lines = stdin.lock().lines();
+    let first = lines
+        .next()
+        .ok_or("worker: stdin closed before the batch spec")?
+        .map_err(|e| format!("worker stdin: {e}"))?;
+    let spec: Spec =
+        serde_json::from_str(&first).map_err(|e| format!("worker: bad batch spec: {e}"))?;
+    let batch = spec.batch(registry)?;
     let mut out = std::io::stdout().lock();
     let mut driver = Driver::new();
-    for line in stdin.lock().lines() {
+    for line in lines {
         let line = line.map_err(|e| format!("worker stdin: {e}"))?;
         let (seed, chunk_start, skip) = parse_request(&line)?;
         let result = {
@@ -76,7 +82,7 @@ pub fn serve(args: Args) -> Outcome {
             .and_then(|()| out.flush())
             .map_err(|e| format!("worker stdout: {e}"))?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 /// A live worker process: its stdin, and its stdout's lines as a reader thread forwards them.
@@ -88,7 +94,8 @@ struct Process {
 
 /// The parent's end of one worker process.
 pub struct Worker {
-    spec: Vec<String>,
+    /// The batch's spec as one JSON line, the first thing each fresh process reads.
+    spec: String,
     timeout: Duration,
     child: Option<Process>,
     /// The chunk of the last seed asked, and its seeds whose worker died (a fresh worker
@@ -107,9 +114,9 @@ enum Answer {
 }
 
 impl Worker {
-    pub fn new(spec: Vec<String>, timeout: Duration) -> Self {
+    pub fn new(spec: &Spec, timeout: Duration) -> Self {
         Worker {
-            spec,
+            spec: serde_json::to_string(spec).expect("specs serialise"),
             timeout,
             child: None,
             chunk_start: None,
@@ -132,15 +139,16 @@ impl Worker {
             Command::new(std::env::current_exe()?)
         };
         let mut child = command
-            .arg("__worker")
-            .args(&self.spec)
+            .arg(SUBCOMMAND)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             // A crashing worker's own last words (a stack-overflow note) are noise here: the
             // signal is recorded in the failure's signature.
             .stderr(Stdio::null())
             .spawn()?;
-        let stdin = child.stdin.take().expect("piped");
+        let mut stdin = child.stdin.take().expect("piped");
+        // A worker that cannot read its spec exits; the first `ask` then finds it dead.
+        let _ = writeln!(stdin, "{}", self.spec).and_then(|()| stdin.flush());
         let stdout = BufReader::new(child.stdout.take().expect("piped"));
         let (tx, lines) = mpsc::channel();
         // A reader thread turns the blocking pipe into a channel the watchdog can wait on
@@ -275,6 +283,6 @@ fn signal_name(sig: i32) -> String {
 }
 
 /// The batch's runner factory: a worker process per job, each seed given `timeout`.
-pub fn factory(spec: Vec<String>, timeout: Duration) -> impl Fn() -> Box<dyn SeedRunner> + Sync {
-    move || Box::new(Worker::new(spec.clone(), timeout))
+pub fn factory(spec: Spec, timeout: Duration) -> impl Fn() -> Box<dyn SeedRunner> + Sync {
+    move || Box::new(Worker::new(&spec, timeout))
 }

@@ -1,9 +1,9 @@
-//! `simkern shrink`: a failing seed file to the shortest schedule that fails the same way.
+//! `shrink`: a failing seed file to the shortest schedule that fails the same way.
 
-use crate::Outcome;
-use simkern::sim::batch::CRASH_PREFIX;
-use simkern::sim::seed_file::SeedFile;
-use simkern::sim::shrink::{self, Options, MAX_RUNS_DEFAULT};
+use super::{Context, Outcome};
+use simkern_sim::batch::CRASH_PREFIX;
+use simkern_sim::seed_file::SeedFile;
+use simkern_sim::shrink::{self, Options, MAX_RUNS_DEFAULT};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -20,12 +20,11 @@ pub struct Args {
     max_runs: u64,
 }
 
-pub fn shrink(args: Args) -> Outcome {
+pub fn shrink(cx: &Context<'_>, args: Args) -> Outcome {
     let file = SeedFile::load(&args.file)?;
     // Bad input (exit 2) is settled before the search: a scenario, variant or parameter
     // that does not exist. After that, an error means the file does not fail as it says.
-    let _root = file
-        .root()
+    file.resolve(cx.registry)
         .map_err(|e| format!("{}: {e}", args.file.display()))?;
     if file.expected.outcome.starts_with(CRASH_PREFIX) {
         return Err(format!(
@@ -43,6 +42,7 @@ pub fn shrink(args: Args) -> Outcome {
     }
     let shrunk = match shrink::shrink(
         &file,
+        cx.registry,
         &Options {
             max_runs: args.max_runs,
         },
@@ -71,7 +71,11 @@ pub fn shrink(args: Args) -> Outcome {
         a.parts()
     );
     println!("  wrote {}", out.display());
-    println!("  replay: simkern replay {} --explain", out.display());
+    println!(
+        "  replay: {} replay {} --explain",
+        cx.program,
+        out.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,9 +1,10 @@
-//! `simkern replay`: rerun a seed file and compare outcome and trace hash.
+//! `replay`: rerun a seed file and compare outcome and trace hash. The file's scenario is
+//! looked up in this binary's registry; one it does not know is bad input naming the known ones.
 
-use crate::Outcome;
-use simkern::sim::batch::signature;
-use simkern::sim::seed_file::{first_divergence, format_hash, SeedFile};
-use simkern::sim::{chrome_trace, explain, runner};
+use super::{show, Context, Outcome};
+use simkern_sim::batch::signature;
+use simkern_sim::seed_file::{first_divergence, format_hash, SeedFile};
+use simkern_sim::{chrome_trace, explain, runner};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -26,10 +27,10 @@ pub struct Args {
     trace: Option<PathBuf>,
 }
 
-pub fn replay(args: Args) -> Outcome {
+pub fn replay(cx: &Context<'_>, args: Args) -> Outcome {
     let file = SeedFile::load(&args.file)?;
     let root = file
-        .root()
+        .root(cx.registry)
         .map_err(|e| format!("{}: {e}", args.file.display()))?;
     if args.log {
         // Logs go to stderr with the step's virtual time as a field; wall time is meaningless.
@@ -66,7 +67,7 @@ pub fn replay(args: Args) -> Outcome {
         if args.explain {
             print!("{}", explain::explain(&outcome));
         } else if got_signature != "pass" {
-            println!("{}", crate::show::failure(&outcome));
+            println!("{}", show::failure(&outcome));
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -86,7 +87,7 @@ pub fn replay(args: Args) -> Outcome {
             Some(i) => match events.get(i) {
                 Some(e) => println!(
                     "  first divergent event #{i}: {}",
-                    crate::show::event_line(&outcome.thread_names, e)
+                    show::event_line(&outcome.thread_names, e)
                 ),
                 None => println!("  the replay ended at event #{i}, before the recorded run did"),
             },

@@ -1,37 +1,20 @@
-//! `simkern merge`: combine the reports of the shards of one run into the report of the run.
+//! Merging the reports of the shards of one run into the report of the run.
 //!
 //! The shards must describe the same run (scenario, variant, strategy, faults, seed range)
 //! and cover every shard index of their `N` exactly once. `run_hash` is a sum of per-seed
-//! digests, so the merged `run_hash` equals that of an unsharded run of the same seeds.
+//! digests, so the merged `run_hash` equals that of an unsharded run of the same seeds;
+//! failures are listed in seed order, `wall_s` is the slowest shard's.
 
-use crate::Outcome;
-use simkern::sim::batch::Report;
-use simkern::sim::seed_file::{format_hash, parse_hash};
-use std::path::PathBuf;
-use std::process::ExitCode;
+use simkern_sim::batch::Report;
+use simkern_sim::seed_file::{format_hash, parse_hash};
 
-#[derive(clap::Args)]
-pub struct Args {
-    /// The shard reports.
-    #[arg(required = true)]
-    reports: Vec<PathBuf>,
-    /// Write the merged report here.
-    #[arg(long)]
-    report: PathBuf,
-}
-
-pub fn merge(args: Args) -> Outcome {
-    let mut shards = Vec::new();
-    for path in &args.reports {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let r: Report = serde_json::from_str(&text)
-            .map_err(|e| format!("{}: not a simkern report: {e}", path.display()))?;
-        shards.push((path.display().to_string(), r));
-    }
-    let (first_path, first) = &shards[0];
+/// The report of the run whose shards' reports are `shards` (each with the name it came
+/// from, for errors). The error names the report and the field that disagrees.
+pub fn merge(shards: &[(String, Report)]) -> Result<Report, String> {
+    let (first_path, first) = shards.first().ok_or("no reports to merge")?;
     let mut indices = Vec::new();
     let mut count = None;
-    for (path, r) in &shards {
+    for (path, r) in shards {
         for (field, a, b) in [
             ("scenario", &r.scenario, &first.scenario),
             ("variant", &r.variant, &first.variant),
@@ -71,7 +54,7 @@ pub fn merge(args: Args) -> Outcome {
     let mut errors = Vec::new();
     let mut notes = Vec::new();
     let (mut seeds_run, mut sim_steps, mut wall_s) = (0, 0, 0f64);
-    for (path, r) in &shards {
+    for (path, r) in shards {
         run_hash = run_hash.wrapping_add(
             parse_hash(&r.run_hash).map_err(|e| format!("{path}: field `run_hash`: {e}"))?,
         );
@@ -99,21 +82,5 @@ pub fn merge(args: Args) -> Outcome {
         errors,
         notes,
     };
-    let json = serde_json::to_string_pretty(&merged).expect("reports serialise");
-    std::fs::write(&args.report, format!("{json}\n"))
-        .map_err(|e| format!("--report {}: {e}", args.report.display()))?;
-    println!(
-        "merged {} shards of {} {}: {} seeds, {} failed, run_hash {}",
-        n,
-        merged.scenario,
-        merged.variant,
-        merged.seeds_run,
-        merged.failures.len(),
-        merged.run_hash
-    );
-    Ok(if merged.failures.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(merged)
 }

@@ -1,0 +1,103 @@
+//! Flag values: seed ranges, scenario parameters, budgets, comma-separated lists. Each error
+//! names the flag and the value.
+
+use std::ops::Range;
+use std::time::Duration;
+
+/// `A..B` (B excluded, not empty).
+pub fn range(s: &str) -> Result<Range<u64>, String> {
+    let (a, b) = s
+        .split_once("..")
+        .ok_or_else(|| format!("--seeds {s:?}: expected A..B"))?;
+    let a: u64 = a
+        .parse()
+        .map_err(|_| format!("--seeds {s:?}: {a:?} is not a seed"))?;
+    let b: u64 = b
+        .parse()
+        .map_err(|_| format!("--seeds {s:?}: {b:?} is not a seed"))?;
+    if a >= b {
+        return Err(format!("--seeds {s:?}: the range is empty"));
+    }
+    Ok(a..b)
+}
+
+/// `NAME=VALUE` pairs of `--param`.
+pub fn params(params: &[String]) -> Result<Vec<(String, u64)>, String> {
+    params
+        .iter()
+        .map(|p| {
+            let (k, v) = p
+                .split_once('=')
+                .ok_or_else(|| format!("--param {p:?}: expected NAME=VALUE"))?;
+            let v: u64 = v
+                .parse()
+                .map_err(|_| format!("--param {p:?}: {v:?} is not a non-negative integer"))?;
+            Ok((k.to_owned(), v))
+        })
+        .collect()
+}
+
+/// `90s`, `2m`, `30m`, `8h`, or plain seconds.
+pub fn budget(s: &str) -> Result<Duration, String> {
+    let (number, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("--budget {s:?}: expected a number and s, m or h (e.g. 30m)"))?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        _ => return Err(format!("--budget {s:?}: unit {unit:?} is not s, m or h")),
+    };
+    if secs == 0 {
+        return Err(format!("--budget {s:?}: the budget is empty"));
+    }
+    Ok(Duration::from_secs(secs))
+}
+
+/// A comma-separated, non-empty list of `--what`, each item through `parse`.
+pub fn list<T>(
+    s: &str,
+    what: &str,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<Vec<T>, String> {
+    let items: Vec<T> = s
+        .split(',')
+        .map(str::trim)
+        .filter(|x| !x.is_empty())
+        .map(&parse)
+        .collect::<Result<_, _>>()?;
+    if items.is_empty() {
+        return Err(format!("--{what} {s:?}: the list is empty"));
+    }
+    Ok(items)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn budgets_parse_with_units_and_reject_nonsense() {
+        assert_eq!(budget("90s").unwrap(), Duration::from_secs(90));
+        assert_eq!(budget("2m").unwrap(), Duration::from_secs(120));
+        assert_eq!(budget("8h").unwrap(), Duration::from_secs(8 * 3600));
+        assert_eq!(budget("45").unwrap(), Duration::from_secs(45));
+        for bad in ["", "m", "2d", "0m", "-1m", "1.5h"] {
+            assert!(budget(bad).is_err(), "{bad:?} should not parse");
+        }
+    }
+
+    #[test]
+    fn ranges_and_lists_name_the_flag_when_they_are_wrong() {
+        assert_eq!(range("3..5").unwrap(), 3..5);
+        assert!(range("5").unwrap_err().contains("expected A..B"));
+        assert!(range("9..3").unwrap_err().contains("empty"));
+        assert!(list("", "faults", |s| Ok(s.to_owned()))
+            .unwrap_err()
+            .contains("--faults"));
+    }
+}

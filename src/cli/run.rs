@@ -1,0 +1,179 @@
+//! `run`: a scenario over a seed range, with a JSON report and seed files.
+
+use super::{parse, shard, show, Context, Outcome};
+use crate::search::{spec::Spec, worker};
+use simkern_sim::batch::{Batch, FailureRecord, FaultSpec, Report, CRASH_PREFIX};
+use simkern_sim::runner::STEP_BUDGET_DEFAULT;
+use simkern_sim::{fault, scenario, strategy};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Scenario name (see `list`).
+    scenario: String,
+    /// Variant (default: the scenario's first).
+    #[arg(long)]
+    variant: Option<String>,
+    /// Scenario parameter, NAME=VALUE (repeatable).
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    params: Vec<String>,
+    /// Seed range A..B (B excluded).
+    #[arg(long, default_value = "0..100")]
+    seeds: String,
+    /// random, pct:D, dfs:B (every schedule with at most B preemptions) or guided
+    /// (coverage-guided mutation of decision lists).
+    #[arg(long, default_value = "random")]
+    strategy: String,
+    /// none, default or swarm.
+    #[arg(long, default_value = "none")]
+    faults: String,
+    /// Seeds run in parallel.
+    #[arg(long, default_value_t = 1)]
+    jobs: usize,
+    /// Steps after which a seed counts as a livelock.
+    #[arg(long, default_value_t = STEP_BUDGET_DEFAULT)]
+    step_budget: u64,
+    /// Write the JSON report here.
+    #[arg(long)]
+    report: Option<PathBuf>,
+    /// Save a seed file for each failing seed here.
+    #[arg(long)]
+    save: Option<PathBuf>,
+    /// Also save passing seeds.
+    #[arg(long, requires = "save")]
+    save_passing: bool,
+    /// Run one shard of the seeds: K/N, auto/N (index from JOB_COMPLETION_INDEX or
+    /// SLURM_ARRAY_TASK_ID) or auto (Slurm: SLURM_ARRAY_TASK_ID of SLURM_ARRAY_TASK_COUNT).
+    #[arg(long)]
+    shard: Option<String>,
+    /// Run seeds in this process instead of crash-isolated worker processes (faster to start;
+    /// an abort or stack overflow of the code under test then ends the whole run).
+    #[arg(long)]
+    in_process: bool,
+    /// Wall-clock seconds a seed may take before its worker is killed and the seed recorded
+    /// as `crash: wall-clock timeout` (code that loops without a syscall never reaches the
+    /// step budget). Not enforced with --in-process.
+    #[arg(long, value_name = "SECS", default_value_t = worker::SEED_TIMEOUT_S_DEFAULT)]
+    seed_timeout: u64,
+}
+
+/// The batch `args` describe, its scenario found in `registry`.
+fn batch_of(registry: &[&scenario::Scenario], args: &Args) -> Result<Batch, String> {
+    let scenario = *scenario::find_in(registry, &args.scenario)?;
+    let setup = scenario.setup(args.variant.as_deref(), &parse::params(&args.params)?)?;
+    let seeds = parse::range(&args.seeds)?;
+    let strategy: strategy::Kind = args.strategy.parse()?;
+    let profile: fault::Profile = args.faults.parse()?;
+    if args.jobs == 0 {
+        return Err("--jobs must be at least 1".into());
+    }
+    if args.seed_timeout == 0 {
+        return Err("--seed-timeout must be at least 1 second".into());
+    }
+    Ok(Batch {
+        scenario,
+        setup,
+        seeds,
+        strategy,
+        faults: FaultSpec::Profile(profile),
+        step_budget: args.step_budget,
+        jobs: args.jobs,
+        save_dir: args.save.clone(),
+        save_passing: args.save_passing,
+        kernel: Default::default(),
+        shard: match &args.shard {
+            None => None,
+            Some(spec) => Some(shard::parse(spec, &|var| std::env::var(var).ok())?),
+        },
+    })
+}
+
+pub fn run(cx: &Context<'_>, args: Args) -> Outcome {
+    let batch = batch_of(cx.registry, &args)?;
+    let total = batch.seed_list().len() as u64;
+    let tty = std::io::stderr().is_terminal();
+    let progress = move |done: u64, failed: u64| {
+        if tty && (done.is_multiple_of(64) || done == total) {
+            eprint!("\r{done}/{total} seeds, {failed} failed");
+            if done == total {
+                eprintln!();
+            }
+        }
+    };
+    let report = if args.in_process {
+        batch.run(&progress)
+    } else {
+        let timeout = std::time::Duration::from_secs(args.seed_timeout);
+        batch.run_with(&progress, &worker::factory(Spec::of(&batch), timeout))
+    };
+    super::quiet_on_broken_pipe();
+    let json = serde_json::to_string_pretty(&report).expect("reports serialise");
+    if let Some(path) = &args.report {
+        std::fs::write(path, format!("{json}\n"))
+            .map_err(|e| format!("--report {}: {e}", path.display()))?;
+    }
+    print!("{}", show::report(&report));
+    for e in &report.errors {
+        eprintln!("{}: warning: {e}", cx.program);
+    }
+    match report.failures.first() {
+        Some(first) => {
+            print!("{}", first_failure(&cx.program, &batch, &report, first));
+            Ok(ExitCode::from(1))
+        }
+        None => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// The first failure of `report`: rerun in this process for its story, with the command
+/// that replays it (a seed file, or the one-seed `run` that repeats it).
+fn first_failure(program: &str, batch: &Batch, report: &Report, first: &FailureRecord) -> String {
+    let rerun = |from: u64| {
+        format!(
+            "{program} run {} --variant {} --seeds {from}..{} --strategy {} --faults {}",
+            report.scenario,
+            report.variant,
+            first.seed + 1,
+            report.strategy,
+            report.faults
+        )
+    };
+    if first.signature.starts_with(CRASH_PREFIX) {
+        // A campaign's seed depends on the seeds of its chunk before it: rerun from there.
+        let from = if batch.strategy.is_campaign() {
+            batch.chunk_start(first.seed)
+        } else {
+            first.seed
+        };
+        return format!(
+            "first failing seed {}: {} (the worker process died on it)\nrerun it: {}\n",
+            first.seed,
+            first.signature,
+            rerun(from)
+        );
+    }
+    // A campaign's seed depends on the seeds before it: rebuild its chunk's state here,
+    // skipping the seeds whose workers died.
+    let crashed: Vec<u64> = report
+        .failures
+        .iter()
+        .filter(|f| f.signature.starts_with(CRASH_PREFIX))
+        .map(|f| f.seed)
+        .collect();
+    let (_, outcome) = batch.rerun(first.seed, &crashed);
+    let replay = match &first.seed_file {
+        Some(path) => format!("{program} replay {path}"),
+        None if batch.strategy.is_campaign() => format!(
+            "rerun with --save DIR for a seed file ({} seeds depend on the seeds before them)",
+            report.strategy
+        ),
+        None => rerun(first.seed),
+    };
+    format!(
+        "first failing seed {}:\n{}\nreplay: {replay}\n",
+        first.seed,
+        show::failure(&outcome)
+    )
+}

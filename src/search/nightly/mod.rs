@@ -1,0 +1,204 @@
+//! The nightly search: rotates units (scenario × variant × strategy × fault profile) over
+//! fresh seeds until a wall-clock budget or a seed count is spent, keeps one failure per
+//! distinct signature, shrinks each to a short schedule and explains it.
+//!
+//! Work is cut into rounds (`rotation`): a round is one unit over `round_seeds` consecutive
+//! seeds, run as a `Batch` on a crash-isolated worker process. The `jobs` threads each take
+//! the next round in rotation order, so every unit gets a fair share of the budget and a
+//! stateful strategy (`dfs`, `guided`) keeps its chunk on one runner. Round `r` of a unit
+//! covers seeds `first_seed + r * round_seeds ..`.
+//!
+//! - `units`: what is rotated over, and which variants are under test.
+//! - `rotation`: the order rounds are handed out in, shards and the limit.
+//! - `found`: per-unit figures, deduplication, and settling each distinct failure.
+
+mod found;
+mod rotation;
+mod units;
+
+pub use found::{Found, UnitStats};
+pub use rotation::{round_seeds, Limit, ROUND_SEEDS};
+pub use units::{units, Unit, Variants};
+
+use super::spec::Spec;
+use super::worker;
+use serde::Serialize;
+use simkern_sim::batch::CRASH_PREFIX;
+use simkern_sim::scenario::Scenario;
+use simkern_sim::seed_file::format_hash;
+use simkern_sim::wall::Stopwatch;
+use simkern_sim::{fault, strategy};
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// A nightly search.
+#[derive(Clone, Debug)]
+pub struct Options<'r> {
+    pub scenarios: Vec<&'r Scenario>,
+    pub variants: Variants,
+    pub strategies: Vec<strategy::Kind>,
+    pub faults: Vec<fault::Profile>,
+    pub limit: Limit,
+    /// Rounds run in parallel, each on its own worker process.
+    pub jobs: usize,
+    /// Run only the rounds `r ≡ K (mod N)` of `(K, N)`.
+    pub shard: Option<(u64, u64)>,
+    pub first_seed: u64,
+    pub step_budget: u64,
+    /// Wall-clock time a seed may take before its worker is killed.
+    pub seed_timeout: Duration,
+    /// Most replays spent shrinking one failure.
+    pub shrink_runs: u64,
+    /// Output directory: `report.json`, `seeds/` (found), `shrunk/` (minimised).
+    pub out: PathBuf,
+    /// The binary's name, for the commands the report suggests.
+    pub program: String,
+}
+
+/// The search's running totals, for progress.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Tally {
+    pub seeds: u64,
+    pub failing: u64,
+    pub distinct: usize,
+}
+
+/// The JSON report of a nightly search (`OUT/report.json`).
+#[derive(Serialize)]
+pub struct Report {
+    pub scenarios: Vec<String>,
+    pub variants: String,
+    pub strategies: Vec<String>,
+    pub faults: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub budget_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seeds_asked: Option<u64>,
+    pub first_seed: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
+    pub jobs: usize,
+    pub seeds_run: u64,
+    pub seeds_per_s: f64,
+    pub search_wall_s: f64,
+    pub wall_s: f64,
+    pub units: Vec<UnitStats>,
+    pub failures: Vec<Found>,
+    pub errors: Vec<String>,
+}
+
+impl Options<'_> {
+    /// The path of the report `run` writes.
+    pub fn report_path(&self) -> PathBuf {
+        self.out.join("report.json")
+    }
+}
+
+/// Runs the search of `opts` (calling `progress` after each round), settles each distinct
+/// failure, and writes the report. Bad options are an error naming the option.
+pub fn run(opts: &Options<'_>, progress: &(dyn Fn(Tally) + Sync)) -> Result<Report, String> {
+    let wall = Stopwatch::start();
+    let units = units(
+        &opts.scenarios,
+        opts.variants,
+        &opts.strategies,
+        &opts.faults,
+    )?;
+    if opts.limit == Limit::Seeds(0) {
+        return Err("--seeds 0: nothing to run".into());
+    }
+    if opts.jobs == 0 {
+        return Err("--jobs must be at least 1".into());
+    }
+    if opts.seed_timeout.is_zero() {
+        return Err("--seed-timeout must be at least 1 second".into());
+    }
+    for dir in ["seeds", "shrunk"] {
+        std::fs::create_dir_all(opts.out.join(dir))
+            .map_err(|e| format!("--out {}: cannot create: {e}", opts.out.display()))?;
+    }
+    let shard = opts.shard.unwrap_or((0, 1));
+    let rotation = Mutex::new(rotation::Rotation::new(
+        units.iter().map(|u| round_seeds(u.strategy)).collect(),
+        shard,
+        opts.limit,
+    ));
+    let search = Mutex::new(found::Search::new(&units));
+    let no_progress = |_: u64, _: u64| {};
+    simkern_sim::wall::scoped_workers(opts.jobs, || loop {
+        let Some((unit, round)) = rotation.lock().expect("rotation lock").next() else {
+            return;
+        };
+        let u = &units[unit];
+        let len = round_seeds(u.strategy);
+        let start = opts.first_seed + round * len;
+        let batch = u.batch(start..start + len, opts.step_budget);
+        let report = batch.run_with(
+            &no_progress,
+            &worker::factory(Spec::of(&batch), opts.seed_timeout),
+        );
+        let mut s = search.lock().expect("search lock");
+        s.take(unit, u, report);
+        progress(Tally {
+            seeds: s.seeds_run,
+            failing: s.failing_seeds(),
+            distinct: s.found.len(),
+        });
+    });
+    let search_wall = wall.seconds();
+    let mut search = search.into_inner().expect("search lock");
+
+    // Each distinct failure: save its seed file, shrink it, explain the shrunk run.
+    for found in &mut search.found {
+        let u = &units[found.unit];
+        if found.signature.starts_with(CRASH_PREFIX) {
+            found.error = Some(format!(
+                "the worker process died ({}); rerun alone: {} run {} --variant {} --seeds {}..{} --strategy {} --faults {}",
+                found.signature, opts.program, found.scenario, found.variant, found.seed, found.seed + 1, found.strategy, found.faults
+            ));
+            continue;
+        }
+        if let Err(e) = found::settle(found, u, &opts.out, opts.step_budget, opts.shrink_runs) {
+            found.error = Some(e);
+        }
+    }
+    for st in &mut search.stats {
+        st.seeds_per_s = st.seeds_run as f64 / st.busy_s.max(1e-9);
+        st.run_hash = format_hash(st.hash_sum);
+    }
+    let mut scenarios: Vec<String> = Vec::new();
+    for u in &units {
+        if !scenarios.iter().any(|s| s == u.scenario.name) {
+            scenarios.push(u.scenario.name.to_owned());
+        }
+    }
+    let report = Report {
+        scenarios,
+        variants: opts.variants.to_string(),
+        strategies: opts.strategies.iter().map(|s| s.to_string()).collect(),
+        faults: opts.faults.iter().map(|f| f.to_string()).collect(),
+        budget_s: match opts.limit {
+            Limit::Budget(b) => Some(b.as_secs_f64()),
+            Limit::Seeds(_) => None,
+        },
+        seeds_asked: match opts.limit {
+            Limit::Seeds(n) => Some(n),
+            Limit::Budget(_) => None,
+        },
+        first_seed: opts.first_seed,
+        shard: opts.shard.map(|(k, n)| format!("{k}/{n}")),
+        jobs: opts.jobs,
+        seeds_run: search.seeds_run,
+        seeds_per_s: search.seeds_run as f64 / search_wall.max(1e-9),
+        search_wall_s: search_wall,
+        wall_s: wall.seconds(),
+        units: search.stats,
+        failures: search.found,
+        errors: search.errors,
+    };
+    let json = serde_json::to_string_pretty(&report).expect("reports serialise");
+    let path = opts.report_path();
+    std::fs::write(&path, format!("{json}\n")).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(report)
+}

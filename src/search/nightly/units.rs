@@ -1,0 +1,116 @@
+//! Units: what the search rotates over, one scenario × variant × strategy × fault profile.
+
+use simkern_sim::batch::{Batch, FaultSpec};
+use simkern_sim::scenario::Scenario;
+use simkern_sim::{fault, strategy};
+use std::fmt;
+use std::ops::Range;
+use std::str::FromStr;
+
+/// Which variants are under test.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Variants {
+    /// Every variant whose name does not start with `buggy`: a failure is a regression.
+    Fixed,
+    /// Every variant whose name starts with `buggy`: the search must find them.
+    Buggy,
+    All,
+}
+
+impl Variants {
+    pub fn wants(self, variant: &str) -> bool {
+        match self {
+            Variants::All => true,
+            Variants::Fixed => !variant.starts_with("buggy"),
+            Variants::Buggy => variant.starts_with("buggy"),
+        }
+    }
+}
+
+impl fmt::Display for Variants {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Variants::Fixed => "fixed",
+            Variants::Buggy => "buggy",
+            Variants::All => "all",
+        })
+    }
+}
+
+impl FromStr for Variants {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "fixed" => Ok(Variants::Fixed),
+            "buggy" => Ok(Variants::Buggy),
+            "all" => Ok(Variants::All),
+            other => Err(format!(
+                "--variants {other:?}: expected fixed, buggy or all"
+            )),
+        }
+    }
+}
+
+/// One thing the search rotates over.
+#[derive(Clone, Debug)]
+pub struct Unit<'r> {
+    pub scenario: &'r Scenario,
+    pub variant: String,
+    pub strategy: strategy::Kind,
+    pub faults: fault::Profile,
+}
+
+impl Unit<'_> {
+    /// The batch of this unit over `seeds`, in-process and saving nothing.
+    pub fn batch(&self, seeds: Range<u64>, step_budget: u64) -> Batch {
+        Batch {
+            scenario: *self.scenario,
+            setup: self
+                .scenario
+                .setup(Some(&self.variant), &[])
+                .expect("variants come from the scenario"),
+            seeds,
+            shard: None,
+            strategy: self.strategy,
+            faults: FaultSpec::Profile(self.faults),
+            step_budget,
+            jobs: 1,
+            save_dir: None,
+            save_passing: false,
+            kernel: Default::default(),
+        }
+    }
+}
+
+/// Every unit of `scenarios`' wanted variants under each strategy and fault profile, in
+/// that nesting order. An empty product is an error naming the scenarios and the variants.
+pub fn units<'r>(
+    scenarios: &[&'r Scenario],
+    variants: Variants,
+    strategies: &[strategy::Kind],
+    faults: &[fault::Profile],
+) -> Result<Vec<Unit<'r>>, String> {
+    let mut units = Vec::new();
+    for &scenario in scenarios {
+        for variant in scenario.variants.iter().filter(|v| variants.wants(v)) {
+            for &strategy in strategies {
+                for &faults in faults {
+                    units.push(Unit {
+                        scenario,
+                        variant: (*variant).to_owned(),
+                        strategy,
+                        faults,
+                    });
+                }
+            }
+        }
+    }
+    if units.is_empty() {
+        let names: Vec<&str> = scenarios.iter().map(|s| s.name).collect();
+        return Err(format!(
+            "no scenario among {:?} has a {variants} variant",
+            names.join(",")
+        ));
+    }
+    Ok(units)
+}

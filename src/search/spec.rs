@@ -1,0 +1,121 @@
+//! `Spec`: a batch as data, what a worker process needs to rebuild the parent's runs.
+//!
+//! A `Batch` holds its `Scenario` (a function pointer), so it cannot cross a process
+//! boundary; a `Spec` names the scenario instead, and the worker looks the name up in its own
+//! registry: the same binary (`/proc/self/exe`), so the same registry as its parent. A spec
+//! says how each seed runs (scenario, variant, parameters, strategy, faults, step budget),
+//! never which seeds or where results go: those stay with the parent.
+
+use serde::{Deserialize, Serialize};
+use simkern_sim::batch::{Batch, FaultSpec};
+use simkern_sim::fault::Plan;
+use simkern_sim::scenario::{self, Scenario};
+use simkern_sim::strategy;
+use std::collections::BTreeMap;
+
+/// How a batch's seeds run, as JSON.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Spec {
+    pub scenario: String,
+    pub variant: String,
+    pub params: BTreeMap<String, u64>,
+    pub strategy: strategy::Kind,
+    pub faults: Faults,
+    pub step_budget: u64,
+}
+
+/// A fault profile by name (`none`, `default`, `swarm`) or a concrete plan.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Faults {
+    Profile(String),
+    Plan(Plan),
+}
+
+impl Spec {
+    /// The spec of `batch`'s runs.
+    pub fn of(batch: &Batch) -> Spec {
+        Spec {
+            scenario: batch.scenario.name.to_owned(),
+            variant: batch.setup.variant.clone(),
+            params: batch.setup.params.clone(),
+            strategy: batch.strategy,
+            faults: match &batch.faults {
+                FaultSpec::Profile(p) => Faults::Profile(p.to_string()),
+                FaultSpec::Plan(p) => Faults::Plan(p.clone()),
+            },
+            step_budget: batch.step_budget,
+        }
+    }
+
+    /// The batch this spec describes, its scenario found in `registry` (no seeds: a worker
+    /// is told each seed). The error names the field.
+    pub fn batch(&self, registry: &[&Scenario]) -> Result<Batch, String> {
+        let scenario = scenario::find_in(registry, &self.scenario)
+            .map_err(|e| format!("worker spec: field `scenario`: {e}"))?;
+        let params: Vec<(String, u64)> = self.params.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        let setup = scenario
+            .setup(Some(&self.variant), &params)
+            .map_err(|e| format!("worker spec: {e}"))?;
+        let faults = match &self.faults {
+            Faults::Profile(name) => FaultSpec::Profile(
+                name.parse()
+                    .map_err(|e| format!("worker spec: field `faults`: {e}"))?,
+            ),
+            Faults::Plan(plan) => FaultSpec::Plan(plan.clone()),
+        };
+        Ok(Batch {
+            scenario: *scenario,
+            setup,
+            seeds: 0..0,
+            shard: None,
+            strategy: self.strategy,
+            faults,
+            step_budget: self.step_budget,
+            jobs: 1,
+            save_dir: None,
+            save_passing: false,
+            kernel: Default::default(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use simkern_sim::fault::Profile;
+
+    #[test]
+    fn a_spec_round_trips_through_json_to_the_same_runs() {
+        let echo = scenario::find("echo").unwrap();
+        let batch = Batch {
+            scenario: *echo,
+            setup: echo.setup(None, &[("clients".into(), 3)]).unwrap(),
+            seeds: 5..9,
+            shard: None,
+            strategy: strategy::Kind::Pct { depth: 3 },
+            faults: FaultSpec::Profile(Profile::Swarm),
+            step_budget: 1234,
+            jobs: 2,
+            save_dir: None,
+            save_passing: false,
+            kernel: Default::default(),
+        };
+        let spec = Spec::of(&batch);
+        let json = serde_json::to_string(&spec).unwrap();
+        let back: Spec = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, spec);
+        let rebuilt = back.batch(scenario::builtin_refs()).unwrap();
+        assert_eq!(rebuilt.setup, batch.setup);
+        assert_eq!(rebuilt.config(7).seed, batch.config(7).seed);
+        assert_eq!(rebuilt.faults, batch.faults);
+        assert_eq!(rebuilt.step_budget, 1234);
+        let unknown = Spec {
+            scenario: "nosuch".into(),
+            ..spec
+        };
+        let err = unknown.batch(scenario::builtin_refs()).unwrap_err();
+        assert!(err.contains("unknown scenario \"nosuch\""), "{err}");
+    }
+}
