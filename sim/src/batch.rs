@@ -95,6 +95,9 @@ pub struct Report {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<String>,
     pub seeds_run: u64,
+    /// The simulated kernel's configuration, when not the default.
+    #[serde(default, skip_serializing_if = "kernel::Config::is_default")]
+    pub kernel: kernel::Config,
     pub failures: Vec<FailureRecord>,
     pub first_failure_seed: Option<u64>,
     pub wall_s: f64,
@@ -350,6 +353,7 @@ impl Batch {
             seeds: format!("{}..{}", self.seeds.start, self.seeds.end),
             shard: self.shard.map(|(k, n)| format!("{k}/{n}")),
             seeds_run: n,
+            kernel: self.kernel.clone(),
             first_failure_seed: failures.first().map(|f| f.seed),
             failures,
             wall_s: wall.seconds(),
@@ -407,6 +411,7 @@ impl Batch {
             faults: self.faults.name(),
             fault_plan: outcome.fault_plan.clone(),
             step_budget: self.step_budget,
+            kernel: self.kernel.clone(),
             // A campaign's run replays its whole recorded list (plans draw from their own
             // stream and one-answer choices are not recorded, so the list is exactly what a
             // replay reads).

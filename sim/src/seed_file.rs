@@ -9,6 +9,7 @@
 
 use crate::decision::{Decision, Fill};
 use crate::fault::Plan;
+use crate::kernel;
 use crate::runner::{Config, Faults};
 use crate::scenario::{self, Scenario};
 use crate::strategy::{self, Switch};
@@ -34,6 +35,10 @@ pub struct SeedFile {
     pub faults: String,
     pub fault_plan: Plan,
     pub step_budget: u64,
+    /// The simulated kernel's configuration, when it is not the default (fd limit, buffers,
+    /// freedoms, target Linux version).
+    #[serde(default, skip_serializing_if = "kernel::Config::is_default")]
+    pub kernel: kernel::Config,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decisions: Option<Vec<Decision>>,
     /// What answers once `decisions` run out: the seed's streams (`stream`), or the benign
@@ -91,6 +96,9 @@ impl SeedFile {
         })?;
         file.expected_hash()
             .map_err(|e| format!("{origin}: field `expected.trace_hash`: {e}"))?;
+        file.kernel
+            .check()
+            .map_err(|e| format!("{origin}: field `kernel`: {e}"))?;
         if let Some(d) = &file.digests {
             decode_digests(d).map_err(|e| format!("{origin}: field `digests`: {e}"))?;
         }
@@ -145,6 +153,7 @@ impl SeedFile {
         c.strategy = self.strategy;
         c.faults = Faults::Plan(self.fault_plan.clone());
         c.step_budget = self.step_budget;
+        c.kernel = self.kernel.clone();
         c.replay = self.decisions.clone();
         c.fill = self.fill;
         c.schedule = self.schedule.clone();
@@ -226,6 +235,7 @@ mod tests {
             faults: "none".into(),
             fault_plan: Plan::none(),
             step_budget: 1000,
+            kernel: kernel::Config::default(),
             decisions: None,
             fill: Fill::Stream,
             schedule: None,

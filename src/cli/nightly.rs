@@ -49,6 +49,9 @@ pub struct Args {
     /// Steps after which a seed counts as a livelock.
     #[arg(long, default_value_t = STEP_BUDGET_DEFAULT)]
     step_budget: u64,
+    /// Simulated kernel tunable, NAME=VALUE (repeatable), for every unit (see `run --help`).
+    #[arg(long = "kernel", value_name = "NAME=VALUE")]
+    kernel: Vec<String>,
     /// Wall-clock seconds a seed may take before its worker is killed and the seed recorded
     /// as `crash: wall-clock timeout` (as for `run`).
     #[arg(long, value_name = "SECS", default_value_t = worker::SEED_TIMEOUT_S_DEFAULT)]
@@ -93,6 +96,7 @@ fn options<'r>(cx: &Context<'r>, args: &Args) -> Result<nightly::Options<'r>, St
         },
         first_seed: args.first_seed,
         step_budget: args.step_budget,
+        kernel: parse::kernel(&args.kernel)?,
         seed_timeout: Duration::from_secs(args.seed_timeout),
         shrink_runs: args.shrink_runs,
         out: args.out.clone(),

@@ -35,6 +35,10 @@ pub struct Args {
     /// Steps after which a seed counts as a livelock.
     #[arg(long, default_value_t = STEP_BUDGET_DEFAULT)]
     step_budget: u64,
+    /// Simulated kernel tunable, NAME=VALUE (repeatable): rlimit_nofile, sndbuf, rcvbuf,
+    /// somaxconn, latency_ns_min/max, permute_ready, write_len_freedom, linux=VERSION, ...
+    #[arg(long = "kernel", value_name = "NAME=VALUE")]
+    kernel: Vec<String>,
     /// Write the JSON report here.
     #[arg(long)]
     report: Option<PathBuf>,
@@ -82,7 +86,7 @@ fn batch_of(registry: &[&scenario::Scenario], args: &Args) -> Result<Batch, Stri
         jobs: args.jobs,
         save_dir: args.save.clone(),
         save_passing: args.save_passing,
-        kernel: Default::default(),
+        kernel: parse::kernel(&args.kernel)?,
         shard: match &args.shard {
             None => None,
             Some(spec) => Some(shard::parse(spec, &|var| std::env::var(var).ok())?),

@@ -26,6 +26,11 @@ pub fn merge(shards: &[(String, Report)]) -> Result<Report, String> {
                 return Err(format!("{path}: field `{field}` is {a:?}, but {first_path} has {b:?}: not shards of one run"));
             }
         }
+        if r.kernel != first.kernel {
+            return Err(format!(
+                "{path}: field `kernel` differs from {first_path}'s: not shards of one run"
+            ));
+        }
         let shard = r
             .shard
             .as_deref()
@@ -74,6 +79,7 @@ pub fn merge(shards: &[(String, Report)]) -> Result<Report, String> {
         seeds: first.seeds.clone(),
         shard: None,
         seeds_run,
+        kernel: first.kernel.clone(),
         first_failure_seed: failures.first().map(|f| f.seed),
         failures,
         wall_s,

@@ -23,6 +23,8 @@ pub struct Spec {
     pub strategy: strategy::Kind,
     pub faults: Faults,
     pub step_budget: u64,
+    #[serde(default)]
+    pub kernel: simkern_sim::kernel::Config,
 }
 
 /// A fault profile by name (`none`, `default`, `swarm`) or a concrete plan.
@@ -46,6 +48,7 @@ impl Spec {
                 FaultSpec::Plan(p) => Faults::Plan(p.clone()),
             },
             step_budget: batch.step_budget,
+            kernel: batch.kernel.clone(),
         }
     }
 
@@ -76,7 +79,7 @@ impl Spec {
             jobs: 1,
             save_dir: None,
             save_passing: false,
-            kernel: Default::default(),
+            kernel: self.kernel.clone(),
         })
     }
 }

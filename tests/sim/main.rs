@@ -6,6 +6,7 @@ mod check;
 mod cli;
 mod determinism;
 mod faults;
+mod kernel_config;
 mod liveness;
 mod nightly;
 mod seeds;

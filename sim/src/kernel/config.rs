@@ -4,8 +4,41 @@
 //! A config can come from a seed file, so `Config::check` reports a bad field as an error
 //! naming the field and value; `Kernel::new` refuses (panics on) a config that fails it.
 
+use serde::{Deserialize, Serialize};
 use simkern_model::linux::{Behaviours, Version};
 use std::fmt;
+
+/// `Behaviours` as an object of its answers (the model crate has no serde, by design).
+mod linux_serde {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use simkern_model::linux::Behaviours;
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Answers {
+        listen_after_connect_einval: bool,
+        connect_after_listen_einval: bool,
+        eventfd_long_write_einval: bool,
+    }
+
+    pub fn serialize<S: Serializer>(b: &Behaviours, s: S) -> Result<S::Ok, S::Error> {
+        Answers {
+            listen_after_connect_einval: b.listen_after_connect_einval,
+            connect_after_listen_einval: b.connect_after_listen_einval,
+            eventfd_long_write_einval: b.eventfd_long_write_einval,
+        }
+        .serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Behaviours, D::Error> {
+        let a = Answers::deserialize(d)?;
+        Ok(Behaviours {
+            listen_after_connect_einval: a.listen_after_connect_einval,
+            connect_after_listen_einval: a.connect_after_listen_einval,
+            eventfd_long_write_einval: a.eventfd_long_write_einval,
+        })
+    }
+}
 
 /// `PAGE_SIZE` on x86_64 and aarch64 (4 KiB pages): the size of one pipe buffer.
 pub const PAGE_SIZE: usize = 4096;
@@ -39,8 +72,10 @@ pub const LATENCY_NS_MIN: u64 = 10_000;
 /// segments of different connections often.
 pub const LATENCY_NS_MAX: u64 = 1_000_000;
 
-/// The kernel's tunables.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The kernel's tunables. Serialised (seed files, reports, worker specs) as an object whose
+/// missing fields take their defaults; an unknown field is an error.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Least one-way latency of a segment, in ns.
     pub latency_ns_min: u64,
@@ -73,6 +108,7 @@ pub struct Config {
     /// How the target kernel answers where Linux versions differ
     /// (`simkern_model::linux::DIVERGENCES`). Default: the newest known version's answers
     /// (`--kernel linux=VERSION` picks another).
+    #[serde(with = "linux_serde")]
     pub linux: Behaviours,
 }
 
@@ -191,6 +227,20 @@ impl Config {
 }
 
 impl Config {
+    /// Whether this is `Config::default()` (seed files and reports leave the field out then).
+    pub fn is_default(&self) -> bool {
+        *self == Config::default()
+    }
+
+    /// Sets `NAME=VALUE` (one `--kernel` argument). The error names the argument.
+    pub fn set_arg(&mut self, arg: &str) -> Result<(), String> {
+        let (name, value) = arg.split_once('=').ok_or_else(|| {
+            format!("--kernel {arg:?}: expected NAME=VALUE, e.g. rlimit_nofile=20000")
+        })?;
+        self.set(name, value)
+            .map_err(|e| format!("--kernel {arg}: {e}"))
+    }
+
     /// Sets one tunable from `NAME=VALUE` text (`--kernel`, `Check::kernel_set`): a field of
     /// `Config` by its name, or `linux=VERSION` for the target kernel's behaviours. The error
     /// names the field and the value; the whole config is checked afterwards.
@@ -239,16 +289,15 @@ impl Config {
                 })?;
                 self.linux = Behaviours::of(version);
             }
-            other => {
-                return Err(ConfigError {
-                    field: "kernel",
-                    value: format!("{other:?}"),
-                    why: "is not a kernel tunable (latency_ns_min, latency_ns_max, sndbuf, \
+            other => return Err(ConfigError {
+                field: "tunable",
+                value: format!("{other:?}"),
+                why:
+                    "is not one of the kernel's tunables (latency_ns_min, latency_ns_max, sndbuf, \
                           rcvbuf, pipe_capacity, syn_rto_initial_ns, syn_retries, \
                           ephemeral_port_min, ephemeral_port_max, rlimit_nofile, somaxconn, \
                           permute_ready, write_len_freedom, linux)",
-                })
-            }
+            }),
         }
         self.check()
     }

@@ -46,6 +46,8 @@ pub struct Options<'r> {
     pub shard: Option<(u64, u64)>,
     pub first_seed: u64,
     pub step_budget: u64,
+    /// The simulated kernel's configuration (`--kernel`), for every unit.
+    pub kernel: simkern_sim::kernel::Config,
     /// Wall-clock time a seed may take before its worker is killed.
     pub seed_timeout: Duration,
     /// Most replays spent shrinking one failure.
@@ -104,6 +106,7 @@ pub fn run(opts: &Options<'_>, progress: &(dyn Fn(Tally) + Sync)) -> Result<Repo
         opts.variants,
         &opts.strategies,
         &opts.faults,
+        &opts.kernel,
     )?;
     if opts.limit == Limit::Seeds(0) {
         return Err("--seeds 0: nothing to run".into());

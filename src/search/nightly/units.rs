@@ -1,6 +1,7 @@
 //! Units: what the search rotates over, one scenario × variant × strategy × fault profile.
 
 use simkern_sim::batch::{Batch, FaultSpec};
+use simkern_sim::kernel;
 use simkern_sim::scenario::Scenario;
 use simkern_sim::{fault, strategy};
 use std::fmt;
@@ -58,6 +59,8 @@ pub struct Unit<'r> {
     pub variant: String,
     pub strategy: strategy::Kind,
     pub faults: fault::Profile,
+    /// The simulated kernel every seed of the unit runs on.
+    pub kernel: kernel::Config,
 }
 
 impl Unit<'_> {
@@ -77,7 +80,7 @@ impl Unit<'_> {
             jobs: 1,
             save_dir: None,
             save_passing: false,
-            kernel: Default::default(),
+            kernel: self.kernel.clone(),
         }
     }
 }
@@ -89,6 +92,7 @@ pub fn units<'r>(
     variants: Variants,
     strategies: &[strategy::Kind],
     faults: &[fault::Profile],
+    kernel: &kernel::Config,
 ) -> Result<Vec<Unit<'r>>, String> {
     let mut units = Vec::new();
     for &scenario in scenarios {
@@ -100,6 +104,7 @@ pub fn units<'r>(
                         variant: (*variant).to_owned(),
                         strategy,
                         faults,
+                        kernel: kernel.clone(),
                     });
                 }
             }
