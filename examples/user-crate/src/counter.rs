@@ -11,9 +11,11 @@
 //! - `Variant::Fixed` takes its number before the await (read and store in one step), then
 //!   journals it.
 //!
-//! I/O errors end a connection, not the server: under injected faults clients may give up,
-//! and the invariant (`value == served`, the increments handlers completed) still holds for
-//! the fixed variant.
+//! I/O errors end a connection, not the server. A fixed handler whose journal fails after it
+//! took its number gives the number up (`abandoned`: the counter then has a gap, as a
+//! database sequence does), so the invariant is `value == served + abandoned`; it holds for
+//! the fixed variant under injected faults (`run --faults swarm`, the clients exempt as
+//! harness threads).
 
 use simkern::poller::{race, Fd, Handle, Notify, Runtime, Sys, SysResult, TcpListener, TcpStream};
 use std::cell::{Cell, RefCell};
@@ -48,6 +50,8 @@ struct Counter {
     value: Cell<u64>,
     /// Increments completed (journalled and committed).
     served: Cell<u64>,
+    /// Numbers taken whose journal write failed (fixed variant): never answered, never reused.
+    abandoned: Cell<u64>,
     /// Who committed each value, in order: for the failure message.
     commits: RefCell<Vec<Commit>>,
 }
@@ -65,6 +69,7 @@ pub struct Commit {
 pub struct Totals {
     pub value: u64,
     pub served: u64,
+    pub abandoned: u64,
     pub commits: Vec<Commit>,
 }
 
@@ -111,6 +116,7 @@ pub fn serve<S: Sys>(sys: S, variant: Variant, stop: Notify<S>) -> Totals {
         Totals {
             value: counter.value.get(),
             served: counter.served.get(),
+            abandoned: counter.abandoned.get(),
             commits: counter.commits.take(),
         }
     })
@@ -137,6 +143,7 @@ async fn handle<S: Sys>(h: Handle<S>, stream: TcpStream<S>, counter: Rc<Counter>
                 let value = counter.value.get() + 1;
                 counter.value.set(value);
                 if record(&journal, value).await.is_err() {
+                    counter.abandoned.set(counter.abandoned.get() + 1);
                     return;
                 }
                 value
