@@ -84,6 +84,12 @@ pub fn setup(profile: Profile, seed: u64) -> Setup {
         linux::Behaviours::of(linux::Version::new(5, 10, 0))
     };
     m.linux = Some(k.linux);
+    // A run seed divisible by 3 (the regressions' seed 0) takes the strict kernel (no
+    // freedoms): the model must allow Linux's usual answers as well as the explored ones.
+    if seed.is_multiple_of(3) {
+        k.permute_ready = false;
+        k.write_len_freedom = false;
+    }
     Setup {
         kernel: k,
         model: m,

@@ -227,6 +227,20 @@ impl Config {
 }
 
 impl Config {
+    /// "Strict Linux": every freedom off, so the kernel answers as Linux most often does
+    /// (ready entries in wakeup order, writes that fill the buffer). The freedoms explore what
+    /// Linux allows but rarely shows; strict runs check that a failure does not need them.
+    /// Latency stays drawn: delivery timing is the network's, not a freedom of the model.
+    /// (`EPOLLEXCLUSIVE` still wakes every exclusive entry: waking just one needs to know
+    /// which epoll has a thread blocked in `epoll_wait`, which the kernel does not see.)
+    pub fn strict() -> Config {
+        Config {
+            permute_ready: false,
+            write_len_freedom: false,
+            ..Config::default()
+        }
+    }
+
     /// Whether this is `Config::default()` (seed files and reports leave the field out then).
     pub fn is_default(&self) -> bool {
         *self == Config::default()
@@ -281,6 +295,23 @@ impl Config {
             "somaxconn" => self.somaxconn = num("somaxconn", value)?,
             "permute_ready" => self.permute_ready = flag("permute_ready", value)?,
             "write_len_freedom" => self.write_len_freedom = flag("write_len_freedom", value)?,
+            "profile" => match value.trim() {
+                "strict" => {
+                    self.permute_ready = false;
+                    self.write_len_freedom = false;
+                }
+                "default" => {
+                    self.permute_ready = true;
+                    self.write_len_freedom = true;
+                }
+                _ => {
+                    return Err(ConfigError {
+                        field: "profile",
+                        value: format!("{value:?}"),
+                        why: "must be strict (every freedom off) or default (every freedom on)",
+                    })
+                }
+            },
             "linux" => {
                 let version: Version = value.parse().map_err(|_| ConfigError {
                     field: "linux",
@@ -296,7 +327,7 @@ impl Config {
                     "is not one of the kernel's tunables (latency_ns_min, latency_ns_max, sndbuf, \
                           rcvbuf, pipe_capacity, syn_rto_initial_ns, syn_retries, \
                           ephemeral_port_min, ephemeral_port_max, rlimit_nofile, somaxconn, \
-                          permute_ready, write_len_freedom, linux)",
+                          permute_ready, write_len_freedom, profile, linux)",
             }),
         }
         self.check()
@@ -308,12 +339,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_strict_profile_turns_every_freedom_off_and_nothing_else() {
+        let strict = Config::strict();
+        assert!(!strict.permute_ready && !strict.write_len_freedom);
+        let freed = Config {
+            permute_ready: true,
+            write_len_freedom: true,
+            ..strict
+        };
+        assert_eq!(freed, Config::default());
+    }
+
+    #[test]
     fn set_takes_each_tunable_by_name_and_names_the_field_it_refuses() {
         let mut c = Config::default();
         c.set("rlimit_nofile", "20000").unwrap();
         assert_eq!(c.rlimit_nofile, 20_000);
         c.set("permute_ready", "off").unwrap();
         assert!(!c.permute_ready);
+        c.set("profile", "strict").unwrap();
+        assert_eq!((c.permute_ready, c.write_len_freedom), (false, false));
+        assert_eq!(c.rlimit_nofile, 20_000, "a profile sets the freedoms only");
+        assert!(c.set("profile", "lax").is_err());
         c.set("linux", "5.10").unwrap();
         assert_eq!(c.linux, Behaviours::of(Version::new(5, 10, 0)));
         let e = c.set("rlimit_nofile", "lots").unwrap_err();
