@@ -211,7 +211,7 @@ impl Worker {
         drop(stdin);
         match child.wait() {
             Ok(status) => match status.signal() {
-                Some(sig) => format!("{CRASH_PREFIX}{}", signal_name(sig)),
+                Some(sig) => format!("{CRASH_PREFIX}{}", simkern_sim::wall::signal_name(sig)),
                 None => format!("{CRASH_PREFIX}worker exited with {status}"),
             },
             Err(e) => format!("{CRASH_PREFIX}worker lost: {e}"),
@@ -266,19 +266,6 @@ impl Drop for Worker {
             drop(stdin); // EOF: the worker's loop ends and it exits
             let _ = child.wait();
         }
-    }
-}
-
-fn signal_name(sig: i32) -> String {
-    match sig {
-        4 => "SIGILL".into(),
-        6 => "SIGABRT".into(),
-        7 => "SIGBUS".into(),
-        8 => "SIGFPE".into(),
-        9 => "SIGKILL".into(),
-        11 => "SIGSEGV".into(),
-        15 => "SIGTERM".into(),
-        n => format!("signal {n}"),
     }
 }
 

@@ -7,7 +7,7 @@
 //! neither of the named ones fails the suite: that is a behaviour the table does not know.
 
 use simkern::model::linux::{self, Behaviours, Divergence, Version};
-use simkern::poller::sys::{Domain, Errno, Shutdown, Sys};
+use simkern::poller::sys::{Domain, Errno, Fd, Shutdown, Sys};
 use simkern::poller::LinuxSys;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::sync::OnceLock;
@@ -109,22 +109,36 @@ fn localhost(port: u16) -> SocketAddr {
     SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, port))
 }
 
-/// A socket refused by a bound, not listening port, the refusal reported by `connect`;
-/// then `listen`.
-fn listen_after_connect() -> Result<bool, String> {
+/// Runs `probe` with a fresh socket and the address of another bound to 127.0.0.1 and not
+/// listening (a port that refuses); closes both afterwards.
+fn with_refusing_port(
+    probe: impl FnOnce(SocketAddr, Fd) -> Result<bool, String>,
+) -> Result<bool, String> {
     let sys = LinuxSys;
     let closed = sys
         .socket(Domain::Inet)
         .map_err(|e| format!("socket: {e}"))?;
-    let client = sys
+    let result = sys
         .socket(Domain::Inet)
-        .map_err(|e| format!("socket: {e}"))?;
-    let result = (|| {
-        sys.bind(closed, localhost(0))
-            .map_err(|e| format!("bind: {e}"))?;
-        let target = sys
-            .getsockname(closed)
-            .map_err(|e| format!("getsockname: {e}"))?;
+        .map_err(|e| format!("socket: {e}"))
+        .and_then(|s| {
+            let r = sys
+                .bind(closed, localhost(0))
+                .and_then(|()| sys.getsockname(closed))
+                .map_err(|e| format!("bind and getsockname: {e}"))
+                .and_then(|target| probe(target, s));
+            let _ = sys.close(s);
+            r
+        });
+    let _ = sys.close(closed);
+    result
+}
+
+/// A socket refused by a bound, not listening port, the refusal reported by `connect`;
+/// then `listen`.
+fn listen_after_connect() -> Result<bool, String> {
+    with_refusing_port(|target, client| {
+        let sys = LinuxSys;
         match sys.connect(client, target) {
             Err(Errno::EINPROGRESS) => {}
             other => return Err(format!("first connect answered {other:?}, not EINPROGRESS")),
@@ -148,28 +162,14 @@ fn listen_after_connect() -> Result<bool, String> {
             Err(Errno::EINVAL) => Ok(true),
             Err(e) => Err(format!("listen answered {e}")),
         }
-    })();
-    let _ = sys.close(client);
-    let _ = sys.close(closed);
-    result
+    })
 }
 
 /// A socket that listened on 127.0.0.1 and was shut for reading (which stops listening);
 /// then `connect` to a bound, not listening port.
 fn connect_after_listen() -> Result<bool, String> {
-    let sys = LinuxSys;
-    let closed = sys
-        .socket(Domain::Inet)
-        .map_err(|e| format!("socket: {e}"))?;
-    let s = sys
-        .socket(Domain::Inet)
-        .map_err(|e| format!("socket: {e}"))?;
-    let result = (|| {
-        sys.bind(closed, localhost(0))
-            .map_err(|e| format!("bind: {e}"))?;
-        let target = sys
-            .getsockname(closed)
-            .map_err(|e| format!("getsockname: {e}"))?;
+    with_refusing_port(|target, s| {
+        let sys = LinuxSys;
         sys.bind(s, localhost(0))
             .map_err(|e| format!("bind: {e}"))?;
         sys.listen(s, 1).map_err(|e| format!("listen: {e}"))?;
@@ -180,10 +180,7 @@ fn connect_after_listen() -> Result<bool, String> {
             Err(Errno::EINPROGRESS) => Ok(false),
             other => Err(format!("connect answered {other:?}")),
         }
-    })();
-    let _ = sys.close(s);
-    let _ = sys.close(closed);
-    result
+    })
 }
 
 /// A 16-byte write to an eventfd.
