@@ -15,7 +15,7 @@
 //!
 //! A thread unwinding a panic takes no steps and never suspends (`crate::unwind` says why).
 
-use crate::decision::Decisions;
+use crate::decision::{Choice, Decisions};
 use crate::fault::Plan;
 use crate::kernel::{EpollKey, Kernel};
 use crate::strategy::{SchedPoint, Strategy};
@@ -391,6 +391,14 @@ impl World {
 
     /// The strategy's pick for the next step; `current` is runnable, so someone is.
     pub fn pick_at_step(&mut self) -> ThreadId {
+        let step_ns_max = self.kernel.config().step_ns_max;
+        if step_ns_max > 0 {
+            // Work takes time: what falls due meanwhile (deliveries, deadlines) lands now,
+            // between this thread's steps, and may wake others.
+            let dt = self.decisions.choose(Choice::Kernel, step_ns_max + 1);
+            self.now_ns += dt;
+            self.kernel.advance(self.now_ns, &mut self.decisions);
+        }
         self.collect_runnable();
         debug_assert!(
             self.runnable.contains(&self.current),

@@ -31,3 +31,91 @@ fn a_scenario_that_sleeps_an_hour_of_virtual_time_finishes_in_milliseconds() {
         wall.seconds()
     );
 }
+
+/// A reader that keeps working (a busy handler: reads that find `EAGAIN`, never parking) while
+/// its peer writes. With `step_ns_max` 0 time stands still while it runs, so the bytes, which
+/// need 10 to 20 µs to cross, never land; with `step_ns_max` 1,000 every step takes up to
+/// 1 µs (0.5 on average: 200 reads take about 100 µs) and the bytes land between the
+/// handler's steps, as on Linux, on every seed.
+#[test]
+fn with_time_per_step_bytes_land_while_a_handler_is_still_running() {
+    /// `None` when the byte was there at the first read (the seed does not ask the
+    /// question); else whether it landed during the spin after a first `EAGAIN`.
+    fn busy_reader_sees_data(step_ns_max: u64, seed: u64) -> Option<bool> {
+        let mut config = Config::new(seed);
+        config.kernel.step_ns_max = step_ns_max;
+        config.kernel.latency_ns_max = 20_000; // the byte lands within 20 µs of the write
+        let seen = std::rc::Rc::new(std::cell::Cell::new(None));
+        let flag = seen.clone();
+        let outcome = run(&config, move || {
+            let sys = SimSys;
+            let l = sys.socket(simkern::poller::sys::Domain::Inet).unwrap();
+            let at: std::net::SocketAddr = "127.0.0.1:9100".parse().unwrap();
+            sys.bind(l, at).unwrap();
+            sys.listen(l, 1).unwrap();
+            let c = sys.socket(simkern::poller::sys::Domain::Inet).unwrap();
+            let _ = sys.connect(c, at); // EINPROGRESS
+            let writer = sys
+                .spawn("writer", move || {
+                    // Park until the handshake is done, then write one byte.
+                    while SimSys.write(c, b"x").is_err() {
+                        let ep = SimSys.epoll_create().unwrap();
+                        let ev = simkern::poller::sys::EpollEvent::new(
+                            simkern::poller::sys::epoll::EPOLLOUT,
+                            0,
+                        );
+                        SimSys
+                            .epoll_ctl(ep, simkern::poller::sys::EpollOp::Add, c, Some(ev))
+                            .unwrap();
+                        let mut evs = [simkern::poller::sys::EpollEvent::zeroed(); 1];
+                        SimSys.epoll_wait(ep, &mut evs, -1).unwrap();
+                        SimSys.close(ep).unwrap();
+                    }
+                })
+                .unwrap();
+            // Accept (parking until the SYN lands), then spin: 200 reads, no parking.
+            let ep = sys.epoll_create().unwrap();
+            let ev = simkern::poller::sys::EpollEvent::new(simkern::poller::sys::epoll::EPOLLIN, 0);
+            sys.epoll_ctl(ep, simkern::poller::sys::EpollOp::Add, l, Some(ev))
+                .unwrap();
+            let mut evs = [simkern::poller::sys::EpollEvent::zeroed(); 1];
+            sys.epoll_wait(ep, &mut evs, -1).unwrap();
+            let (s, _) = sys.accept4(l).unwrap();
+            sys.join(writer);
+            let mut buf = [0u8; 1];
+            if sys.read(s, &mut buf) != Ok(1) {
+                flag.set(Some(false));
+                for _ in 0..200 {
+                    if sys.read(s, &mut buf) == Ok(1) {
+                        flag.set(Some(true));
+                        break;
+                    }
+                }
+            }
+            for fd in [s, c, l, ep] {
+                sys.close(fd).unwrap();
+            }
+        });
+        assert_eq!(outcome.stop, Stop::Completed, "{:?}", outcome.stop);
+        seen.get()
+    }
+    let (mut still, mut moving) = (0, 0);
+    for seed in 0..40 {
+        if let Some(landed) = busy_reader_sees_data(0, seed) {
+            assert!(!landed, "seed {seed}: time moved while a thread could run");
+            still += 1;
+        }
+        if let Some(landed) = busy_reader_sees_data(1_000, seed) {
+            assert!(
+                landed,
+                "seed {seed}: the byte never landed while the handler ran"
+            );
+            moving += 1;
+        }
+    }
+    // Both settings must have asked the question on enough seeds to mean something.
+    assert!(
+        still >= 10 && moving >= 10,
+        "seeds that asked: {still} and {moving}"
+    );
+}

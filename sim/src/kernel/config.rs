@@ -66,6 +66,9 @@ pub const EPHEMERAL_PORT_MAX: u16 = 60999;
 pub const RLIMIT_NOFILE: u32 = 1024;
 /// `net.core.somaxconn`: the cap on a listen backlog (4096 since Linux 5.4).
 pub const SOMAXCONN: u32 = 4096;
+/// The most virtual time one step may take (`Config::step_ns_max`): 1 ms. More would make a
+/// handler's few steps outlast the network's latencies and timers many times over.
+pub const STEP_NS_MAX_MAX: u64 = 1_000_000;
 /// Default lower bound of a segment's one-way latency: 10 µs, a loopback hop.
 pub const LATENCY_NS_MIN: u64 = 10_000;
 /// Default upper bound of a segment's one-way latency: 1 ms, wide enough to reorder
@@ -110,6 +113,13 @@ pub struct Config {
     /// (`--kernel linux=VERSION` picks another).
     #[serde(with = "linux_serde")]
     pub linux: Behaviours,
+    /// Virtual time each step may take, in ns: every scheduling point advances the clock by
+    /// a drawn amount in `0..=step_ns_max`, so deliveries and timer expiries land between the
+    /// steps of a running handler (a read that found `EAGAIN` may find data at the next one;
+    /// events of many connections pile up for one `epoll_wait`), as on Linux, where work takes
+    /// time. 0 (the default) keeps time still while any thread can run. madsim advances
+    /// 50-100 ns per poll; `STEP_NS_MAX_MAX` bounds it.
+    pub step_ns_max: u64,
 }
 
 impl Default for Config {
@@ -129,6 +139,7 @@ impl Default for Config {
             permute_ready: true,
             write_len_freedom: true,
             linux: Behaviours::default(),
+            step_ns_max: 0,
         }
     }
 }
@@ -215,6 +226,13 @@ impl Config {
                 "must be non-zero and not exceed ephemeral_port_max",
             ));
         }
+        if self.step_ns_max > STEP_NS_MAX_MAX {
+            return Err(bad(
+                "step_ns_max",
+                self.step_ns_max,
+                "must be at most STEP_NS_MAX_MAX (1,000,000 ns)",
+            ));
+        }
         if self.rlimit_nofile > i32::MAX as u32 {
             return Err(bad(
                 "rlimit_nofile",
@@ -293,6 +311,7 @@ impl Config {
             "ephemeral_port_max" => self.ephemeral_port_max = num("ephemeral_port_max", value)?,
             "rlimit_nofile" => self.rlimit_nofile = num("rlimit_nofile", value)?,
             "somaxconn" => self.somaxconn = num("somaxconn", value)?,
+            "step_ns_max" => self.step_ns_max = num("step_ns_max", value)?,
             "permute_ready" => self.permute_ready = flag("permute_ready", value)?,
             "write_len_freedom" => self.write_len_freedom = flag("write_len_freedom", value)?,
             "profile" => match value.trim() {
@@ -327,7 +346,7 @@ impl Config {
                     "is not one of the kernel's tunables (latency_ns_min, latency_ns_max, sndbuf, \
                           rcvbuf, pipe_capacity, syn_rto_initial_ns, syn_retries, \
                           ephemeral_port_min, ephemeral_port_max, rlimit_nofile, somaxconn, \
-                          permute_ready, write_len_freedom, profile, linux)",
+                          step_ns_max, permute_ready, write_len_freedom, profile, linux)",
             }),
         }
         self.check()
