@@ -82,14 +82,15 @@ pub struct Check {
 /// `Check`), crash-isolated; panics on the first failing seed with its replay command.
 ///
 /// ```no_run
-/// use simkern::prelude::*;
-/// #[test]
-/// fn two_threads_agree() {
-///     check(|| {
-///         let t = SimSys.spawn("worker", || {}).unwrap();
-///         SimSys.join(t);
-///     });
-/// }
+/// // In a user's crate: `use simkern::prelude::*;` brings the same names.
+/// use simkern_poller::Sys;
+/// use simkern_sim::{check::check, SimSys};
+///
+/// // Inside `#[test] fn a_spawned_thread_is_joined()`:
+/// check(|| {
+///     let t = SimSys.spawn("worker", || {}).unwrap();
+///     SimSys.join(t);
+/// });
 /// ```
 pub fn check(f: impl Fn() + Send + Sync + 'static) {
     Check::closure(f).run();
