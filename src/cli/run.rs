@@ -92,7 +92,7 @@ fn batch_of(registry: &[&scenario::Scenario], args: &Args) -> Result<Batch, Stri
 
 pub fn run(cx: &Context<'_>, args: Args) -> Outcome {
     let batch = batch_of(cx.registry, &args)?;
-    let total = batch.seed_list().len() as u64;
+    let total = batch.seed_count();
     let tty = std::io::stderr().is_terminal();
     let progress = move |done: u64, failed: u64| {
         if tty && (done.is_multiple_of(64) || done == total) {

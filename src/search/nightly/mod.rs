@@ -17,7 +17,7 @@ mod rotation;
 mod units;
 
 pub use found::{Found, UnitStats};
-pub use rotation::{round_seeds, Limit, ROUND_SEEDS};
+pub use rotation::{round_range, round_seeds, Limit, ROUND_SEEDS};
 pub use units::{units, Unit, Variants};
 
 use super::spec::Spec;
@@ -114,6 +114,13 @@ pub fn run(opts: &Options<'_>, progress: &(dyn Fn(Tally) + Sync)) -> Result<Repo
     if opts.seed_timeout.is_zero() {
         return Err("--seed-timeout must be at least 1 second".into());
     }
+    if round_range(opts.first_seed, 0, ROUND_SEEDS).is_none() {
+        return Err(format!(
+            "--first-seed {}: no seed at or after it (the last seed is {})",
+            opts.first_seed,
+            u64::MAX - 1
+        ));
+    }
     for dir in ["seeds", "shrunk"] {
         std::fs::create_dir_all(opts.out.join(dir))
             .map_err(|e| format!("--out {}: cannot create: {e}", opts.out.display()))?;
@@ -123,17 +130,16 @@ pub fn run(opts: &Options<'_>, progress: &(dyn Fn(Tally) + Sync)) -> Result<Repo
         units.iter().map(|u| round_seeds(u.strategy)).collect(),
         shard,
         opts.limit,
+        opts.first_seed,
     ));
     let search = Mutex::new(found::Search::new(&units));
     let no_progress = |_: u64, _: u64| {};
     simkern_sim::wall::scoped_workers(opts.jobs, || loop {
-        let Some((unit, round)) = rotation.lock().expect("rotation lock").next() else {
+        let Some((unit, seeds)) = rotation.lock().expect("rotation lock").next() else {
             return;
         };
         let u = &units[unit];
-        let len = round_seeds(u.strategy);
-        let start = opts.first_seed + round * len;
-        let batch = u.batch(start..start + len, opts.step_budget);
+        let batch = u.batch(seeds, opts.step_budget);
         let report = batch.run_with(
             &no_progress,
             &worker::factory(Spec::of(&batch), opts.seed_timeout),
