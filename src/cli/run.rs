@@ -131,14 +131,11 @@ pub fn run(cx: &Context<'_>, args: Args) -> Outcome {
 /// that replays it (a seed file, or the one-seed `run` that repeats it).
 fn first_failure(program: &str, batch: &Batch, report: &Report, first: &FailureRecord) -> String {
     let rerun = |from: u64| {
-        format!(
-            "{program} run {} --variant {} --seeds {from}..{} --strategy {} --faults {}",
-            report.scenario,
-            report.variant,
-            first.seed + 1,
-            report.strategy,
-            report.faults
-        )
+        Spec::of(batch)
+            .run_command(program, &(from..first.seed + 1))
+            .unwrap_or_else(|| {
+                "rerun with --save DIR for a seed file (a fault plan has no flag)".into()
+            })
     };
     if first.signature.starts_with(CRASH_PREFIX) {
         // A campaign's seed depends on the seeds of its chunk before it: rerun from there.

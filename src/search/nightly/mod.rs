@@ -159,9 +159,22 @@ pub fn run(opts: &Options<'_>, progress: &(dyn Fn(Tally) + Sync)) -> Result<Repo
     for found in &mut search.found {
         let u = &units[found.unit];
         if found.signature.starts_with(CRASH_PREFIX) {
+            // A campaign's seed depends on the seeds of its chunk before it: rerun from there
+            // (a round is one chunk, so its first seed is the round's).
+            let len = round_seeds(u.strategy);
+            let round_start = opts.first_seed + (found.seed - opts.first_seed) / len * len;
+            let from = if u.strategy.is_campaign() {
+                round_start
+            } else {
+                found.seed
+            };
+            let batch = u.batch(from..found.seed + 1, opts.step_budget);
+            let command = Spec::of(&batch)
+                .run_command(&opts.program, &(from..found.seed + 1))
+                .expect("nightly units run fault profiles");
             found.error = Some(format!(
-                "the worker process died ({}); rerun alone: {} run {} --variant {} --seeds {}..{} --strategy {} --faults {}",
-                found.signature, opts.program, found.scenario, found.variant, found.seed, found.seed + 1, found.strategy, found.faults
+                "the worker process died ({}); rerun alone: {command}",
+                found.signature
             ));
             continue;
         }
