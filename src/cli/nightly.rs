@@ -37,9 +37,10 @@ pub struct Args {
     /// Fault profiles to rotate (comma-separated: none, default, swarm).
     #[arg(long, default_value = "swarm")]
     faults: String,
-    /// Rounds run in parallel, each on its own crash-isolated worker process.
-    #[arg(long, default_value_t = 1)]
-    jobs: usize,
+    /// Rounds run in parallel, each on its own crash-isolated worker process (default: one
+    /// per available core; at most 4 per core).
+    #[arg(long)]
+    jobs: Option<usize>,
     /// Run one shard of the rounds: K/N, auto/N or auto (as for `run`).
     #[arg(long)]
     shard: Option<String>,
@@ -86,13 +87,13 @@ fn options<'r>(cx: &Context<'r>, args: &Args) -> Result<nightly::Options<'r>, St
         strategies: parse::list(&args.strategies, "strategies", str::parse::<strategy::Kind>)?,
         faults: parse::list(&args.faults, "faults", str::parse::<fault::Profile>)?,
         limit,
-        jobs: args.jobs,
+        jobs: parse::jobs(args.jobs, parse::cores())?.0,
         shard: match &args.shard {
             None => None,
             Some(spec) => Some(shard::parse(spec, &|var| std::env::var(var).ok())?),
         },
         first_seed: args.first_seed,
-        step_budget: args.step_budget,
+        step_budget: parse::step_budget(args.step_budget)?,
         seed_timeout: Duration::from_secs(args.seed_timeout),
         shrink_runs: args.shrink_runs,
         out: args.out.clone(),
@@ -102,6 +103,9 @@ fn options<'r>(cx: &Context<'r>, args: &Args) -> Result<nightly::Options<'r>, St
 
 pub fn nightly(cx: &Context<'_>, args: Args) -> Outcome {
     let opts = options(cx, &args)?;
+    if let Some(note) = parse::jobs(args.jobs, parse::cores())?.1 {
+        eprintln!("{}: note: {note}", cx.program);
+    }
     let budget = match opts.limit {
         Limit::Budget(b) => Some(b),
         Limit::Seeds(_) => None,

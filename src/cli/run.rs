@@ -1,7 +1,7 @@
 //! `run`: a scenario over a seed range, with a JSON report and seed files.
 
 use super::{parse, shard, show, Context, Outcome};
-use crate::search::{spec::Spec, worker};
+use crate::search::{output, spec::Spec, worker};
 use simkern_sim::batch::{Batch, FailureRecord, FaultSpec, Report, CRASH_PREFIX};
 use simkern_sim::runner::STEP_BUDGET_DEFAULT;
 use simkern_sim::{fault, scenario, strategy};
@@ -29,9 +29,9 @@ pub struct Args {
     /// none, default or swarm.
     #[arg(long, default_value = "none")]
     faults: String,
-    /// Seeds run in parallel.
-    #[arg(long, default_value_t = 1)]
-    jobs: usize,
+    /// Seeds run in parallel (default: one per available core; at most 4 per core).
+    #[arg(long)]
+    jobs: Option<usize>,
     /// Steps after which a seed counts as a livelock.
     #[arg(long, default_value_t = STEP_BUDGET_DEFAULT)]
     step_budget: u64,
@@ -66,9 +66,6 @@ fn batch_of(registry: &[&scenario::Scenario], args: &Args) -> Result<Batch, Stri
     let seeds = parse::range(&args.seeds)?;
     let strategy: strategy::Kind = args.strategy.parse()?;
     let profile: fault::Profile = args.faults.parse()?;
-    if args.jobs == 0 {
-        return Err("--jobs must be at least 1".into());
-    }
     if args.seed_timeout == 0 {
         return Err("--seed-timeout must be at least 1 second".into());
     }
@@ -78,8 +75,8 @@ fn batch_of(registry: &[&scenario::Scenario], args: &Args) -> Result<Batch, Stri
         seeds,
         strategy,
         faults: FaultSpec::Profile(profile),
-        step_budget: args.step_budget,
-        jobs: args.jobs,
+        step_budget: parse::step_budget(args.step_budget)?,
+        jobs: parse::jobs(args.jobs, parse::cores())?.0,
         save_dir: args.save.clone(),
         save_passing: args.save_passing,
         kernel: Default::default(),
@@ -92,7 +89,28 @@ fn batch_of(registry: &[&scenario::Scenario], args: &Args) -> Result<Batch, Stri
 
 pub fn run(cx: &Context<'_>, args: Args) -> Outcome {
     let batch = batch_of(cx.registry, &args)?;
+    // Every output path is proven writable before the first seed runs.
+    let report_file = match &args.report {
+        Some(path) => Some(output::report_file("--report", path)?),
+        None => None,
+    };
+    if let Some(dir) = &batch.save_dir {
+        output::writable_dir("--save", dir)?;
+    }
+    if let Some(note) = parse::jobs(args.jobs, parse::cores())?.1 {
+        eprintln!("{}: note: {note}", cx.program);
+    }
     let total = batch.seed_count();
+    if total == 0 {
+        // Not an error: a batch engine runs every shard it was configured with, and `merge`
+        // wants every shard's report, so an empty shard reports zero seeds and passes.
+        eprintln!(
+            "{}: note: --shard {} of --seeds {} has no seeds: this shard runs nothing",
+            cx.program,
+            args.shard.as_deref().unwrap_or(""),
+            args.seeds
+        );
+    }
     let tty = std::io::stderr().is_terminal();
     let progress = move |done: u64, failed: u64| {
         if tty && (done.is_multiple_of(64) || done == total) {
@@ -110,21 +128,27 @@ pub fn run(cx: &Context<'_>, args: Args) -> Outcome {
     };
     super::quiet_on_broken_pipe();
     let json = serde_json::to_string_pretty(&report).expect("reports serialise");
-    if let Some(path) = &args.report {
-        std::fs::write(path, format!("{json}\n"))
-            .map_err(|e| format!("--report {}: {e}", path.display()))?;
-    }
     print!("{}", show::report(&report));
     for e in &report.errors {
         eprintln!("{}: warning: {e}", cx.program);
     }
-    match report.failures.first() {
+    let mut unwritten = false;
+    if let (Some(mut file), Some(path)) = (report_file, &args.report) {
+        use std::io::Write;
+        // The failures are printed below whether or not this write succeeds.
+        if let Err(e) = writeln!(file, "{json}") {
+            eprintln!("{}: error: --report {}: {e}", cx.program, path.display());
+            unwritten = true;
+        }
+    }
+    let code = match report.failures.first() {
         Some(first) => {
             print!("{}", first_failure(&cx.program, &batch, &report, first));
-            Ok(ExitCode::from(1))
+            1
         }
-        None => Ok(ExitCode::SUCCESS),
-    }
+        None => 0,
+    };
+    Ok(ExitCode::from(if unwritten { 2 } else { code }))
 }
 
 /// The first failure of `report`: rerun in this process for its story, with the command

@@ -114,6 +114,9 @@ pub fn run(opts: &Options<'_>, progress: &(dyn Fn(Tally) + Sync)) -> Result<Repo
     if opts.seed_timeout.is_zero() {
         return Err("--seed-timeout must be at least 1 second".into());
     }
+    if opts.step_budget == 0 {
+        return Err("--step-budget 0: must be at least 1".into());
+    }
     if round_range(opts.first_seed, 0, ROUND_SEEDS).is_none() {
         return Err(format!(
             "--first-seed {}: no seed at or after it (the last seed is {})",
@@ -121,10 +124,11 @@ pub fn run(opts: &Options<'_>, progress: &(dyn Fn(Tally) + Sync)) -> Result<Repo
             u64::MAX - 1
         ));
     }
+    // Every output path is proven writable before the first seed runs.
     for dir in ["seeds", "shrunk"] {
-        std::fs::create_dir_all(opts.out.join(dir))
-            .map_err(|e| format!("--out {}: cannot create: {e}", opts.out.display()))?;
+        super::output::writable_dir("--out", &opts.out.join(dir))?;
     }
+    super::output::report_file("--out", &opts.report_path())?;
     let shard = opts.shard.unwrap_or((0, 1));
     let rotation = Mutex::new(rotation::Rotation::new(
         units.iter().map(|u| round_seeds(u.strategy)).collect(),
