@@ -78,6 +78,13 @@ impl Chunks {
         a..a.saturating_add(self.len).min(self.seeds.end)
     }
 
+    /// The index of the chunk holding `seed`, if the range holds it.
+    pub fn index_of(&self, seed: u64) -> Option<u64> {
+        self.seeds
+            .contains(&seed)
+            .then(|| (seed - self.seeds.start) / self.len)
+    }
+
     /// Seeds in the chunks `k`, `k + n`, `k + 2n`, ... (shard `k` of `n`; `(0, 1)` is all).
     pub fn seeds_in_shard(&self, k: u64, n: u64) -> u64 {
         let count = self.count();
@@ -286,6 +293,8 @@ mod tests {
             u64::MAX
         );
         assert_eq!(chunks(Kind::Random, 0..2).seeds_in_shard(3, 8), 0);
+        assert_eq!(guided.index_of(top.start + GUIDED_CHUNK), Some(1));
+        assert_eq!(guided.index_of(u64::MAX), None);
         let dfs = chunks(Kind::Dfs { bound: 1 }, 0..u64::MAX);
         assert_eq!(dfs.get(0), 0..u64::MAX);
     }

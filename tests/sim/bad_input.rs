@@ -313,3 +313,73 @@ fn shrink_refuses_no_runs_and_a_passing_file_exits_1_with_the_reason_on_stderr()
         stderr(&o)
     );
 }
+
+#[test]
+fn merge_refuses_shard_reports_that_contradict_the_shard_they_declare() {
+    let dir = tempdir();
+    let mut reports = Vec::new();
+    for k in 0..2 {
+        let path = dir.join(format!("shard{k}.json"));
+        let o = simkern(&[
+            "run",
+            "echo",
+            "--seeds",
+            "0..6",
+            "--param",
+            "clients=1",
+            "--param",
+            "rounds=1",
+            "--shard",
+            &format!("{k}/2"),
+            "--report",
+            path.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        reports.push(path);
+    }
+    let original = std::fs::read_to_string(&reports[1]).unwrap();
+    let mut r: serde_json::Value = serde_json::from_str(&original).unwrap();
+    let failure = |seed: u64| serde_json::json!({"seed": seed, "signature": "deadlock", "trace_hash": "0x0000000000000001", "steps": 1});
+    let merged = dir.join("merged.json");
+    let cases: [(&str, serde_json::Value); 3] = [
+        ("seeds_run", {
+            let mut t = r.clone();
+            t["seeds_run"] = 4.into();
+            t
+        }),
+        ("outside the range", {
+            let mut t = r.clone();
+            t["failures"] = serde_json::json!([failure(9)]);
+            t
+        }),
+        ("belongs to shard 0/2", {
+            let mut t = r.clone();
+            t["failures"] = serde_json::json!([failure(2)]);
+            t
+        }),
+    ];
+    for (needle, tampered) in cases {
+        std::fs::write(&reports[1], tampered.to_string()).unwrap();
+        refused(
+            &[
+                "merge",
+                reports[0].to_str().unwrap(),
+                reports[1].to_str().unwrap(),
+                "--report",
+                merged.to_str().unwrap(),
+            ],
+            &[reports[1].to_str().unwrap(), needle],
+        );
+    }
+    // The honest reports still merge.
+    r["seeds_run"] = 3.into();
+    std::fs::write(&reports[1], r.to_string()).unwrap();
+    let o = simkern(&[
+        "merge",
+        reports[0].to_str().unwrap(),
+        reports[1].to_str().unwrap(),
+        "--report",
+        merged.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
