@@ -104,6 +104,10 @@ pub struct Report {
     pub wall_s: f64,
     pub sim_steps: u64,
     pub run_hash: String,
+    /// The run was stopped before every seed ran (`Batch::run_until`): `seeds_run` counts
+    /// the seeds that did, and `run_hash` sums theirs.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stopped: bool,
     /// Problems that are not failures of the code under test (a seed file that could not be
     /// written, a failing seed that did not reproduce on its second run).
     pub errors: Vec<String>,
@@ -263,12 +267,33 @@ impl Batch {
         self.run_with(progress, &|| Box::new(InProcess(self, Driver::new())))
     }
 
+    /// `run`, stopping early when `stop` says so (see `run_until`).
+    pub fn run_in_process_until(
+        &self,
+        progress: &(dyn Fn(u64, u64) + Sync),
+        stop: &(dyn Fn() -> bool + Sync),
+    ) -> Report {
+        self.run_until(progress, &|| Box::new(InProcess(self, Driver::new())), stop)
+    }
+
     /// Runs every seed through runners made by `make_runner`, one per job (the CLI makes
     /// crash-isolating worker processes; the library runs in-process).
     pub fn run_with(
         &self,
         progress: &(dyn Fn(u64, u64) + Sync),
         make_runner: &RunnerFactory<'_>,
+    ) -> Report {
+        self.run_until(progress, make_runner, &|| false)
+    }
+
+    /// `run_with`, checking `stop` before each seed: once it says so, no further seed starts,
+    /// the seeds in flight finish, and the report (`stopped`) covers the seeds that ran,
+    /// with seed files for their failures.
+    pub fn run_until(
+        &self,
+        progress: &(dyn Fn(u64, u64) + Sync),
+        make_runner: &RunnerFactory<'_>,
+        stop: &(dyn Fn() -> bool + Sync),
     ) -> Report {
         let wall = crate::wall::Stopwatch::start();
         let chunks = self.chunk_count();
@@ -278,6 +303,7 @@ impl Batch {
         let next = AtomicU64::new(0);
         let done = AtomicU64::new(0);
         let failed = AtomicU64::new(0);
+        let stopped = std::sync::atomic::AtomicBool::new(false);
         let jobs = self
             .jobs
             .clamp(1, usize::try_from(chunks).unwrap_or(usize::MAX).max(1));
@@ -290,6 +316,10 @@ impl Batch {
                 }
                 let chunk = self.chunk(c);
                 for seed in chunk.clone() {
+                    if stop() {
+                        stopped.store(true, Ordering::Relaxed);
+                        return;
+                    }
                     let r = runner.run(seed, chunk.start);
                     let failing = r.signature != "pass";
                     if failing {
@@ -373,6 +403,7 @@ impl Batch {
             wall_s: wall.seconds(),
             sim_steps,
             run_hash: seed_file::format_hash(run_hash),
+            stopped: stopped.into_inner(),
             errors,
             notes,
         }

@@ -3,7 +3,7 @@
 
 use super::{parse, progress::Progress, shard, Context, Outcome};
 use crate::search::nightly::{self, Limit, Report, Variants};
-use crate::search::worker;
+use crate::search::{interrupt, worker};
 use simkern_sim::runner::STEP_BUDGET_DEFAULT;
 use simkern_sim::{fault, scenario, strategy};
 use std::path::{Path, PathBuf};
@@ -111,11 +111,22 @@ pub fn nightly(cx: &Context<'_>, args: Args) -> Outcome {
         Limit::Seeds(_) => None,
     };
     let progress = Progress::new(budget, args.seeds);
+    // Ctrl-C or SIGTERM: the search stops, saves what it found and writes its report.
+    interrupt::install();
     let report = nightly::run(&opts, &|t| progress.update(t));
     progress.finish();
     super::quiet_on_broken_pipe();
     let report = report?;
     summary(&cx.program, &report, &opts.report_path());
+    if let Some(sig) = interrupt::requested() {
+        eprintln!(
+            "{}: stopped by {}; the report and seed files cover the {} seeds that ran",
+            cx.program,
+            interrupt::name(sig),
+            report.seeds_run
+        );
+        return Ok(ExitCode::from(interrupt::exit_code(sig)));
+    }
     Ok(if report.failures.is_empty() {
         ExitCode::SUCCESS
     } else {

@@ -1,7 +1,7 @@
 //! `run`: a scenario over a seed range, with a JSON report and seed files.
 
 use super::{parse, shard, show, Context, Outcome};
-use crate::search::{output, spec::Spec, worker};
+use crate::search::{interrupt, output, spec::Spec, worker};
 use simkern_sim::batch::{Batch, FailureRecord, FaultSpec, Report, CRASH_PREFIX};
 use simkern_sim::runner::STEP_BUDGET_DEFAULT;
 use simkern_sim::{fault, scenario, strategy};
@@ -120,11 +120,18 @@ pub fn run(cx: &Context<'_>, args: Args) -> Outcome {
             }
         }
     };
+    // Ctrl-C or SIGTERM: no new seed starts; the report and seed files cover what ran.
+    interrupt::install();
+    let stop = || interrupt::requested().is_some();
     let report = if args.in_process {
-        batch.run(&progress)
+        batch.run_in_process_until(&progress, &stop)
     } else {
         let timeout = std::time::Duration::from_secs(args.seed_timeout);
-        batch.run_with(&progress, &worker::factory(Spec::of(&batch), timeout))
+        batch.run_until(
+            &progress,
+            &worker::factory(Spec::of(&batch), timeout),
+            &stop,
+        )
     };
     super::quiet_on_broken_pipe();
     let json = serde_json::to_string_pretty(&report).expect("reports serialise");
@@ -148,6 +155,15 @@ pub fn run(cx: &Context<'_>, args: Args) -> Outcome {
         }
         None => 0,
     };
+    if let Some(sig) = interrupt::requested() {
+        eprintln!(
+            "{}: stopped by {} after {} of {total} seeds; the report and seed files cover those",
+            cx.program,
+            interrupt::name(sig),
+            report.seeds_run
+        );
+        return Ok(ExitCode::from(interrupt::exit_code(sig)));
+    }
     Ok(ExitCode::from(if unwritten { 2 } else { code }))
 }
 

@@ -34,6 +34,12 @@ fn check_shard(path: &str, r: &Report, k: u64, n: u64) -> Result<(), String> {
         .map_err(|e| format!("{path}: field `strategy`: {e}"))?;
     let chunks = campaign::chunks(kind, seeds.clone());
     let held = chunks.seeds_in_shard(k, n);
+    if r.stopped {
+        return Err(format!(
+            "{path}: shard {k}/{n} was stopped after {} of its {held} seeds: rerun it",
+            r.seeds_run
+        ));
+    }
     if r.seeds_run != held {
         return Err(format!(
             "{path}: field `seeds_run` is {}, but shard {k}/{n} of {} holds {held} seeds",
@@ -139,6 +145,7 @@ pub fn merge(shards: &[(String, Report)]) -> Result<Report, String> {
         wall_s,
         sim_steps,
         run_hash: format_hash(run_hash),
+        stopped: false,
         errors,
         notes,
     };

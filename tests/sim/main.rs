@@ -11,6 +11,7 @@ mod liveness;
 mod nightly;
 mod seeds;
 mod shrink;
+mod signals;
 mod strategies;
 mod teardown;
 mod user_crate;

@@ -86,6 +86,10 @@ pub struct Report {
     pub units: Vec<UnitStats>,
     pub failures: Vec<Found>,
     pub errors: Vec<String>,
+    /// The signal that stopped the search early (`SIGINT`, `SIGTERM`): the report covers the
+    /// rounds that ran, and its failures were saved but shrunk only briefly.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interrupted: Option<String>,
 }
 
 impl Options<'_> {
@@ -138,15 +142,21 @@ pub fn run(opts: &Options<'_>, progress: &(dyn Fn(Tally) + Sync)) -> Result<Repo
     ));
     let search = Mutex::new(found::Search::new(&units));
     let no_progress = |_: u64, _: u64| {};
+    // A signal (installed by the CLI) stops the search: no new round, no new seed.
+    let stop = || super::interrupt::requested().is_some();
     simkern_sim::wall::scoped_workers(opts.jobs, || loop {
+        if stop() {
+            return;
+        }
         let Some((unit, seeds)) = rotation.lock().expect("rotation lock").next() else {
             return;
         };
         let u = &units[unit];
         let batch = u.batch(seeds, opts.step_budget);
-        let report = batch.run_with(
+        let report = batch.run_until(
             &no_progress,
             &worker::factory(Spec::of(&batch), opts.seed_timeout),
+            &stop,
         );
         let mut s = search.lock().expect("search lock");
         s.take(unit, u, report);
@@ -158,6 +168,14 @@ pub fn run(opts: &Options<'_>, progress: &(dyn Fn(Tally) + Sync)) -> Result<Repo
     });
     let search_wall = wall.seconds();
     let mut search = search.into_inner().expect("search lock");
+    let interrupted = super::interrupt::requested();
+    // Stopped by a signal, the work found so far is saved at once: each failure's seed file,
+    // and a shrink of a few runs, not a long one.
+    let shrink_runs = if interrupted.is_some() {
+        1
+    } else {
+        opts.shrink_runs
+    };
 
     // Each distinct failure: save its seed file, shrink it, explain the shrunk run.
     for found in &mut search.found {
@@ -182,7 +200,7 @@ pub fn run(opts: &Options<'_>, progress: &(dyn Fn(Tally) + Sync)) -> Result<Repo
             ));
             continue;
         }
-        if let Err(e) = found::settle(found, u, &opts.out, opts.step_budget, opts.shrink_runs) {
+        if let Err(e) = found::settle(found, u, &opts.out, opts.step_budget, shrink_runs) {
             found.error = Some(e);
         }
     }
@@ -219,6 +237,7 @@ pub fn run(opts: &Options<'_>, progress: &(dyn Fn(Tally) + Sync)) -> Result<Repo
         units: search.stats,
         failures: search.found,
         errors: search.errors,
+        interrupted: interrupted.map(super::interrupt::name),
     };
     let json = serde_json::to_string_pretty(&report).expect("reports serialise");
     let path = opts.report_path();
