@@ -142,8 +142,15 @@ pub fn run(opts: &Options<'_>, progress: &(dyn Fn(Tally) + Sync)) -> Result<Repo
     ));
     let search = Mutex::new(found::Search::new(&units));
     let no_progress = |_: u64, _: u64| {};
-    // A signal (installed by the CLI) stops the search: no new round, no new seed.
-    let stop = || super::interrupt::requested().is_some();
+    // A signal (installed by the CLI) stops the search: no new round, no new seed. So does
+    // the budget, inside a round too: a round started just before the deadline ends at its
+    // next seed, not after all of its seeds (a seed in flight still runs to its end).
+    let deadline = match opts.limit {
+        Limit::Budget(b) => Some(b.as_secs_f64()),
+        Limit::Seeds(_) => None,
+    };
+    let stop =
+        || super::interrupt::requested().is_some() || deadline.is_some_and(|d| wall.seconds() >= d);
     simkern_sim::wall::scoped_workers(opts.jobs, || loop {
         if stop() {
             return;
