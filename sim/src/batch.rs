@@ -8,6 +8,10 @@
 //! failing seed is run a second time with per-step digests kept; the two hashes must agree
 //! (a determinism check on every failure), and the second run's record becomes the seed file.
 //!
+//! Nothing grows with the number of seeds: chunks are computed from the range on demand
+//! (a range may hold 2^64 - 1 seeds), and each seed's result is folded into sums and counts
+//! as it comes; only failures (and, with `save_passing`, every seed to save) are kept.
+//!
 //! Seeds are handed out in chunks (`crate::campaign`): one seed each for the stateless
 //! strategies, longer runs of seeds for `dfs` and `guided`, whose seeds depend on the ones
 //! before them. A chunk runs in order on one runner, and `--shard K/N` takes every `N`-th
@@ -103,6 +107,10 @@ pub struct Report {
     pub wall_s: f64,
     pub sim_steps: u64,
     pub run_hash: String,
+    /// The run was stopped before every seed ran (`Batch::run_until`): `seeds_run` counts
+    /// the seeds that did, and `run_hash` sums theirs.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stopped: bool,
     /// Problems that are not failures of the code under test (a seed file that could not be
     /// written, a failing seed that did not reproduce on its second run).
     pub errors: Vec<String>,
@@ -193,23 +201,38 @@ impl Batch {
         runner::run(config, self.scenario.root(&self.setup))
     }
 
-    /// The chunks this batch runs, in order: the range's, or its shard's.
-    pub fn chunks(&self) -> Vec<Range<u64>> {
-        let all = campaign::chunks(self.strategy, self.seeds.clone());
-        match self.shard {
-            None => all,
-            Some((k, n)) => all
-                .into_iter()
-                .enumerate()
-                .filter(|(i, _)| *i as u64 % n == k)
-                .map(|(_, c)| c)
-                .collect(),
+    /// The chunks of the whole range (every shard's), computed on demand.
+    fn all_chunks(&self) -> campaign::Chunks {
+        campaign::chunks(self.strategy, self.seeds.clone())
+    }
+
+    /// `(k, n)` of the shard this batch runs; `(0, 1)` when it runs the whole range.
+    fn shard_or_all(&self) -> (u64, u64) {
+        self.shard.unwrap_or((0, 1))
+    }
+
+    /// How many chunks this batch runs (the range's, or its shard's).
+    pub fn chunk_count(&self) -> u64 {
+        let (k, n) = self.shard_or_all();
+        let count = self.all_chunks().count();
+        if count <= k {
+            0
+        } else {
+            (count - 1 - k) / n + 1
         }
     }
 
-    /// The seeds this batch runs: the range, or its shard.
-    pub fn seed_list(&self) -> Vec<u64> {
-        self.chunks().into_iter().flatten().collect()
+    /// Chunk `i` of the ones this batch runs, in order (`i < chunk_count()`).
+    pub fn chunk(&self, i: u64) -> Range<u64> {
+        let (k, n) = self.shard_or_all();
+        // `chunk_count` bounds `i`, so `k + i * n` is a chunk index of the range.
+        self.all_chunks().get(k + i * n)
+    }
+
+    /// How many seeds this batch runs (the range, or its shard), without listing them.
+    pub fn seed_count(&self) -> u64 {
+        let (k, n) = self.shard_or_all();
+        self.all_chunks().seeds_in_shard(k, n)
     }
 
     /// The first seed of the chunk holding `seed`.
@@ -247,6 +270,15 @@ impl Batch {
         self.run_with(progress, &|| Box::new(InProcess(self, Driver::new())))
     }
 
+    /// `run`, stopping early when `stop` says so (see `run_until`).
+    pub fn run_in_process_until(
+        &self,
+        progress: &(dyn Fn(u64, u64) + Sync),
+        stop: &(dyn Fn() -> bool + Sync),
+    ) -> Report {
+        self.run_until(progress, &|| Box::new(InProcess(self, Driver::new())), stop)
+    }
+
     /// Runs every seed through runners made by `make_runner`, one per job (the CLI makes
     /// crash-isolating worker processes; the library runs in-process).
     pub fn run_with(
@@ -254,34 +286,52 @@ impl Batch {
         progress: &(dyn Fn(u64, u64) + Sync),
         make_runner: &RunnerFactory<'_>,
     ) -> Report {
+        self.run_until(progress, make_runner, &|| false)
+    }
+
+    /// `run_with`, checking `stop` before each seed: once it says so, no further seed starts,
+    /// the seeds in flight finish, and the report (`stopped`) covers the seeds that ran,
+    /// with seed files for their failures.
+    pub fn run_until(
+        &self,
+        progress: &(dyn Fn(u64, u64) + Sync),
+        make_runner: &RunnerFactory<'_>,
+        stop: &(dyn Fn() -> bool + Sync),
+    ) -> Report {
         let wall = crate::wall::Stopwatch::start();
-        let chunks = self.chunks();
-        // Each chunk's first index in `list` (and so in `results`).
-        let mut offsets = Vec::with_capacity(chunks.len());
-        let mut list = Vec::new();
-        for c in &chunks {
-            offsets.push(list.len());
-            list.extend(c.clone());
-        }
-        let n = list.len() as u64;
-        let results: Mutex<Vec<Option<SeedResult>>> = Mutex::new(vec![None; n as usize]);
+        let chunks = self.chunk_count();
+        // Results are folded in as they come (memory grows with the failures, not the seeds):
+        // `run_hash` is a sum, so the order they come in does not matter.
+        let tally = Mutex::new(Tally::default());
         let next = AtomicU64::new(0);
         let done = AtomicU64::new(0);
         let failed = AtomicU64::new(0);
-        let jobs = self.jobs.clamp(1, chunks.len().max(1));
+        let stopped = std::sync::atomic::AtomicBool::new(false);
+        let jobs = self
+            .jobs
+            .clamp(1, usize::try_from(chunks).unwrap_or(usize::MAX).max(1));
         crate::wall::scoped_workers(jobs, || {
             let mut runner = make_runner();
             loop {
-                let c = next.fetch_add(1, Ordering::Relaxed) as usize;
-                if c >= chunks.len() {
+                let c = next.fetch_add(1, Ordering::Relaxed);
+                if c >= chunks {
                     return;
                 }
-                for (j, seed) in chunks[c].clone().enumerate() {
-                    let r = runner.run(seed, chunks[c].start);
-                    if r.signature != "pass" {
+                let chunk = self.chunk(c);
+                for seed in chunk.clone() {
+                    if stop() {
+                        stopped.store(true, Ordering::Relaxed);
+                        return;
+                    }
+                    let r = runner.run(seed, chunk.start);
+                    let failing = r.signature != "pass";
+                    if failing {
                         failed.fetch_add(1, Ordering::Relaxed);
                     }
-                    results.lock().expect("results lock")[offsets[c] + j] = Some(r);
+                    tally
+                        .lock()
+                        .expect("tally lock")
+                        .add(seed, r, failing || self.save_passing);
                     progress(
                         done.fetch_add(1, Ordering::Relaxed) + 1,
                         failed.load(Ordering::Relaxed),
@@ -289,36 +339,34 @@ impl Batch {
                 }
             }
         });
-        let results: Vec<SeedResult> = results
-            .into_inner()
-            .expect("results lock")
-            .into_iter()
-            .map(|r| r.expect("every seed ran"))
-            .collect();
-        let crashed_seeds: Vec<u64> = list
+        let Tally {
+            seeds_run,
+            run_hash,
+            sim_steps,
+            mut kept,
+            mut notes,
+        } = tally.into_inner().expect("tally lock");
+        // Seed order (chunks are ascending and a shard keeps their order), as one process
+        // with one job would have met them.
+        kept.sort_unstable_by_key(|(seed, _)| *seed);
+        notes.sort_by_key(|(seed, _)| *seed);
+        let notes: Vec<String> = notes.into_iter().flat_map(|(_, n)| n).collect();
+        let crashed_seeds: Vec<u64> = kept
             .iter()
-            .zip(&results)
             .filter(|(_, r)| r.signature.starts_with(CRASH_PREFIX))
             .map(|(s, _)| *s)
             .collect();
         // One driver for every seed file, so a campaign's chunk is rebuilt once, not per seed.
         let mut saver = Driver::new();
-        let mut run_hash = 0u64;
         let mut failures = Vec::new();
         let mut errors = Vec::new();
-        let mut notes = Vec::new();
-        let mut sim_steps = 0;
-        for (i, r) in results.into_iter().enumerate() {
+        for (seed, r) in kept {
             let SeedResult {
                 trace_hash: hash,
                 signature,
                 steps,
-                notes: seed_notes,
+                notes: _,
             } = r;
-            notes.extend(seed_notes);
-            let seed = list[i];
-            run_hash = run_hash.wrapping_add(seed_digest(seed, hash));
-            sim_steps += steps;
             let failing = signature != "pass";
             let mut record = FailureRecord {
                 seed,
@@ -352,13 +400,14 @@ impl Batch {
             faults: self.faults.name(),
             seeds: format!("{}..{}", self.seeds.start, self.seeds.end),
             shard: self.shard.map(|(k, n)| format!("{k}/{n}")),
-            seeds_run: n,
+            seeds_run,
             kernel: self.kernel.clone(),
             first_failure_seed: failures.first().map(|f| f.seed),
             failures,
             wall_s: wall.seconds(),
             sim_steps,
             run_hash: seed_file::format_hash(run_hash),
+            stopped: stopped.into_inner(),
             errors,
             notes,
         }
@@ -425,6 +474,33 @@ impl Batch {
             },
             digests: outcome.digests.as_deref().map(seed_file::encode_digests),
             postmortem: String::new(),
+        }
+    }
+}
+
+/// What a batch keeps of its seeds while they run: sums and counts, and the seeds it must
+/// still act on (failures, and every seed when passing ones are saved too).
+#[derive(Default)]
+struct Tally {
+    seeds_run: u64,
+    run_hash: u64,
+    sim_steps: u64,
+    /// Seeds to report or save, with their results (notes moved to `notes`).
+    kept: Vec<(u64, SeedResult)>,
+    /// Each seed's notes, for the seeds that have any.
+    notes: Vec<(u64, Vec<String>)>,
+}
+
+impl Tally {
+    fn add(&mut self, seed: u64, mut r: SeedResult, keep: bool) {
+        self.seeds_run += 1;
+        self.run_hash = self.run_hash.wrapping_add(seed_digest(seed, r.trace_hash));
+        self.sim_steps = self.sim_steps.saturating_add(r.steps);
+        if !r.notes.is_empty() {
+            self.notes.push((seed, std::mem::take(&mut r.notes)));
+        }
+        if keep {
+            self.kept.push((seed, r));
         }
     }
 }

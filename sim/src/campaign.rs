@@ -55,15 +55,58 @@ fn chunk_len(kind: Kind, seeds: &Range<u64>) -> u64 {
     }
 }
 
-/// The chunks of `seeds` for `kind`, in order: each a range run in order by one runner.
-pub fn chunks(kind: Kind, seeds: Range<u64>) -> Vec<Range<u64>> {
-    let len = chunk_len(kind, &seeds);
-    (0..(seeds.end - seeds.start).div_ceil(len))
-        .map(|i| {
-            let a = seeds.start + i * len;
-            a..(a + len).min(seeds.end)
-        })
-        .collect()
+/// The chunks of a seed range for one strategy, in order: each a range run in order by one
+/// runner. Computed on demand (`get`), never materialised: a range may hold 2^64 - 1 seeds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Chunks {
+    seeds: Range<u64>,
+    len: u64,
+}
+
+impl Chunks {
+    /// How many chunks there are.
+    pub fn count(&self) -> u64 {
+        (self.seeds.end - self.seeds.start).div_ceil(self.len)
+    }
+
+    /// Chunk `i` (`i < count()`).
+    pub fn get(&self, i: u64) -> Range<u64> {
+        assert!(i < self.count(), "chunk {i} of {}", self.count());
+        // `i * len < end - start`, so neither the product nor the sum overflows; the chunk's
+        // end may pass `u64::MAX`, hence the saturating add before the clamp to the range.
+        let a = self.seeds.start + i * self.len;
+        a..a.saturating_add(self.len).min(self.seeds.end)
+    }
+
+    /// The index of the chunk holding `seed`, if the range holds it.
+    pub fn index_of(&self, seed: u64) -> Option<u64> {
+        self.seeds
+            .contains(&seed)
+            .then(|| (seed - self.seeds.start) / self.len)
+    }
+
+    /// Seeds in the chunks `k`, `k + n`, `k + 2n`, ... (shard `k` of `n`; `(0, 1)` is all).
+    pub fn seeds_in_shard(&self, k: u64, n: u64) -> u64 {
+        let count = self.count();
+        if count <= k {
+            return 0;
+        }
+        let chunks = (count - 1 - k) / n + 1;
+        let last = k + (chunks - 1) * n;
+        // Every chunk is full but the range's last, which may be short; `(chunks - 1) * len`
+        // is at most `last * len`, inside the range, so nothing here overflows.
+        let last = self.get(last);
+        (chunks - 1) * self.len + (last.end - last.start)
+    }
+}
+
+/// The chunks of `seeds` for `kind`.
+pub fn chunks(kind: Kind, seeds: Range<u64>) -> Chunks {
+    assert!(seeds.start < seeds.end, "empty seed range {seeds:?}");
+    Chunks {
+        len: chunk_len(kind, &seeds),
+        seeds,
+    }
 }
 
 /// The first seed of the chunk holding `seed`.
@@ -217,15 +260,42 @@ mod tests {
         let seeds = 10..3000;
         for kind in [Kind::Random, Kind::Guided, Kind::Dfs { bound: 2 }] {
             let chunks = chunks(kind, seeds.clone());
-            let flat: Vec<u64> = chunks.iter().cloned().flatten().collect();
+            let flat: Vec<u64> = (0..chunks.count()).flat_map(|i| chunks.get(i)).collect();
             assert_eq!(flat, seeds.clone().collect::<Vec<_>>(), "{kind}");
-            for c in &chunks {
+            for i in 0..chunks.count() {
+                let c = chunks.get(i);
                 for s in c.clone() {
                     assert_eq!(chunk_start(kind, &seeds, s), c.start, "{kind} seed {s}");
                 }
             }
+            for n in 1..5 {
+                let by_shard: u64 = (0..n).map(|k| chunks.seeds_in_shard(k, n)).sum();
+                assert_eq!(by_shard, 2990, "{kind} in {n} shards");
+            }
         }
-        assert_eq!(chunks(Kind::Guided, seeds.clone()).len(), 3);
-        assert_eq!(chunks(Kind::Dfs { bound: 0 }, seeds).len(), 1);
+        assert_eq!(chunks(Kind::Guided, seeds.clone()).count(), 3);
+        assert_eq!(chunks(Kind::Dfs { bound: 0 }, seeds).count(), 1);
+    }
+
+    #[test]
+    fn chunks_of_ranges_near_the_top_of_u64_neither_wrap_nor_materialise() {
+        let top = 18_446_744_073_709_550_000..u64::MAX;
+        let guided = chunks(Kind::Guided, top.clone());
+        assert_eq!(guided.count(), 2);
+        assert_eq!(guided.get(1), top.start + GUIDED_CHUNK..u64::MAX);
+        assert_eq!(guided.seeds_in_shard(0, 1), 1615);
+        let all = chunks(Kind::Random, 0..u64::MAX);
+        assert_eq!(all.count(), u64::MAX);
+        assert_eq!(all.get(u64::MAX - 1), u64::MAX - 1..u64::MAX);
+        assert_eq!(all.seeds_in_shard(3, 8), (u64::MAX - 3 - 1) / 8 + 1);
+        assert_eq!(
+            chunks(Kind::Guided, 0..u64::MAX).seeds_in_shard(0, 1),
+            u64::MAX
+        );
+        assert_eq!(chunks(Kind::Random, 0..2).seeds_in_shard(3, 8), 0);
+        assert_eq!(guided.index_of(top.start + GUIDED_CHUNK), Some(1));
+        assert_eq!(guided.index_of(u64::MAX), None);
+        let dfs = chunks(Kind::Dfs { bound: 1 }, 0..u64::MAX);
+        assert_eq!(dfs.get(0), 0..u64::MAX);
     }
 }

@@ -15,12 +15,37 @@ pub struct Setup {
     pub params: BTreeMap<String, u64>,
 }
 
-/// One parameter of a scenario, with its default.
+/// One parameter of a scenario, with its default and its declared range `min..=max`.
+///
+/// The range bounds what a run may ask for (on the command line or in a seed file): a value
+/// outside it is bad input, refused by `Scenario::setup` before anything runs, never an
+/// allocation that aborts the run or a loop that grows without bound. Choose `max` so the
+/// scenario's memory stays bounded, and `min` so the scenario still tests something
+/// (`clients=0` would pass vacuously).
 #[derive(Copy, Clone, Debug)]
 pub struct Param {
     pub name: &'static str,
     pub default: u64,
+    /// The smallest value accepted.
+    pub min: u64,
+    /// The largest value accepted.
+    pub max: u64,
     pub about: &'static str,
+}
+
+impl Param {
+    /// `value` if it is in `min..=max`; else an error naming the parameter, the value and
+    /// the range.
+    pub fn check(&self, value: u64) -> Result<u64, String> {
+        if (self.min..=self.max).contains(&value) {
+            Ok(value)
+        } else {
+            Err(format!(
+                "parameter {}={value} is out of range {}..={}",
+                self.name, self.min, self.max
+            ))
+        }
+    }
 }
 
 /// A runnable scenario.
@@ -46,7 +71,8 @@ impl std::fmt::Debug for Scenario {
 
 impl Scenario {
     /// The setup for `variant` (default if `None`) with `overrides` on top of the defaults.
-    /// Unknown variants and parameters are errors naming the offender and the choices.
+    /// Unknown variants and parameters, and values outside a parameter's declared range, are
+    /// errors naming the offender and the choices.
     pub fn setup(
         &self,
         variant: Option<&str>,
@@ -63,14 +89,27 @@ impl Scenario {
                 ))
             }
         };
-        let mut params: BTreeMap<String, u64> = self
-            .params
-            .iter()
-            .map(|p| (p.name.to_owned(), p.default))
-            .collect();
+        let mut params: BTreeMap<String, u64> = BTreeMap::new();
+        for p in self.params {
+            assert!(
+                (p.min..=p.max).contains(&p.default),
+                "scenario {}: parameter {}'s default {} is outside its range {}..={}",
+                self.name,
+                p.name,
+                p.default,
+                p.min,
+                p.max
+            );
+            params.insert(p.name.to_owned(), p.default);
+        }
         for (name, value) in overrides {
-            match params.get_mut(name) {
-                Some(slot) => *slot = *value,
+            match self.params.iter().find(|p| p.name == name) {
+                Some(p) => {
+                    let value = p
+                        .check(*value)
+                        .map_err(|e| format!("scenario {}: {e}", self.name))?;
+                    params.insert(name.clone(), value);
+                }
                 None => {
                     let known: Vec<&str> = self.params.iter().map(|p| p.name).collect();
                     return Err(format!(
@@ -143,4 +182,29 @@ pub fn find_in<'a>(registry: &[&'a Scenario], name: &str) -> Result<&'a Scenario
                 names.join(", ")
             )
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_outside_their_declared_range_are_refused_naming_name_value_and_range() {
+        let echo = find("echo").unwrap();
+        for bad in [0, 10_001, u64::MAX] {
+            let err = echo.setup(None, &[("clients".into(), bad)]).unwrap_err();
+            assert!(
+                err.contains(&format!("clients={bad}")) && err.contains("1..=10000"),
+                "{err}"
+            );
+        }
+        let ok = echo.setup(None, &[("clients".into(), 10_000)]).unwrap();
+        assert_eq!(ok.param("clients"), 10_000);
+        // Every built-in default is inside its own range (`setup` asserts it).
+        for s in builtin() {
+            for v in s.variants {
+                s.setup(Some(v), &[]).unwrap();
+            }
+        }
+    }
 }

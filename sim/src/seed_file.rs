@@ -114,6 +114,29 @@ impl SeedFile {
     }
 
     pub fn load(path: &Path) -> Result<SeedFile, String> {
+        // The type first: opening a FIFO blocks until a writer comes, a directory or a
+        // device is never a seed file, so anything but a regular file is refused unread.
+        let kind = std::fs::metadata(path)
+            .map_err(|e| format!("{}: cannot read: {e}", path.display()))?
+            .file_type();
+        if !kind.is_file() {
+            use std::os::unix::fs::FileTypeExt;
+            let what = if kind.is_dir() {
+                "a directory"
+            } else if kind.is_fifo() {
+                "a FIFO"
+            } else if kind.is_socket() {
+                "a socket"
+            } else if kind.is_char_device() || kind.is_block_device() {
+                "a device"
+            } else {
+                "not a regular file"
+            };
+            return Err(format!(
+                "{}: is {what}, not a seed file (a regular JSON file)",
+                path.display()
+            ));
+        }
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
         SeedFile::parse(&text, &path.display().to_string())

@@ -10,8 +10,9 @@
 //! ```
 //!
 //! Exit codes: 0 every seed passed (or the replay reproduced exactly), 1 a seed failed (or the
-//! replay diverged), 2 bad input (unknown scenario, malformed range or seed file), with a
-//! one-line error naming the problem.
+//! replay diverged, or `shrink` was given a file that does not fail as it says), 2 bad input
+//! (unknown scenario, malformed flag, range or seed file, a parameter out of its declared
+//! range, an output path that cannot be written), with a one-line error naming the problem.
 //!
 //! - `run`, `replay`, `shrink`, `nightly`, `merge`: one file per subcommand.
 //! - `parse`, `shard`: flag values (seed ranges, parameters, budgets, lists; `--shard`).
@@ -83,7 +84,10 @@ pub fn main(registry: &[&Scenario]) -> ExitCode {
         .and_then(|a| std::path::Path::new(a).file_name())
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "simkern".into());
-    let cli = Cli::parse_from(&args);
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(e) => return parse_error(&program, &e),
+    };
     let cx = Context { registry, program };
     if !matches!(
         cli.command,
@@ -107,6 +111,36 @@ pub fn main(registry: &[&Scenario]) -> ExitCode {
         Ok(code) => code,
         Err(message) => {
             eprintln!("{}: error: {message}", cx.program);
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// A command line clap refused: help and version as clap prints them (exit 0); anything else
+/// in one line, as every other error of this binary (exit 2), instead of clap's screen of usage.
+fn parse_error(program: &str, e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = e.print();
+            ExitCode::SUCCESS
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            ExitCode::from(2)
+        }
+        _ => {
+            // clap's first paragraph is the error (a missing argument is named on the lines
+            // after the first); tips and usage follow a blank line.
+            let text = e.render().to_string();
+            let paragraph: Vec<&str> = text
+                .lines()
+                .take_while(|l| !l.trim().is_empty())
+                .map(str::trim)
+                .collect();
+            let joined = paragraph.join(" ");
+            let message = joined.strip_prefix("error: ").unwrap_or(&joined);
+            eprintln!("{program}: error: {message} (see {program} --help)");
             ExitCode::from(2)
         }
     }

@@ -3,7 +3,7 @@
 
 use super::{parse, progress::Progress, shard, Context, Outcome};
 use crate::search::nightly::{self, Limit, Report, Variants};
-use crate::search::worker;
+use crate::search::{interrupt, worker};
 use simkern_sim::runner::STEP_BUDGET_DEFAULT;
 use simkern_sim::{fault, scenario, strategy};
 use std::path::{Path, PathBuf};
@@ -37,9 +37,10 @@ pub struct Args {
     /// Fault profiles to rotate (comma-separated: none, default, swarm).
     #[arg(long, default_value = "swarm")]
     faults: String,
-    /// Rounds run in parallel, each on its own crash-isolated worker process.
-    #[arg(long, default_value_t = 1)]
-    jobs: usize,
+    /// Rounds run in parallel, each on its own crash-isolated worker process (default: one
+    /// per available core; at most 4 per core).
+    #[arg(long)]
+    jobs: Option<usize>,
     /// Run one shard of the rounds: K/N, auto/N or auto (as for `run`).
     #[arg(long)]
     shard: Option<String>,
@@ -89,13 +90,13 @@ fn options<'r>(cx: &Context<'r>, args: &Args) -> Result<nightly::Options<'r>, St
         strategies: parse::list(&args.strategies, "strategies", str::parse::<strategy::Kind>)?,
         faults: parse::list(&args.faults, "faults", str::parse::<fault::Profile>)?,
         limit,
-        jobs: args.jobs,
+        jobs: parse::jobs(args.jobs, parse::cores())?.0,
         shard: match &args.shard {
             None => None,
             Some(spec) => Some(shard::parse(spec, &|var| std::env::var(var).ok())?),
         },
         first_seed: args.first_seed,
-        step_budget: args.step_budget,
+        step_budget: parse::step_budget(args.step_budget)?,
         kernel: parse::kernel(&args.kernel)?,
         seed_timeout: Duration::from_secs(args.seed_timeout),
         shrink_runs: args.shrink_runs,
@@ -106,16 +107,30 @@ fn options<'r>(cx: &Context<'r>, args: &Args) -> Result<nightly::Options<'r>, St
 
 pub fn nightly(cx: &Context<'_>, args: Args) -> Outcome {
     let opts = options(cx, &args)?;
+    if let Some(note) = parse::jobs(args.jobs, parse::cores())?.1 {
+        eprintln!("{}: note: {note}", cx.program);
+    }
     let budget = match opts.limit {
         Limit::Budget(b) => Some(b),
         Limit::Seeds(_) => None,
     };
     let progress = Progress::new(budget, args.seeds);
+    // Ctrl-C or SIGTERM: the search stops, saves what it found and writes its report.
+    interrupt::install();
     let report = nightly::run(&opts, &|t| progress.update(t));
     progress.finish();
     super::quiet_on_broken_pipe();
     let report = report?;
     summary(&cx.program, &report, &opts.report_path());
+    if let Some(sig) = interrupt::requested() {
+        eprintln!(
+            "{}: stopped by {}; the report and seed files cover the {} seeds that ran",
+            cx.program,
+            interrupt::name(sig),
+            report.seeds_run
+        );
+        return Ok(ExitCode::from(interrupt::exit_code(sig)));
+    }
     Ok(if report.failures.is_empty() {
         ExitCode::SUCCESS
     } else {

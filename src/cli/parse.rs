@@ -46,6 +46,41 @@ pub fn params(params: &[String]) -> Result<Vec<(String, u64)>, String> {
         .collect()
 }
 
+/// Most `--jobs` per available core: a job is one worker process running seeds flat out, so
+/// past a few per core they only contend (a few, not one: a worker also waits on pipes).
+pub const JOBS_PER_CORE_MAX: usize = 4;
+
+/// The cores this process may use (`std::thread::available_parallelism`: affinity masks and
+/// cgroup quotas included); 1 if that cannot be read.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// `--jobs`: `None` is one per core; 0 is an error; more than `JOBS_PER_CORE_MAX` per core
+/// is clamped to that, with a note saying so (returned for the caller to print).
+pub fn jobs(asked: Option<usize>, cores: usize) -> Result<(usize, Option<String>), String> {
+    let cap = cores.saturating_mul(JOBS_PER_CORE_MAX);
+    match asked {
+        None => Ok((cores, None)),
+        Some(0) => Err("--jobs 0: must be at least 1".into()),
+        Some(n) if n > cap => Ok((
+            cap,
+            Some(format!(
+                "--jobs {n} is more than {JOBS_PER_CORE_MAX} per core on {cores} cores; running {cap} jobs"
+            )),
+        )),
+        Some(n) => Ok((n, None)),
+    }
+}
+
+/// `--step-budget`: at least one step (a budget of 0 would call every seed a livelock).
+pub fn step_budget(n: u64) -> Result<u64, String> {
+    if n == 0 {
+        return Err("--step-budget 0: must be at least 1".into());
+    }
+    Ok(n)
+}
+
 /// `90s`, `2m`, `30m`, `8h`, or plain seconds.
 pub fn budget(s: &str) -> Result<Duration, String> {
     let (number, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
@@ -57,8 +92,12 @@ pub fn budget(s: &str) -> Result<Duration, String> {
         .map_err(|_| format!("--budget {s:?}: expected a number and s, m or h (e.g. 30m)"))?;
     let secs = match unit {
         "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
+        "m" => n
+            .checked_mul(60)
+            .ok_or_else(|| format!("--budget {s:?}: too long"))?,
+        "h" => n
+            .checked_mul(3600)
+            .ok_or_else(|| format!("--budget {s:?}: too long"))?,
         _ => return Err(format!("--budget {s:?}: unit {unit:?} is not s, m or h")),
     };
     if secs == 0 {
@@ -98,6 +137,19 @@ mod tests {
         for bad in ["", "m", "2d", "0m", "-1m", "1.5h"] {
             assert!(budget(bad).is_err(), "{bad:?} should not parse");
         }
+    }
+
+    #[test]
+    fn jobs_default_to_the_cores_and_are_capped_at_a_few_per_core() {
+        assert_eq!(jobs(None, 2), Ok((2, None)));
+        assert_eq!(jobs(Some(3), 2), Ok((3, None)));
+        assert!(jobs(Some(0), 2).unwrap_err().contains("--jobs 0"));
+        let (n, note) = jobs(Some(200), 2).unwrap();
+        assert_eq!(n, 8);
+        assert!(note.unwrap().contains("--jobs 200"));
+        assert!(budget("99999999999999999h")
+            .unwrap_err()
+            .contains("too long"));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `run`: a scenario over a seed range, with a JSON report and seed files.
 
 use super::{parse, shard, show, Context, Outcome};
-use crate::search::{spec::Spec, worker};
+use crate::search::{interrupt, output, spec::Spec, worker};
 use simkern_sim::batch::{Batch, FailureRecord, FaultSpec, Report, CRASH_PREFIX};
 use simkern_sim::runner::STEP_BUDGET_DEFAULT;
 use simkern_sim::{fault, scenario, strategy};
@@ -29,9 +29,9 @@ pub struct Args {
     /// none, default or swarm.
     #[arg(long, default_value = "none")]
     faults: String,
-    /// Seeds run in parallel.
-    #[arg(long, default_value_t = 1)]
-    jobs: usize,
+    /// Seeds run in parallel (default: one per available core; at most 4 per core).
+    #[arg(long)]
+    jobs: Option<usize>,
     /// Steps after which a seed counts as a livelock.
     #[arg(long, default_value_t = STEP_BUDGET_DEFAULT)]
     step_budget: u64,
@@ -70,9 +70,6 @@ fn batch_of(registry: &[&scenario::Scenario], args: &Args) -> Result<Batch, Stri
     let seeds = parse::range(&args.seeds)?;
     let strategy: strategy::Kind = args.strategy.parse()?;
     let profile: fault::Profile = args.faults.parse()?;
-    if args.jobs == 0 {
-        return Err("--jobs must be at least 1".into());
-    }
     if args.seed_timeout == 0 {
         return Err("--seed-timeout must be at least 1 second".into());
     }
@@ -82,8 +79,8 @@ fn batch_of(registry: &[&scenario::Scenario], args: &Args) -> Result<Batch, Stri
         seeds,
         strategy,
         faults: FaultSpec::Profile(profile),
-        step_budget: args.step_budget,
-        jobs: args.jobs,
+        step_budget: parse::step_budget(args.step_budget)?,
+        jobs: parse::jobs(args.jobs, parse::cores())?.0,
         save_dir: args.save.clone(),
         save_passing: args.save_passing,
         kernel: parse::kernel(&args.kernel)?,
@@ -96,7 +93,28 @@ fn batch_of(registry: &[&scenario::Scenario], args: &Args) -> Result<Batch, Stri
 
 pub fn run(cx: &Context<'_>, args: Args) -> Outcome {
     let batch = batch_of(cx.registry, &args)?;
-    let total = batch.seed_list().len() as u64;
+    // Every output path is proven writable before the first seed runs.
+    let report_file = match &args.report {
+        Some(path) => Some(output::report_file("--report", path)?),
+        None => None,
+    };
+    if let Some(dir) = &batch.save_dir {
+        output::writable_dir("--save", dir)?;
+    }
+    if let Some(note) = parse::jobs(args.jobs, parse::cores())?.1 {
+        eprintln!("{}: note: {note}", cx.program);
+    }
+    let total = batch.seed_count();
+    if total == 0 {
+        // Not an error: a batch engine runs every shard it was configured with, and `merge`
+        // wants every shard's report, so an empty shard reports zero seeds and passes.
+        eprintln!(
+            "{}: note: --shard {} of --seeds {} has no seeds: this shard runs nothing",
+            cx.program,
+            args.shard.as_deref().unwrap_or(""),
+            args.seeds
+        );
+    }
     let tty = std::io::stderr().is_terminal();
     let progress = move |done: u64, failed: u64| {
         if tty && (done.is_multiple_of(64) || done == total) {
@@ -106,43 +124,62 @@ pub fn run(cx: &Context<'_>, args: Args) -> Outcome {
             }
         }
     };
+    // Ctrl-C or SIGTERM: no new seed starts; the report and seed files cover what ran.
+    interrupt::install();
+    let stop = || interrupt::requested().is_some();
     let report = if args.in_process {
-        batch.run(&progress)
+        batch.run_in_process_until(&progress, &stop)
     } else {
         let timeout = std::time::Duration::from_secs(args.seed_timeout);
-        batch.run_with(&progress, &worker::factory(Spec::of(&batch), timeout))
+        batch.run_until(
+            &progress,
+            &worker::factory(Spec::of(&batch), timeout),
+            &stop,
+        )
     };
     super::quiet_on_broken_pipe();
     let json = serde_json::to_string_pretty(&report).expect("reports serialise");
-    if let Some(path) = &args.report {
-        std::fs::write(path, format!("{json}\n"))
-            .map_err(|e| format!("--report {}: {e}", path.display()))?;
-    }
     print!("{}", show::report(&report));
     for e in &report.errors {
         eprintln!("{}: warning: {e}", cx.program);
     }
-    match report.failures.first() {
+    let mut unwritten = false;
+    if let (Some(mut file), Some(path)) = (report_file, &args.report) {
+        use std::io::Write;
+        // The failures are printed below whether or not this write succeeds.
+        if let Err(e) = writeln!(file, "{json}") {
+            eprintln!("{}: error: --report {}: {e}", cx.program, path.display());
+            unwritten = true;
+        }
+    }
+    let code = match report.failures.first() {
         Some(first) => {
             print!("{}", first_failure(&cx.program, &batch, &report, first));
-            Ok(ExitCode::from(1))
+            1
         }
-        None => Ok(ExitCode::SUCCESS),
+        None => 0,
+    };
+    if let Some(sig) = interrupt::requested() {
+        eprintln!(
+            "{}: stopped by {} after {} of {total} seeds; the report and seed files cover those",
+            cx.program,
+            interrupt::name(sig),
+            report.seeds_run
+        );
+        return Ok(ExitCode::from(interrupt::exit_code(sig)));
     }
+    Ok(ExitCode::from(if unwritten { 2 } else { code }))
 }
 
 /// The first failure of `report`: rerun in this process for its story, with the command
 /// that replays it (a seed file, or the one-seed `run` that repeats it).
 fn first_failure(program: &str, batch: &Batch, report: &Report, first: &FailureRecord) -> String {
     let rerun = |from: u64| {
-        format!(
-            "{program} run {} --variant {} --seeds {from}..{} --strategy {} --faults {}",
-            report.scenario,
-            report.variant,
-            first.seed + 1,
-            report.strategy,
-            report.faults
-        )
+        Spec::of(batch)
+            .run_command(program, &(from..first.seed + 1))
+            .unwrap_or_else(|| {
+                "rerun with --save DIR for a seed file (a fault plan has no flag)".into()
+            })
     };
     if first.signature.starts_with(CRASH_PREFIX) {
         // A campaign's seed depends on the seeds of its chunk before it: rerun from there.

@@ -17,7 +17,10 @@ pub fn list(registry: &[&Scenario]) {
             s.variants[0]
         );
         for p in s.params {
-            println!("{:<26} --param {}={} : {}", "", p.name, p.default, p.about);
+            println!(
+                "{:<26} --param {}={} : {} ({}..={})",
+                "", p.name, p.default, p.about, p.min, p.max
+            );
         }
     }
 }

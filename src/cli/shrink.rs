@@ -1,4 +1,8 @@
 //! `shrink`: a failing seed file to the shortest schedule that fails the same way.
+//!
+//! Exit codes: 0 shrunk and written; 1 the file cannot be shrunk because it does not fail as
+//! it says (it passes, or fails another way), with the reason on stderr; 2 bad input (an
+//! unreadable or malformed file, `--max-runs 0`, an existing `--out`).
 
 use super::{Context, Outcome};
 use simkern_sim::batch::CRASH_PREFIX;
@@ -15,12 +19,19 @@ pub struct Args {
     /// An existing file is never overwritten.
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Stop after this many runs, keeping the smallest failing run found so far.
+    /// Stop after this many runs, keeping the smallest failing run found so far (at least 1;
+    /// the runs that check the file fails, that it replays from its record, and that write
+    /// the result are always made, so a small budget still takes about three).
     #[arg(long, default_value_t = MAX_RUNS_DEFAULT)]
     max_runs: u64,
 }
 
 pub fn shrink(cx: &Context<'_>, args: Args) -> Outcome {
+    if args.max_runs == 0 {
+        return Err(
+            "--max-runs 0: must be at least 1 (the first run checks the file fails)".into(),
+        );
+    }
     let file = SeedFile::load(&args.file)?;
     // Bad input (exit 2) is settled before the search: a scenario, variant or parameter
     // that does not exist. After that, an error means the file does not fail as it says.
@@ -49,7 +60,7 @@ pub fn shrink(cx: &Context<'_>, args: Args) -> Outcome {
     ) {
         Ok(s) => s,
         Err(e) => {
-            println!("cannot shrink {}: {e}", args.file.display());
+            eprintln!("{}: cannot shrink {}: {e}", cx.program, args.file.display());
             return Ok(ExitCode::from(1));
         }
     };

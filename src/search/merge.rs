@@ -4,9 +4,68 @@
 //! and cover every shard index of their `N` exactly once. `run_hash` is a sum of per-seed
 //! digests, so the merged `run_hash` equals that of an unsharded run of the same seeds;
 //! failures are listed in seed order, `wall_s` is the slowest shard's.
+//!
+//! Each shard's report is checked against the shard it declares: `seeds_run` must be the
+//! number of seeds that shard holds, and every failure's seed must lie in the range and in
+//! that shard (a seed failing in two reports is one report too many). A report that
+//! contradicts itself is an error naming it, never a merged total that cannot be true.
 
 use simkern_sim::batch::Report;
+use simkern_sim::campaign;
 use simkern_sim::seed_file::{format_hash, parse_hash};
+use simkern_sim::strategy;
+use std::ops::Range;
+
+/// A report's `seeds` field, `A..B`.
+fn seed_range(path: &str, seeds: &str) -> Result<Range<u64>, String> {
+    seeds
+        .split_once("..")
+        .and_then(|(a, b)| Some(a.parse::<u64>().ok()?..b.parse::<u64>().ok()?))
+        .filter(|r| r.start < r.end)
+        .ok_or_else(|| format!("{path}: field `seeds` {seeds:?} is not a range A..B"))
+}
+
+/// Checks that the report at `path` is what shard `k` of `n` of its range can hold.
+fn check_shard(path: &str, r: &Report, k: u64, n: u64) -> Result<(), String> {
+    let seeds = seed_range(path, &r.seeds)?;
+    let kind: strategy::Kind = r
+        .strategy
+        .parse()
+        .map_err(|e| format!("{path}: field `strategy`: {e}"))?;
+    let chunks = campaign::chunks(kind, seeds.clone());
+    let held = chunks.seeds_in_shard(k, n);
+    if r.stopped {
+        return Err(format!(
+            "{path}: shard {k}/{n} was stopped after {} of its {held} seeds: rerun it",
+            r.seeds_run
+        ));
+    }
+    if r.seeds_run != held {
+        return Err(format!(
+            "{path}: field `seeds_run` is {}, but shard {k}/{n} of {} holds {held} seeds",
+            r.seeds_run, r.seeds
+        ));
+    }
+    for f in &r.failures {
+        match chunks.index_of(f.seed) {
+            None => {
+                return Err(format!(
+                    "{path}: failure seed {} is outside the range {}",
+                    f.seed, r.seeds
+                ))
+            }
+            Some(i) if i % n != k => {
+                return Err(format!(
+                    "{path}: failure seed {} belongs to shard {}/{n}, not {k}/{n}",
+                    f.seed,
+                    i % n
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
 
 /// The report of the run whose shards' reports are `shards` (each with the name it came
 /// from, for errors). The error names the report and the field that disagrees.
@@ -45,6 +104,7 @@ pub fn merge(shards: &[(String, Report)]) -> Result<Report, String> {
                 count.unwrap_or(0)
             ));
         }
+        check_shard(path, r, k, n)?;
         indices.push(k);
     }
     let n = count.expect("at least one report");
@@ -67,10 +127,16 @@ pub fn merge(shards: &[(String, Report)]) -> Result<Report, String> {
         errors.extend(r.errors.iter().cloned());
         notes.extend(r.notes.iter().cloned());
         seeds_run += r.seeds_run;
-        sim_steps += r.sim_steps;
+        sim_steps = r.sim_steps.saturating_add(sim_steps);
         wall_s = wall_s.max(r.wall_s);
     }
     failures.sort_by_key(|f| f.seed);
+    if let Some(w) = failures.windows(2).find(|w| w[0].seed == w[1].seed) {
+        return Err(format!(
+            "seed {} fails in two shard reports: each seed belongs to one shard",
+            w[0].seed
+        ));
+    }
     let merged = Report {
         scenario: first.scenario.clone(),
         variant: first.variant.clone(),
@@ -85,6 +151,7 @@ pub fn merge(shards: &[(String, Report)]) -> Result<Report, String> {
         wall_s,
         sim_steps,
         run_hash: format_hash(run_hash),
+        stopped: false,
         errors,
         notes,
     };

@@ -11,8 +11,12 @@
 //! - `worker`: both ends of the worker protocol; the parent's end is a `SeedRunner`.
 //! - `nightly`: units, rotation, deduplication, settling (save, shrink, explain), report.
 //! - `merge`: the report of a run from the reports of its shards.
+//! - `interrupt`: SIGINT/SIGTERM stop a search, which then writes what it found.
+//! - `output`: report files and seed directories, checked writable before the first seed.
 
+pub mod interrupt;
 pub mod merge;
 pub mod nightly;
+pub mod output;
 pub mod spec;
 pub mod worker;

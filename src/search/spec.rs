@@ -52,6 +52,29 @@ impl Spec {
         }
     }
 
+    /// The `run` command line that reruns `seeds` as this spec runs them: scenario, variant,
+    /// every parameter, strategy, faults and step budget, so the command reproduces the runs
+    /// exactly. The one place a rerun command is written (`run`'s failures, the nightly's).
+    /// `None` for a concrete fault plan, which has no flag (its seed file replays it).
+    pub fn run_command(&self, program: &str, seeds: &std::ops::Range<u64>) -> Option<String> {
+        let faults = match &self.faults {
+            Faults::Profile(name) => name,
+            Faults::Plan(_) => return None,
+        };
+        let mut cmd = format!("{program} run {} --variant {}", self.scenario, self.variant);
+        for (name, value) in &self.params {
+            cmd += &format!(" --param {name}={value}");
+        }
+        cmd += &format!(
+            " --seeds {}..{} --strategy {} --faults {faults} --step-budget {}",
+            seeds.start, seeds.end, self.strategy, self.step_budget
+        );
+        for arg in self.kernel.overrides()? {
+            cmd += &format!(" --kernel {arg}");
+        }
+        Some(cmd)
+    }
+
     /// The batch this spec describes, its scenario found in `registry` (no seeds: a worker
     /// is told each seed). The error names the field.
     pub fn batch(&self, registry: &[&Scenario]) -> Result<Batch, String> {
@@ -120,5 +143,28 @@ mod tests {
         };
         let err = unknown.batch(scenario::builtin_refs()).unwrap_err();
         assert!(err.contains("unknown scenario \"nosuch\""), "{err}");
+    }
+
+    #[test]
+    fn the_rerun_command_carries_every_parameter_and_the_step_budget() {
+        let echo = scenario::find("echo").unwrap();
+        let batch = Batch {
+            scenario: *echo,
+            setup: echo.setup(None, &[("clients".into(), 3)]).unwrap(),
+            seeds: 5..9,
+            shard: Some((1, 2)),
+            strategy: strategy::Kind::Pct { depth: 3 },
+            faults: FaultSpec::Profile(Profile::Swarm),
+            step_budget: 1234,
+            jobs: 2,
+            save_dir: None,
+            save_passing: false,
+            kernel: Default::default(),
+        };
+        assert_eq!(
+            Spec::of(&batch).run_command("sk", &(7..8)).unwrap(),
+            "sk run echo --variant fixed --param clients=3 --param rounds=10 --param size=64 \
+             --seeds 7..8 --strategy pct:3 --faults swarm --step-budget 1234"
+        );
     }
 }

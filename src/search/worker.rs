@@ -145,6 +145,9 @@ impl Worker {
             // A crashing worker's own last words (a stack-overflow note) are noise here: the
             // signal is recorded in the failure's signature.
             .stderr(Stdio::null())
+            // Its own process group: a terminal's Ctrl-C goes to the parent alone, which
+            // stops the search in order (`interrupt`), instead of killing every worker.
+            .process_group(0)
             .spawn()?;
         let mut stdin = child.stdin.take().expect("piped");
         // A worker that cannot read its spec exits; the first `ask` then finds it dead.

@@ -2,6 +2,7 @@
 //! own scenarios (and a user's own crate and binary), `Check` with crash isolation, the
 //! `simkern` CLI, and the seed bugs with their committed seed files.
 
+mod bad_input;
 mod check;
 mod cli;
 mod determinism;
@@ -11,6 +12,7 @@ mod liveness;
 mod nightly;
 mod seeds;
 mod shrink;
+mod signals;
 mod strategies;
 mod teardown;
 mod user_crate;

@@ -147,3 +147,36 @@ fn nightly_bad_input_exits_2_naming_the_problem() {
         assert!(err.contains(needle), "{args:?}: {err:?} lacks {needle:?}");
     }
 }
+
+#[test]
+fn the_budget_ends_a_round_in_the_middle_instead_of_after_all_its_seeds() {
+    // One round is 256 seeds of a scenario of a few hundred connections: far more than a
+    // second, in release or debug. The budget must stop it at the next seed after 1 s.
+    let dir = tempdir();
+    let clock = simkern::sim::wall::Stopwatch::start();
+    let o = simkern(&[
+        "nightly",
+        "--scenarios",
+        "lws-timer-after-destroy",
+        "--variants",
+        "fixed",
+        "--strategies",
+        "random",
+        "--faults",
+        "none",
+        "--budget",
+        "1s",
+        "--jobs",
+        "1",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let r = report(&dir);
+    let seeds = r["seeds_run"].as_u64().unwrap();
+    assert!(
+        seeds > 0 && seeds < 256,
+        "{seeds} seeds: the round ran to its end"
+    );
+    assert!(clock.seconds() < 60.0, "{} s", clock.seconds());
+}

@@ -214,10 +214,12 @@ fn simkern_shrink_writes_a_file_that_replays_and_refuses_bad_input() {
     fixed.save_new(&passing).unwrap();
     let o = simkern(&["shrink", passing.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    // The reason goes to stderr, as every error of the binary does.
     assert!(
-        stdout(&o).contains("does not fail as it says"),
+        stderr(&o).contains("does not fail as it says"),
         "{}",
-        stdout(&o)
+        stderr(&o)
     );
+    assert_eq!(stdout(&o), "");
     assert!(!dir.join("passing.shrunk.json").exists());
 }

@@ -68,6 +68,8 @@ const LOST_UPDATE: Scenario = Scenario {
     params: &[simkern::sim::scenario::Param {
         name: "steps",
         default: 2,
+        min: 1,
+        max: 1_000,
         about: "increments per thread",
     }],
     build: lost_update,

@@ -72,6 +72,8 @@ const PING: Scenario = Scenario {
     params: &[Param {
         name: "questions",
         default: 20,
+        min: 1,
+        max: 1_000_000,
         about: "questions the client asks",
     }],
     build,

@@ -20,16 +20,22 @@ pub const SCENARIO: Scenario = Scenario {
         Param {
             name: "clients",
             default: 3,
+            min: 1,
+            max: 1_000,
             about: "client threads, one connection each",
         },
         Param {
             name: "increments",
             default: 3,
+            min: 1,
+            max: 100_000,
             about: "increments per client",
         },
         Param {
             name: "stagger_us",
             default: 8_000,
+            min: 0,
+            max: 60_000_000,
             about: "client i starts i * stagger_us after the first",
         },
     ],

@@ -264,6 +264,56 @@ impl Config {
         *self == Config::default()
     }
 
+    /// The `--kernel NAME=VALUE` arguments that make this config from the default, in field
+    /// order; `None` when the target kernel's answers match no version `linux=` can name
+    /// (a config built by hand, such as a probed host's).
+    pub fn overrides(&self) -> Option<Vec<String>> {
+        let d = Config::default();
+        let mut out = Vec::new();
+        macro_rules! diff {
+            ($($field:ident),*) => {$(
+                if self.$field != d.$field {
+                    out.push(format!(concat!(stringify!($field), "={}"), self.$field));
+                }
+            )*};
+        }
+        diff!(
+            latency_ns_min,
+            latency_ns_max,
+            sndbuf,
+            rcvbuf,
+            pipe_capacity,
+            syn_rto_initial_ns,
+            syn_retries,
+            ephemeral_port_min,
+            ephemeral_port_max,
+            rlimit_nofile,
+            somaxconn,
+            permute_ready,
+            write_len_freedom,
+            step_ns_max
+        );
+        if self.linux != d.linux {
+            // Each divergence's first version and the one before it cover every combination
+            // the version table can give.
+            let mut candidates = vec![Version::new(5, 0, 0)];
+            for div in simkern_model::linux::DIVERGENCES {
+                candidates.push(div.since);
+                let v = div.since;
+                candidates.push(match (v.patch, v.minor) {
+                    (0, 0) => Version::new(v.major.saturating_sub(1), 0, 0),
+                    (0, m) => Version::new(v.major, m - 1, 0),
+                    (p, m) => Version::new(v.major, m, p - 1),
+                });
+            }
+            let v = candidates
+                .into_iter()
+                .find(|v| Behaviours::of(*v) == self.linux)?;
+            out.push(format!("linux={v}"));
+        }
+        Some(out)
+    }
+
     /// Sets `NAME=VALUE` (one `--kernel` argument). The error names the argument.
     pub fn set_arg(&mut self, arg: &str) -> Result<(), String> {
         let (name, value) = arg.split_once('=').ok_or_else(|| {
@@ -356,6 +406,29 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn overrides_rebuild_the_config_through_set() {
+        let mut c = Config::default();
+        assert_eq!(c.overrides(), Some(vec![]));
+        for arg in [
+            "rlimit_nofile=20000",
+            "permute_ready=false",
+            "linux=6.5.0",
+            "step_ns_max=100",
+        ] {
+            c.set_arg(arg).unwrap();
+        }
+        let args = c.overrides().expect("every field is nameable");
+        let mut rebuilt = Config::default();
+        for arg in &args {
+            rebuilt.set_arg(arg).unwrap();
+        }
+        assert_eq!(rebuilt, c, "{args:?}");
+        // No version answers listen-after-connect the 6.18.44 way and eventfd the pre-6.6 way.
+        c.linux.listen_after_connect_einval = true;
+        assert_eq!(c.overrides(), None);
+    }
 
     #[test]
     fn the_strict_profile_turns_every_freedom_off_and_nothing_else() {

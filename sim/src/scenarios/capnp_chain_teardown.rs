@@ -41,9 +41,9 @@ pub const SCENARIO: Scenario = Scenario {
     about: "a peer dies with many messages queued; buggy tears the chain of continuations down recursively (Cap'n Proto)",
     variants: &["fixed", "buggy"],
     params: &[
-        Param { name: "messages", default: 254, about: "calls the client pipelines at once" },
-        Param { name: "size", default: 4096, about: "bytes per call" },
-        Param { name: "crash_ms", default: 100, about: "when the server dies, in ms of virtual time" },
+        Param { name: "messages", default: 254, min: 1, max: 10_000, about: "calls the client pipelines at once" },
+        Param { name: "size", default: 4096, min: 1, max: 65_536, about: "bytes per call" },
+        Param { name: "crash_ms", default: 100, min: 0, max: 3_600_000, about: "when the server dies, in ms of virtual time" },
     ],
     build,
 };

@@ -29,9 +29,9 @@ pub const SCENARIO: Scenario = Scenario {
     about: "one echo server loop and C client loops on the poller, M round trips each, checked end to end",
     variants: &["fixed"],
     params: &[
-        Param { name: "clients", default: 100, about: "client loops (threads), one connection each" },
-        Param { name: "rounds", default: 10, about: "round trips per client" },
-        Param { name: "size", default: 64, about: "message size in bytes" },
+        Param { name: "clients", default: 100, min: 1, max: 10_000, about: "client loops (threads), one connection each" },
+        Param { name: "rounds", default: 10, min: 1, max: 1_000_000, about: "round trips per client" },
+        Param { name: "size", default: 64, min: 1, max: 65_536, about: "message size in bytes" },
     ],
     build,
 };

@@ -46,9 +46,9 @@ pub const SCENARIO: Scenario = Scenario {
     about: "threads wake a netpoller via eventfd + wake-pending flag; buggy loses a wakeup, buggy-eintr dies on EINTR (needs --faults default)",
     variants: &["fixed", "buggy", "buggy-eintr"],
     params: &[
-        Param { name: "submitters", default: 2, about: "threads queueing jobs for the loop" },
-        Param { name: "jobs", default: 2, about: "jobs each submitter queues, one at a time" },
-        Param { name: "think_steps", default: 2, about: "scheduling points a submitter passes between two jobs" },
+        Param { name: "submitters", default: 2, min: 1, max: 64, about: "threads queueing jobs for the loop" },
+        Param { name: "jobs", default: 2, min: 1, max: 100_000, about: "jobs each submitter queues, one at a time" },
+        Param { name: "think_steps", default: 2, min: 0, max: 100_000, about: "scheduling points a submitter passes between two jobs" },
     ],
     build,
 };

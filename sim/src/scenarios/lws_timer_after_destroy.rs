@@ -49,10 +49,10 @@ pub const SCENARIO: Scenario = Scenario {
     about: "clients killed abruptly while pong timeouts are armed; buggy destroys the connection without cancelling its timer (libwebsockets sul)",
     variants: &["fixed", "buggy"],
     params: &[
-        Param { name: "connections", default: 200, about: "connections of the client process" },
-        Param { name: "stagger_ms", default: 10, about: "the client opens one connection every this many ms" },
-        Param { name: "ping_ms", default: 2000, about: "the server's ping interval per connection" },
-        Param { name: "kill_ms", default: 3000, about: "when the client process dies, in ms of virtual time" },
+        Param { name: "connections", default: 200, min: 1, max: 10_000, about: "connections of the client process" },
+        Param { name: "stagger_ms", default: 10, min: 0, max: 60_000, about: "the client opens one connection every this many ms" },
+        Param { name: "ping_ms", default: 2000, min: 1, max: 3_600_000, about: "the server's ping interval per connection" },
+        Param { name: "kill_ms", default: 3000, min: 0, max: 3_600_000, about: "when the client process dies, in ms of virtual time" },
     ],
     build,
 };

@@ -48,10 +48,10 @@ pub const SCENARIO: Scenario = Scenario {
     about: "a pooled body reader closed by the handler on timeout and again by the framework (nbio BodyReader)",
     variants: &["fixed", "buggy"],
     params: &[
-        Param { name: "clients", default: 4, about: "client loops (threads)" },
-        Param { name: "requests", default: 2, about: "uploads per client, one connection each" },
-        Param { name: "parts", default: 2, about: "body parts per upload, each after a continue" },
-        Param { name: "body_deadline_ms", default: 3, about: "the handler's deadline for the whole body" },
+        Param { name: "clients", default: 4, min: 1, max: 1000, about: "client loops (threads)" },
+        Param { name: "requests", default: 2, min: 1, max: 1000, about: "uploads per client, one connection each" },
+        Param { name: "parts", default: 2, min: 1, max: 1000, about: "body parts per upload, each after a continue" },
+        Param { name: "body_deadline_ms", default: 3, min: 0, max: 3_600_000, about: "the handler's deadline for the whole body" },
     ],
     build,
 };

@@ -46,9 +46,9 @@ pub const SCENARIO: Scenario = Scenario {
     about: "dials cancelled by their deadline; buggy frees the operator slot without EPOLL_CTL_DEL (netpoll FDOperator)",
     variants: &["fixed", "buggy"],
     params: &[
-        Param { name: "dials", default: 16, about: "connections to establish" },
-        Param { name: "concurrency", default: 2, about: "dials in flight at once" },
-        Param { name: "deadline_us", default: 1900, about: "deadline of one connect attempt, in microseconds" },
+        Param { name: "dials", default: 16, min: 1, max: 10_000, about: "connections to establish" },
+        Param { name: "concurrency", default: 2, min: 1, max: 1000, about: "dials in flight at once" },
+        Param { name: "deadline_us", default: 1900, min: 0, max: 3_600_000_000, about: "deadline of one connect attempt, in microseconds" },
     ],
     build,
 };

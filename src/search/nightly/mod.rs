@@ -17,7 +17,7 @@ mod rotation;
 mod units;
 
 pub use found::{Found, UnitStats};
-pub use rotation::{round_seeds, Limit, ROUND_SEEDS};
+pub use rotation::{round_range, round_seeds, Limit, ROUND_SEEDS};
 pub use units::{units, Unit, Variants};
 
 use super::spec::Spec;
@@ -88,6 +88,10 @@ pub struct Report {
     pub units: Vec<UnitStats>,
     pub failures: Vec<Found>,
     pub errors: Vec<String>,
+    /// The signal that stopped the search early (`SIGINT`, `SIGTERM`): the report covers the
+    /// rounds that ran, and its failures were saved but shrunk only briefly.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interrupted: Option<String>,
 }
 
 impl Options<'_> {
@@ -117,29 +121,52 @@ pub fn run(opts: &Options<'_>, progress: &(dyn Fn(Tally) + Sync)) -> Result<Repo
     if opts.seed_timeout.is_zero() {
         return Err("--seed-timeout must be at least 1 second".into());
     }
-    for dir in ["seeds", "shrunk"] {
-        std::fs::create_dir_all(opts.out.join(dir))
-            .map_err(|e| format!("--out {}: cannot create: {e}", opts.out.display()))?;
+    if opts.step_budget == 0 {
+        return Err("--step-budget 0: must be at least 1".into());
     }
+    if round_range(opts.first_seed, 0, ROUND_SEEDS).is_none() {
+        return Err(format!(
+            "--first-seed {}: no seed at or after it (the last seed is {})",
+            opts.first_seed,
+            u64::MAX - 1
+        ));
+    }
+    // Every output path is proven writable before the first seed runs.
+    for dir in ["seeds", "shrunk"] {
+        super::output::writable_dir("--out", &opts.out.join(dir))?;
+    }
+    super::output::report_file("--out", &opts.report_path())?;
     let shard = opts.shard.unwrap_or((0, 1));
     let rotation = Mutex::new(rotation::Rotation::new(
         units.iter().map(|u| round_seeds(u.strategy)).collect(),
         shard,
         opts.limit,
+        opts.first_seed,
     ));
     let search = Mutex::new(found::Search::new(&units));
     let no_progress = |_: u64, _: u64| {};
+    // A signal (installed by the CLI) stops the search: no new round, no new seed. So does
+    // the budget, inside a round too: a round started just before the deadline ends at its
+    // next seed, not after all of its seeds (a seed in flight still runs to its end).
+    let deadline = match opts.limit {
+        Limit::Budget(b) => Some(b.as_secs_f64()),
+        Limit::Seeds(_) => None,
+    };
+    let stop =
+        || super::interrupt::requested().is_some() || deadline.is_some_and(|d| wall.seconds() >= d);
     simkern_sim::wall::scoped_workers(opts.jobs, || loop {
-        let Some((unit, round)) = rotation.lock().expect("rotation lock").next() else {
+        if stop() {
+            return;
+        }
+        let Some((unit, seeds)) = rotation.lock().expect("rotation lock").next() else {
             return;
         };
         let u = &units[unit];
-        let len = round_seeds(u.strategy);
-        let start = opts.first_seed + round * len;
-        let batch = u.batch(start..start + len, opts.step_budget);
-        let report = batch.run_with(
+        let batch = u.batch(seeds, opts.step_budget);
+        let report = batch.run_until(
             &no_progress,
             &worker::factory(Spec::of(&batch), opts.seed_timeout),
+            &stop,
         );
         let mut s = search.lock().expect("search lock");
         s.take(unit, u, report);
@@ -151,18 +178,39 @@ pub fn run(opts: &Options<'_>, progress: &(dyn Fn(Tally) + Sync)) -> Result<Repo
     });
     let search_wall = wall.seconds();
     let mut search = search.into_inner().expect("search lock");
+    let interrupted = super::interrupt::requested();
+    // Stopped by a signal, the work found so far is saved at once: each failure's seed file,
+    // and a shrink of a few runs, not a long one.
+    let shrink_runs = if interrupted.is_some() {
+        1
+    } else {
+        opts.shrink_runs
+    };
 
     // Each distinct failure: save its seed file, shrink it, explain the shrunk run.
     for found in &mut search.found {
         let u = &units[found.unit];
         if found.signature.starts_with(CRASH_PREFIX) {
+            // A campaign's seed depends on the seeds of its chunk before it: rerun from there
+            // (a round is one chunk, so its first seed is the round's).
+            let len = round_seeds(u.strategy);
+            let round_start = opts.first_seed + (found.seed - opts.first_seed) / len * len;
+            let from = if u.strategy.is_campaign() {
+                round_start
+            } else {
+                found.seed
+            };
+            let batch = u.batch(from..found.seed + 1, opts.step_budget);
+            let command = Spec::of(&batch)
+                .run_command(&opts.program, &(from..found.seed + 1))
+                .expect("nightly units run fault profiles");
             found.error = Some(format!(
-                "the worker process died ({}); rerun alone: {} run {} --variant {} --seeds {}..{} --strategy {} --faults {}",
-                found.signature, opts.program, found.scenario, found.variant, found.seed, found.seed + 1, found.strategy, found.faults
+                "the worker process died ({}); rerun alone: {command}",
+                found.signature
             ));
             continue;
         }
-        if let Err(e) = found::settle(found, u, &opts.out, opts.step_budget, opts.shrink_runs) {
+        if let Err(e) = found::settle(found, u, &opts.out, opts.step_budget, shrink_runs) {
             found.error = Some(e);
         }
     }
@@ -199,6 +247,7 @@ pub fn run(opts: &Options<'_>, progress: &(dyn Fn(Tally) + Sync)) -> Result<Repo
         units: search.stats,
         failures: search.found,
         errors: search.errors,
+        interrupted: interrupted.map(super::interrupt::name),
     };
     let json = serde_json::to_string_pretty(&report).expect("reports serialise");
     let path = opts.report_path();
