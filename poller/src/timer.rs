@@ -405,6 +405,23 @@ mod tests {
         );
     }
 
+    /// A `Sleep` dropped before its deadline (here by `timeout`) leaves no timer armed: an
+    /// armed leftover would wake the loop for nothing at its deadline.
+    #[test]
+    fn a_sleep_dropped_before_its_deadline_disarms_its_timer() {
+        let rt = Runtime::new(LinuxSys).expect("a loop");
+        let h = rt.handle().clone();
+        let stats = rt
+            .block_on(async move {
+                let long = h.sleep(Duration::from_secs(3600));
+                let out = h.timeout(Duration::from_millis(1), long).await;
+                assert!(out.is_err(), "an hour's sleep finished within 1 ms");
+                h.stats()
+            })
+            .expect("the loop ran");
+        assert_eq!(stats.timers, 0, "the dropped sleep's timer is still armed");
+    }
+
     /// Callback timers of one owner, armed in one handler with the same delay: on the real
     /// clock their deadlines may differ by nanoseconds, so this states the weaker property
     /// that holds either way (earlier-armed never fires later), plus the owner's identity.
