@@ -58,7 +58,12 @@ run_set() {
   local out=target/mutants-out/$name
   mkdir -p "$out"
   local status=0
-  cargo mutants --profile mutants --jobs "$jobs" --timeout "$timeout" \
+  # --in-place (mutate this tree, reuse its target/) runs one mutant at a time by definition.
+  local jobs_arg=(--jobs "$jobs")
+  if [[ " $* " == *" --in-place "* ]]; then
+    jobs_arg=()
+  fi
+  cargo mutants --profile mutants "${jobs_arg[@]}" --timeout "$timeout" \
     --output "$out" "${shard[@]}" "$@" || status=$?
   # cargo-mutants exits 2 when mutants were missed, 3 on timeouts, 4 when the baseline
   # failed; anything else non-zero is its own error.
@@ -66,7 +71,7 @@ run_set() {
     0 | 2 | 3) ;;
     *) echo "cargo-mutants exited $status" >&2; return "$status" ;;
   esac
-  if [[ -f "$out/mutants.out/outcomes.json" ]]; then
+  if [[ " $* " != *" --list "* && -f "$out/mutants.out/outcomes.json" ]]; then
     python3 scripts/mutants-summary.py "$out/mutants.out" "$name"
   fi
 }
