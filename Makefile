@@ -67,3 +67,14 @@ nightly-buggy:
 	rm -rf target/nightly-buggy
 	target/release/simkern nightly --variants buggy --budget 2m --jobs 2 --out target/nightly-buggy; \
 		test $$? -eq 1
+
+# Mutation testing (issue 15): cargo-mutants plants one bug at a time in poller/src (then
+# sim/src/kernel with MUTANTS_SET=kernel or all) and prints caught / missed / timeout /
+# unviable and the score. Not part of `make test`: a mutant costs a build and a test run (see
+# README for the time). MUTANTS_SHARD=k/n runs one shard (a CI matrix); MUTANTS_ARGS go to
+# cargo-mutants (e.g. "--file poller/src/waker.rs", "--in-place", "--list").
+MUTANTS_SET ?= poller
+MUTANTS_ARGS ?=
+.PHONY: mutants
+mutants:
+	scripts/mutants.sh $(MUTANTS_SET) $(MUTANTS_ARGS)

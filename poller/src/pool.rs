@@ -177,6 +177,32 @@ mod tests {
     }
 
     #[test]
+    fn in_use_counts_the_loans_out_and_a_refused_release_changes_nothing() {
+        let mut pool: Pool<LinuxSys, u8> = Pool::new(LinuxSys, 3);
+        assert_eq!((pool.in_use(), pool.free_len()), (0, 0));
+        let loans: Vec<Pooled> = (0..3).map(|owner| pool.acquire(owner, || 0)).collect();
+        assert_eq!((pool.in_use(), pool.free_len()), (3, 0));
+        pool.release(loans[1], 1).unwrap();
+        assert_eq!((pool.in_use(), pool.free_len()), (2, 1));
+        assert!(pool.release(loans[1], 1).is_err());
+        assert_eq!(
+            (pool.in_use(), pool.free_len()),
+            (2, 1),
+            "a refused double release moved the counts"
+        );
+        let again = pool.acquire(9, || 0);
+        assert_eq!(
+            (pool.in_use(), pool.free_len()),
+            (3, 0),
+            "the free slot is reused"
+        );
+        for (owner, loan) in [(0, loans[0]), (2, loans[2]), (9, again)] {
+            pool.release(loan, owner).unwrap();
+        }
+        assert_eq!((pool.in_use(), pool.free_len()), (0, 3));
+    }
+
+    #[test]
     fn stale_handle_cannot_release_the_next_loan() {
         let mut pool: Pool<LinuxSys, u32> = Pool::new(LinuxSys, 2);
         let first = pool.acquire(1, || 7);

@@ -236,3 +236,161 @@ impl<S: Sys> Reactor<S> {
         };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sys::linux::LinuxSys;
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    use std::sync::Arc;
+    use std::task::Wake;
+
+    /// Counts its wakes.
+    #[derive(Default)]
+    struct Counting(AtomicUsize);
+
+    impl Wake for Counting {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, SeqCst);
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.0.fetch_add(1, SeqCst);
+        }
+    }
+
+    /// Which parked tasks one epoll event wakes, and what each then sees.
+    struct Woken {
+        reader: bool,
+        writer: bool,
+        ready: u8,
+    }
+
+    /// A reader and a writer parked on one fd (a real eventfd on a real epoll), then one event
+    /// with `events` for it.
+    fn deliver(events: u32) -> Woken {
+        let sys = LinuxSys;
+        let epfd = sys.epoll_create().expect("epoll_create");
+        let fd = sys.eventfd(0, false).expect("eventfd");
+        let mut reactor = Reactor::new(sys, epfd);
+        let key = reactor.register(fd).expect("register");
+        let (reader, writer) = (Arc::new(Counting::default()), Arc::new(Counting::default()));
+        let (rw, ww) = (Waker::from(reader.clone()), Waker::from(writer.clone()));
+        let pending = |r: &mut Reactor<LinuxSys>, dir, w| {
+            r.poll_ready(key, dir, &mut Context::from_waker(w))
+                .is_pending()
+        };
+        assert!(
+            pending(&mut reactor, Direction::Read, &rw),
+            "nothing reported yet"
+        );
+        assert!(
+            pending(&mut reactor, Direction::Write, &ww),
+            "nothing reported yet"
+        );
+        assert!(reactor.dispatch(key.to_data(), events), "a live operator");
+        let ready = reactor.ops[key].ready;
+        let woken = Woken {
+            reader: reader.0.load(SeqCst) > 0,
+            writer: writer.0.load(SeqCst) > 0,
+            ready,
+        };
+        // A woken task's next poll must find it ready, or it would park again and hang.
+        assert_eq!(
+            !pending(&mut reactor, Direction::Read, &rw),
+            woken.reader,
+            "events {events:#x}: the reader's wake and its next poll disagree"
+        );
+        assert_eq!(
+            !pending(&mut reactor, Direction::Write, &ww),
+            woken.writer,
+            "events {events:#x}: the writer's wake and its next poll disagree"
+        );
+        reactor.deregister(key).expect("EPOLL_CTL_DEL");
+        reactor.free(key);
+        sys.close(fd).expect("close");
+        sys.close(epfd).expect("close");
+        woken
+    }
+
+    use ready::{ERROR, READABLE, READ_CLOSED, WRITABLE, WRITE_CLOSED};
+
+    /// Linux's `epoll_wait` may report any of these alone or together (`EPOLLERR` alone on a
+    /// socket whose pending error is all there is, e.g. a refused connect on some kernels;
+    /// `EPOLLHUP` with `EPOLLERR` after an RST). Whoever looks next must see an error or a
+    /// hang-up, reader or writer: a task parked on the other half would otherwise sleep forever.
+    #[test]
+    fn each_epoll_event_wakes_the_half_it_concerns_and_an_error_wakes_both() {
+        let table: [(u32, bool, bool, u8); 11] = [
+            (EPOLLIN, true, false, READABLE),
+            (EPOLLPRI, true, false, READABLE),
+            (EPOLLOUT, false, true, WRITABLE),
+            (EPOLLRDHUP, true, false, READ_CLOSED | READABLE),
+            (
+                EPOLLHUP,
+                true,
+                true,
+                READ_CLOSED | READABLE | WRITE_CLOSED | WRITABLE,
+            ),
+            (EPOLLERR, true, true, ERROR | READABLE | WRITABLE),
+            (EPOLLIN | EPOLLOUT, true, true, READABLE | WRITABLE),
+            (EPOLLIN | EPOLLRDHUP, true, false, READABLE | READ_CLOSED),
+            (
+                EPOLLOUT | EPOLLHUP,
+                true,
+                true,
+                READ_CLOSED | READABLE | WRITE_CLOSED | WRITABLE,
+            ),
+            (
+                EPOLLIN | EPOLLOUT | EPOLLERR,
+                true,
+                true,
+                ERROR | READABLE | WRITABLE,
+            ),
+            (
+                EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLHUP | EPOLLERR,
+                true,
+                true,
+                READABLE | WRITABLE | READ_CLOSED | WRITE_CLOSED | ERROR,
+            ),
+        ];
+        for (events, reader, writer, ready) in table {
+            let woken = deliver(events);
+            assert_eq!(
+                (woken.reader, woken.writer, woken.ready),
+                (reader, writer, ready),
+                "events {events:#x}: (reader woken, writer woken, readiness bits)"
+            );
+        }
+    }
+
+    #[test]
+    fn a_reader_parked_on_a_socket_that_reports_only_epollerr_wakes_and_sees_the_error() {
+        let woken = deliver(EPOLLERR);
+        assert!(woken.reader, "EPOLLERR alone left the parked reader asleep");
+        assert_ne!(
+            woken.ready & ERROR,
+            0,
+            "the reader woke without the error bit"
+        );
+    }
+
+    #[test]
+    fn an_event_for_a_freed_operator_is_dropped_and_counted() {
+        let sys = LinuxSys;
+        let epfd = sys.epoll_create().expect("epoll_create");
+        let fd = sys.eventfd(0, false).expect("eventfd");
+        let mut reactor = Reactor::new(sys, epfd);
+        let key = reactor.register(fd).expect("register");
+        assert_eq!(reactor.len(), 1);
+        reactor.deregister(key).expect("EPOLL_CTL_DEL");
+        reactor.free(key);
+        assert_eq!(reactor.len(), 0);
+        assert!(
+            !reactor.dispatch(key.to_data(), EPOLLIN),
+            "a stale handle was delivered"
+        );
+        assert_eq!(reactor.stale_events_dropped, 1);
+        sys.close(fd).expect("close");
+        sys.close(epfd).expect("close");
+    }
+}

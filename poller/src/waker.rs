@@ -275,6 +275,33 @@ mod tests {
         unsafe { libc::fcntl(fd, libc::F_GETFD) != -1 }
     }
 
+    /// The pending flag's promise, "at most one eventfd write per sleep", after a sleep that
+    /// no waker ended: the loop sleeps on a timer, the timer wakes it, and while it runs a
+    /// task another thread wakes it. The loop is awake (it will look at its queue before it
+    /// sleeps again), so that wake must not write the eventfd. Deterministic: the other
+    /// thread is joined before the task looks at the counters.
+    #[test]
+    fn a_wake_while_the_loop_runs_after_a_timer_woke_it_writes_no_eventfd() {
+        let rt = Runtime::new(LinuxSys).expect("a loop");
+        let h = rt.handle().clone();
+        let stats = rt
+            .block_on(async move {
+                h.sleep(std::time::Duration::from_millis(1)).await;
+                let remote = h.remote();
+                let joined = std::thread::scope(|s| s.spawn(|| remote.wake()).join());
+                assert!(joined.is_ok(), "the waking thread panicked");
+                h.stats()
+            })
+            .expect("the loop ran");
+        assert!(stats.sleeps >= 1, "the loop never slept: {stats:?}");
+        assert_eq!(stats.wakes_requested, 1, "{stats:?}");
+        assert_eq!(
+            stats.eventfd_writes, 0,
+            "a wake while the loop was awake wrote the eventfd: the flag was not set again \
+             when epoll_wait returned (Remote::woke): {stats:?}"
+        );
+    }
+
     /// On the real kernel: a handle that outlives its loop may still wake it (nothing happens),
     /// and the eventfd closes with the last handle, not with the loop.
     #[test]
