@@ -150,20 +150,26 @@ fn nightly_bad_input_exits_2_naming_the_problem() {
 
 #[test]
 fn the_budget_ends_a_round_in_the_middle_instead_of_after_all_its_seeds() {
-    // One round is 256 seeds of a scenario of a few hundred connections: far more than a
-    // second, in release or debug. The budget must stop it at the next seed after 1 s.
+    // One round is 256 seeds of the echo scenario with 1 ms latencies (about 64 seeds/s on
+    // one core of a 2-core EPYC in release, so 4 s a round; far slower in debug): more than
+    // the 1 s budget with a fourfold margin. The budget must stop it at the next seed after
+    // 1 s. (lws-timer-after-destroy, used first, runs 300 seeds/s: a round fit in 1 s.)
     let dir = tempdir();
     let clock = simkern::sim::wall::Stopwatch::start();
     let o = simkern(&[
         "nightly",
         "--scenarios",
-        "lws-timer-after-destroy",
+        "echo",
         "--variants",
         "fixed",
         "--strategies",
         "random",
         "--faults",
         "none",
+        "--kernel",
+        "latency_ns_min=1000000",
+        "--kernel",
+        "latency_ns_max=1000000",
         "--budget",
         "1s",
         "--jobs",
