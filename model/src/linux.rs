@@ -156,10 +156,21 @@ impl Behaviours {
 
     /// Whether this kernel answers `d` the newer way.
     pub fn newer(&self, d: &Divergence) -> bool {
+        let mut copy = *self;
+        *copy.field_mut(d)
+    }
+
+    /// Makes this kernel answer `d` the newer way, or the older.
+    pub fn set(&mut self, d: &Divergence, newer: bool) {
+        *self.field_mut(d) = newer;
+    }
+
+    /// The one place a divergence's name meets its field.
+    fn field_mut(&mut self, d: &Divergence) -> &mut bool {
         match d.name {
-            n if n == LISTEN_AFTER_CONNECT.name => self.listen_after_connect_einval,
-            n if n == CONNECT_AFTER_LISTEN.name => self.connect_after_listen_einval,
-            n if n == EVENTFD_LONG_WRITE.name => self.eventfd_long_write_einval,
+            n if n == LISTEN_AFTER_CONNECT.name => &mut self.listen_after_connect_einval,
+            n if n == CONNECT_AFTER_LISTEN.name => &mut self.connect_after_listen_einval,
+            n if n == EVENTFD_LONG_WRITE.name => &mut self.eventfd_long_write_einval,
             other => panic!("linux: divergence {other:?} has no field in Behaviours"),
         }
     }
@@ -205,9 +216,12 @@ mod tests {
                     d.since
                 );
             }
+            let mut old = Behaviours::of(Version::new(5, 10, 0));
+            assert!(!old.newer(d), "{} on 5.10", d.name);
+            old.set(d, true);
             assert!(
-                !Behaviours::of(Version::new(5, 10, 0)).newer(d),
-                "{} on 5.10",
+                old.newer(d),
+                "{}: set reaches the field newer reads",
                 d.name
             );
         }

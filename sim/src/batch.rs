@@ -46,7 +46,8 @@ impl FaultSpec {
         }
     }
 
-    fn faults(&self) -> Faults {
+    /// The runner's form of this spec.
+    pub(crate) fn faults(&self) -> Faults {
         match self {
             FaultSpec::Profile(p) => Faults::Profile(*p),
             FaultSpec::Plan(p) => Faults::Plan(p.clone()),

@@ -28,7 +28,7 @@
 use crate::batch::{signature, Batch, FaultSpec};
 use crate::fault::{Plan, Profile};
 use crate::kernel;
-use crate::runner::{self, Config, Faults, Outcome, STEP_BUDGET_DEFAULT};
+use crate::runner::{self, Config, Outcome, STEP_BUDGET_DEFAULT};
 use crate::scenario::Scenario;
 use crate::strategy;
 use std::cell::Cell;
@@ -291,10 +291,7 @@ impl Check {
     fn config(&self, seed: u64) -> Config {
         let mut c = Config::new(seed);
         c.strategy = self.strategy;
-        c.faults = match &self.faults {
-            FaultSpec::Profile(p) => Faults::Profile(*p),
-            FaultSpec::Plan(p) => Faults::Plan(p.clone()),
-        };
+        c.faults = self.faults.faults();
         c.step_budget = self.step_budget;
         c.kernel = self.kernel.clone();
         c

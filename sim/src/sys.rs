@@ -54,14 +54,7 @@ fn syscall<T>(
         // Not a step: answered at once, with no fault, and recorded.
         return with_world(|w| {
             w.count_unwind_call();
-            let result = apply(w, None);
-            let encoded = encode_result(result.as_ref().map(encode).map_err(|e| *e));
-            w.record(What::Syscall {
-                call,
-                args,
-                result: encoded,
-            });
-            result
+            apply_and_record(w, call, args, None, apply, encode)
         });
     }
     world::step();
@@ -80,15 +73,28 @@ fn syscall<T>(
             });
             return Err(errno);
         }
-        let result = apply(w, fault);
-        let encoded = encode_result(result.as_ref().map(encode).map_err(|e| *e));
-        w.record(What::Syscall {
-            call,
-            args,
-            result: encoded,
-        });
-        result
+        apply_and_record(w, call, args, fault, apply, encode)
     })
+}
+
+/// Applies a call to the kernel and records it with its result.
+#[inline]
+fn apply_and_record<T>(
+    w: &mut World,
+    call: Call,
+    args: [i64; 3],
+    fault: Option<Fault>,
+    apply: impl FnOnce(&mut World, Option<Fault>) -> SysResult<T>,
+    encode: impl FnOnce(&T) -> i64,
+) -> SysResult<T> {
+    let result = apply(w, fault);
+    let encoded = encode_result(result.as_ref().map(encode).map_err(|e| *e));
+    w.record(What::Syscall {
+        call,
+        args,
+        result: encoded,
+    });
+    result
 }
 
 fn fd_result(fd: &Fd) -> i64 {

@@ -63,12 +63,7 @@ pub fn behaviours() -> Behaviours {
                 a.divergence.older
             )
         });
-        match a.divergence.name {
-            n if n == linux::LISTEN_AFTER_CONNECT.name => b.listen_after_connect_einval = newer,
-            n if n == linux::CONNECT_AFTER_LISTEN.name => b.connect_after_listen_einval = newer,
-            n if n == linux::EVENTFD_LONG_WRITE.name => b.eventfd_long_write_einval = newer,
-            other => panic!("host: no probe result field for divergence {other}"),
-        }
+        b.set(&a.divergence, newer);
     }
     b
 }

@@ -364,23 +364,20 @@ impl Config {
             "step_ns_max" => self.step_ns_max = num("step_ns_max", value)?,
             "permute_ready" => self.permute_ready = flag("permute_ready", value)?,
             "write_len_freedom" => self.write_len_freedom = flag("write_len_freedom", value)?,
-            "profile" => match value.trim() {
-                "strict" => {
-                    self.permute_ready = false;
-                    self.write_len_freedom = false;
-                }
-                "default" => {
-                    self.permute_ready = true;
-                    self.write_len_freedom = true;
-                }
-                _ => {
-                    return Err(ConfigError {
-                        field: "profile",
-                        value: format!("{value:?}"),
-                        why: "must be strict (every freedom off) or default (every freedom on)",
-                    })
-                }
-            },
+            "profile" => {
+                let freedoms =
+                    match value.trim() {
+                        "strict" => Config::strict(),
+                        "default" => Config::default(),
+                        _ => return Err(ConfigError {
+                            field: "profile",
+                            value: format!("{value:?}"),
+                            why: "must be strict (every freedom off) or default (every freedom on)",
+                        }),
+                    };
+                self.permute_ready = freedoms.permute_ready;
+                self.write_len_freedom = freedoms.write_len_freedom;
+            }
             "linux" => {
                 let version: Version = value.parse().map_err(|_| ConfigError {
                     field: "linux",
