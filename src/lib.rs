@@ -11,6 +11,7 @@
 //! - `sim`: the simulated kernel and the run of one seed; batches, shrinking, explaining.
 //! - `model`: the executable specification and the lifecycle oracles.
 //! - `search`: crash-isolated worker processes, the nightly search, merging shard reports.
+//! - `mio`: mio 1.x's API over both kernels; `thread::spawn` for a test's client beside it.
 //! - `cli`: the command line over a registry of scenarios (parse, call, print).
 //! - `prelude`: `SimSys`, `Sys`, `Runtime`, `Handle`, `TcpListener`, `TcpStream`, `check`,
 //!   `Check`, `Scenario`, in one line.
@@ -21,6 +22,12 @@ pub mod search;
 pub use simkern_model as model;
 pub use simkern_poller as poller;
 pub use simkern_sim as sim;
+
+/// mio 1.x's API on both kernels: `use simkern::mio as mio;` and mio code runs on real epoll
+/// outside a simulation and on the simulated kernel inside one.
+pub use simkern_sim::mio;
+/// A thread of the calling thread's kernel (simulated inside a run), for tests of mio code.
+pub use simkern_sim::mio::thread;
 
 pub use simkern_sim::check::{check, Check};
 

@@ -2,6 +2,7 @@
 //!
 //! - `kernel`: kernel objects with Linux semantics (fd table, files, epoll, sockets, pipes,
 //!   eventfd, network fabric), a deterministic state machine driven by `kernel::Choices`.
+//! - `mio`: mio 1.x's API over both kernels (real epoll outside a run, simulated inside).
 //! - `sys`: `SimSys`, the `Sys` trait on the kernel; each call is a scheduling step.
 //! - `world`: one run's state and the scheduler (steps, parking, virtual time, deadlock).
 //! - `runner`: `run(config, closure) -> Outcome`.
@@ -34,6 +35,7 @@ pub mod decision;
 pub mod explain;
 pub mod fault;
 pub mod kernel;
+pub mod mio;
 pub mod oracles;
 pub mod runner;
 pub mod scenario;

@@ -1,0 +1,7 @@
+//! Networking (mio's `net` module): TCP listeners and streams, UDP sockets.
+
+mod tcp_listener;
+mod tcp_stream;
+
+pub use tcp_listener::TcpListener;
+pub use tcp_stream::TcpStream;

@@ -1,0 +1,128 @@
+//! `TcpStream`: a nonblocking TCP connection, connected as mio connects one.
+//!
+//! `connect` returns as soon as the connection has started (`EINPROGRESS` is success), so the
+//! caller learns the outcome on the first writable event, from `take_error` or `peer_addr`,
+//! as mio documents.
+
+use crate::mio::os::{io_error, on, raw_fd, Os, OwnedFd};
+use crate::mio::poll::fd_source;
+use simkern_poller::sys::{Domain, Errno, Fd, Shutdown, SockOpt};
+use std::io::{self, IoSlice, Read, Write};
+use std::net::SocketAddr;
+use std::os::fd::IntoRawFd;
+
+/// A TCP stream (mio's `net::TcpStream`).
+#[derive(Debug)]
+pub struct TcpStream {
+    inner: OwnedFd,
+}
+
+impl TcpStream {
+    pub(crate) fn from_owned(inner: OwnedFd) -> TcpStream {
+        TcpStream { inner }
+    }
+
+    /// Starts a connection to `addr` in the calling thread's kernel.
+    pub fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
+        let os = Os::current();
+        let fd = on!(os, |s| s.socket(Domain::of(&addr)))?;
+        let stream = TcpStream::from_owned(OwnedFd { os, fd });
+        match on!(os, |s| s.connect(fd, addr)) {
+            Err(e) if e.raw_os_error() == Some(Errno::EINPROGRESS.0) => Ok(stream),
+            Err(e) => Err(e),
+            Ok(()) => Ok(stream),
+        }
+    }
+
+    /// Wraps a std stream, a real socket: usable only outside a simulation (a simulated
+    /// `Poll` refuses it with `InvalidInput`). The caller must have made it nonblocking.
+    pub fn from_std(stream: std::net::TcpStream) -> TcpStream {
+        TcpStream::from_owned(OwnedFd {
+            os: Os::Linux,
+            fd: Fd(stream.into_raw_fd()),
+        })
+    }
+
+    fn parts(&self) -> (Os, Fd) {
+        (self.inner.os, self.inner.fd)
+    }
+
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        let (os, fd) = self.parts();
+        on!(os, |s| s.getsockname(fd))
+    }
+
+    pub fn shutdown(&self, how: std::net::Shutdown) -> io::Result<()> {
+        let how = match how {
+            std::net::Shutdown::Read => Shutdown::Read,
+            std::net::Shutdown::Write => Shutdown::Write,
+            std::net::Shutdown::Both => Shutdown::Both,
+        };
+        let (os, fd) = self.parts();
+        on!(os, |s| s.shutdown(fd, how))
+    }
+
+    /// `TCP_NODELAY`.
+    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        let (os, fd) = self.parts();
+        on!(os, |s| s.setsockopt(fd, SockOpt::NoDelay(nodelay)))
+    }
+
+    /// `SO_ERROR`, cleared by reading it: after a connect's first writable event, the reason
+    /// it failed (`ECONNREFUSED`), or `None`.
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        let (os, fd) = self.parts();
+        Ok(on!(os, |s| s.so_error(fd))?.map(io_error))
+    }
+
+    /// Runs `f`, an I/O call on this stream's fd, as mio's `try_io`: on epoll the edge needs no
+    /// re-arming after `WouldBlock`, so this is the call itself.
+    pub fn try_io<F, T>(&self, f: F) -> io::Result<T>
+    where
+        F: FnOnce() -> io::Result<T>,
+    {
+        f()
+    }
+}
+
+impl Read for &TcpStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let (os, fd) = self.parts();
+        on!(os, |s| s.read(fd, buf))
+    }
+}
+
+impl Write for &TcpStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let (os, fd) = self.parts();
+        on!(os, |s| s.write(fd, buf))
+    }
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        let (os, fd) = self.parts();
+        on!(os, |s| s.writev(fd, bufs))
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Read for TcpStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        (&*self).read(buf)
+    }
+}
+
+impl Write for TcpStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        (&*self).write(buf)
+    }
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        (&*self).write_vectored(bufs)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+fd_source!(TcpStream, |this| &this.inner);
+raw_fd!(TcpStream);

@@ -1,0 +1,16 @@
+//! `simkern::mio` on both kernels: each behaviour is one test body, run once on real epoll
+//! (called directly, outside any simulation) and over many seeds on the simulated kernel (the
+//! same function, under `simkern::check`). The behaviours are the ones mio's own tests check
+//! (TCP, the waker, registration, events), written here against mio's documentation.
+//!
+//! - `tcp`: echo round trips, a refused connect, shutdown, `take_error`, local and peer addresses.
+//! - `registration`: edge-triggered delivery, `reregister`, `deregister`, `maxevents`, `EEXIST`,
+//!   a source of the other kernel refused.
+//! - `waker`: wakes from another thread; many wakes coalesce.
+//! - `pipe`: readable, read-closed after the sender drops, `SourceFd`.
+
+mod pipe;
+mod registration;
+mod support;
+mod tcp;
+mod waker;
