@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The seed bugs, hunted: each buggy variant searched over seeds 0..1000 with the default random
+# The seed bugs (five from the seed documents, one in a mio server), hunted: each buggy variant searched over seeds 0..1000 with the default random
 # strategy; a table of how many seeds each search took to find its bug; the same hunt as a
 # nightly search, each bug shrunk and explained; then every committed seed file in seeds/
 # replayed exactly.
@@ -18,6 +18,7 @@ hunts=(
   "go-netpoll-wakeup buggy none"
   "go-netpoll-wakeup buggy-eintr default"
   "lws-timer-after-destroy buggy none"
+  "mio-session-takeover buggy none"
 )
 
 field() { # field NAME FILE: a number from the pretty-printed JSON report
@@ -43,9 +44,10 @@ for hunt in "${hunts[@]}"; do
     status=1
     continue
   fi
-  oracle=$(sed -n 's/^failure: oracle //p' "$out" | head -1)
+  # The oracle's name, or for an end-to-end check the start of its panic message.
+  oracle=$(sed -n 's/^failure: \(oracle \)\{0,1\}//p' "$out" | head -1 | cut -c1-60)
   printf '%-26s %-12s %-8s %10s %7.2f  %s\n' "$name" "$variant" "$faults" "$((first + 1)) seeds" "$wall" "$oracle"
-  message=$(sed -n 's/^  oracle [a-z_]*: //p' "$out" | head -1)
+  message=$(sed -n -e 's/^  oracle [a-z_]*: //p' -e 's/^  in thread [^:]*: //p' "$out" | head -1)
   replay=$(sed -n 's/^replay: //p' "$out" | head -1)
   details+="
 $name ($variant), first failing seed $first:
@@ -62,8 +64,8 @@ nightly="$tmp/nightly"
   --out "$nightly" >"$tmp/nightly.out" 2>&1 || true
 sed -e 's/^/  /' -e "s|$tmp/||g" "$tmp/nightly.out"
 distinct=$(grep -c '^== ' "$tmp/nightly.out" || true)
-if [ "$distinct" -lt 6 ]; then
-  echo "  the nightly search found $distinct distinct failures, not the six seed bugs"
+if [ "$distinct" -lt 7 ]; then
+  echo "  the nightly search found $distinct distinct failures, not the seven seed bugs"
   status=1
 fi
 echo

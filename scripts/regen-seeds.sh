@@ -11,13 +11,13 @@ bin=${CARGO_TARGET_DIR:-target}/release/simkern
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# name variant faults postmortem
+# name variant faults file postmortem [signature prefix: the failure the file must show]
 regen() {
-  local name=$1 variant=$2 faults=$3 file=$4 postmortem=$5
+  local name=$1 variant=$2 faults=$3 file=$4 postmortem=$5 prefix=${6:-oracle}
   "$bin" run "$name" --variant "$variant" --faults "$faults" --seeds 0..1000 --jobs 2 \
     --report "$tmp/report.json" >/dev/null || true
   local seed
-  seed=$(jq '[.failures[] | select(.signature | startswith("oracle"))] | min_by(.steps) | .seed' \
+  seed=$(jq --arg p "$prefix" '[.failures[] | select(.signature | startswith($p))] | min_by(.steps) | .seed' \
     "$tmp/report.json")
   [ "$seed" != null ] || { echo "regen-seeds: $name $variant: no failing seed in 0..1000" >&2; exit 1; }
   rm -rf "$tmp/save"
@@ -39,3 +39,6 @@ regen go-netpoll-wakeup buggy-eintr default go-netpoll-wakeup-eintr.json \
   "Bug: EINTR from epoll_wait was treated as fatal, so a signal killed the netpoller (the errno misjudgement of the Go netpoll write-up). Fix: retry EINTR, as the poller's errno_policy does for every call. Oracle: errno (a retryable errno handled as Fatal). The fault plan recorded here injects EINTR into epoll_wait; with --faults none the variant passes."
 regen lws-timer-after-destroy buggy none lws-timer-after-destroy.json \
   "Bug: when a client was killed, its connection was destroyed on the reset but the pending pong-timeout timer was detached instead of cancelled; 20 ms later it fired for the dead connection (libwebsockets v4.3, a wsi freed without lws_sul_cancel). Fix: the connection owns its Timer, so destroying it cancels the timer. Oracle: timer (TimerFired for an owner after its OwnerDestroyed)."
+regen mio-session-takeover buggy none mio-session-takeover.json \
+  "Bug: a mio server freed a connection's slab key the moment it closed the connection; a session takeover closed the old connection mid-batch, the accept later in the same batch handed its token to a new client, and the old connection's read-closed event, still in the Events batch, reached the newcomer, which the server closed as if its peer had gone (token reuse within one poll, a classic of mio servers). Fix: keys of connections closed during a batch are freed after the batch, so a stale event finds an empty slot. Caught by the client's end-to-end check (its connection closed for a reason it never caused); the scenario runs with step_ns_max=100000 (work takes time) so events of many connections share one epoll_wait." \
+  "panic: the server closed"

@@ -147,7 +147,9 @@ impl Check {
             save_dir: None,
             save_passing: false,
             shard: None,
-            kernel: kernel::Config::default(),
+            kernel: scenario
+                .kernel_config(&[])
+                .unwrap_or_else(|e| panic!("{e}")),
         })))
     }
 

@@ -6,6 +6,7 @@
 //! whatever threads it needs through `Sys`, and fails by panicking (an assertion of the
 //! scenario's own end-to-end check) or through an oracle.
 
+use crate::kernel;
 use std::collections::BTreeMap;
 
 /// A scenario's variant and parameters.
@@ -56,6 +57,12 @@ pub struct Scenario {
     /// Variant names; the first is the default.
     pub variants: &'static [&'static str],
     pub params: &'static [Param],
+    /// Kernel settings (`--kernel NAME=VALUE` names and values) the scenario runs with unless
+    /// a run sets them itself: what the code under test needs of its kernel, such as an fd
+    /// limit for 10,000 connections or time that moves with work for a busy server. `&[]` is
+    /// the default kernel. Seed files record the kernel a seed ran on, so a replay never
+    /// depends on this list staying the same.
+    pub kernel: &'static [(&'static str, &'static str)],
     /// Builds the root thread's closure.
     pub build: fn(&Setup) -> Box<dyn FnOnce()>,
 }
@@ -123,6 +130,22 @@ impl Scenario {
         Ok(Setup { variant, params })
     }
 
+    /// The kernel this scenario runs on: the default, then the scenario's own `kernel`
+    /// settings, then a run's `--kernel NAME=VALUE` arguments `args`, in order. Errors name
+    /// the setting and why it was refused.
+    pub fn kernel_config(&self, args: &[String]) -> Result<kernel::Config, String> {
+        let mut config = kernel::Config::default();
+        for (name, value) in self.kernel {
+            config
+                .set(name, value)
+                .map_err(|e| format!("scenario {}'s kernel setting: {e}", self.name))?;
+        }
+        for arg in args {
+            config.set_arg(arg)?;
+        }
+        Ok(config)
+    }
+
     /// The root closure for `setup`.
     pub fn root(&self, setup: &Setup) -> Box<dyn FnOnce()> {
         (self.build)(setup)
@@ -150,6 +173,7 @@ pub fn builtin() -> &'static [Scenario] {
         nbio_double_close::SCENARIO,
         go_netpoll_wakeup::SCENARIO,
         lws_timer_after_destroy::SCENARIO,
+        mio_session_takeover::SCENARIO,
         selftest_crash::SCENARIO,
         selftest_teardown::SCENARIO,
     ]

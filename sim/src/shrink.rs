@@ -21,7 +21,7 @@
 
 use crate::batch::{signature, CRASH_PREFIX};
 use crate::decision::{Choice, Decision, Fill};
-use crate::runner::{self, Config, Faults, Outcome};
+use crate::runner::{self, Config, Outcome};
 use crate::scenario::{Scenario, Setup};
 use crate::seed_file::{encode_digests, format_hash, Expected, SeedFile};
 use crate::strategy::{self, Switch};
@@ -277,9 +277,11 @@ impl Shrinker<'_> {
     }
 
     fn config(&self, c: &Candidate) -> Config {
-        let mut config = Config::new(self.file.seed);
-        config.strategy = self.file.strategy;
-        config.faults = Faults::Plan(self.file.fault_plan.clone());
+        // The file's run (its kernel above all: an fd limit or time per step changes every
+        // choice after it), with the candidate's schedule and decisions.
+        let mut config = self.file.config();
+        config.keep_digests = false;
+        config.keep_events = false;
         config.step_budget = self.budget;
         config.schedule = Some(c.switches.clone());
         config.replay = Some(c.decisions.clone());
@@ -467,6 +469,25 @@ mod tests {
         // recorded run, unshrunk.
         let capped = shrink(&file, builtin_refs(), &Options { max_runs: 0 }).unwrap();
         assert_eq!(capped.file.expected.outcome, file.expected.outcome);
+    }
+
+    /// A file recorded on a kernel other than the default (the mio scenario's takes time per
+    /// step) shrinks on that kernel: candidates run on the file's kernel, not the default.
+    #[test]
+    fn shrink_runs_candidates_on_the_seed_files_own_kernel() {
+        let file = SeedFile::parse(
+            include_str!("../../seeds/mio-session-takeover.json"),
+            "mio-session-takeover.json",
+        )
+        .unwrap();
+        assert_ne!(file.kernel, crate::kernel::Config::default());
+        let shrunk = shrink(&file, builtin_refs(), &Options { max_runs: 200 }).unwrap();
+        assert_eq!(shrunk.file.kernel, file.kernel);
+        let again = runner::run(
+            &shrunk.file.config(),
+            shrunk.file.root(builtin_refs()).unwrap(),
+        );
+        assert_eq!(signature(&again.stop), file.expected.outcome);
     }
 
     #[test]

@@ -97,7 +97,7 @@ fn options<'r>(cx: &Context<'r>, args: &Args) -> Result<nightly::Options<'r>, St
         },
         first_seed: args.first_seed,
         step_budget: parse::step_budget(args.step_budget)?,
-        kernel: parse::kernel(&args.kernel)?,
+        kernel: args.kernel.clone(),
         seed_timeout: Duration::from_secs(args.seed_timeout),
         shrink_runs: args.shrink_runs,
         out: args.out.clone(),

@@ -21,15 +21,6 @@ pub fn range(s: &str) -> Result<Range<u64>, String> {
     Ok(a..b)
 }
 
-/// The kernel config `--kernel NAME=VALUE` arguments make, in order, from the default.
-pub fn kernel(args: &[String]) -> Result<simkern_sim::kernel::Config, String> {
-    let mut config = simkern_sim::kernel::Config::default();
-    for arg in args {
-        config.set_arg(arg)?;
-    }
-    Ok(config)
-}
-
 /// `NAME=VALUE` pairs of `--param`.
 pub fn params(params: &[String]) -> Result<Vec<(String, u64)>, String> {
     params

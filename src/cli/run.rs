@@ -83,7 +83,7 @@ fn batch_of(registry: &[&scenario::Scenario], args: &Args) -> Result<Batch, Stri
         jobs: parse::jobs(args.jobs, parse::cores())?.0,
         save_dir: args.save.clone(),
         save_passing: args.save_passing,
-        kernel: parse::kernel(&args.kernel)?,
+        kernel: scenario.kernel_config(&args.kernel)?,
         shard: match &args.shard {
             None => None,
             Some(spec) => Some(shard::parse(spec, &|var| std::env::var(var).ok())?),

@@ -72,6 +72,7 @@ const LOST_UPDATE: Scenario = Scenario {
         max: 1_000,
         about: "increments per thread",
     }],
+    kernel: &[],
     build: lost_update,
 };
 

@@ -76,6 +76,7 @@ const PING: Scenario = Scenario {
         max: 1_000_000,
         about: "questions the client asks",
     }],
+    kernel: &[],
     build,
 };
 
@@ -132,6 +133,7 @@ fn a_failing_users_scenario_reports_its_seed_and_how_to_replay_it() {
         about: "always fails",
         variants: &["v"],
         params: &[],
+        kernel: &[],
         build: broken,
     };
     Check::new(&broken_scenario, None).seeds(3).run();

@@ -39,6 +39,7 @@ pub const SCENARIO: Scenario = Scenario {
             about: "client i starts i * stagger_us after the first",
         },
     ],
+    kernel: &[],
     build,
 };
 

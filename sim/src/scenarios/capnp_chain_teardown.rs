@@ -45,6 +45,7 @@ pub const SCENARIO: Scenario = Scenario {
         Param { name: "size", default: 4096, min: 1, max: 65_536, about: "bytes per call" },
         Param { name: "crash_ms", default: 100, min: 0, max: 3_600_000, about: "when the server dies, in ms of virtual time" },
     ],
+    kernel: &[],
     build,
 };
 

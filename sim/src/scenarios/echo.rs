@@ -33,6 +33,7 @@ pub const SCENARIO: Scenario = Scenario {
         Param { name: "rounds", default: 10, min: 1, max: 1_000_000, about: "round trips per client" },
         Param { name: "size", default: 64, min: 1, max: 65_536, about: "message size in bytes" },
     ],
+    kernel: &[],
     build,
 };
 

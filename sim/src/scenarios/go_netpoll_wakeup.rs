@@ -50,6 +50,7 @@ pub const SCENARIO: Scenario = Scenario {
         Param { name: "jobs", default: 2, min: 1, max: 100_000, about: "jobs each submitter queues, one at a time" },
         Param { name: "think_steps", default: 2, min: 0, max: 100_000, about: "scheduling points a submitter passes between two jobs" },
     ],
+    kernel: &[],
     build,
 };
 

@@ -54,6 +54,7 @@ pub const SCENARIO: Scenario = Scenario {
         Param { name: "ping_ms", default: 2000, min: 1, max: 3_600_000, about: "the server's ping interval per connection" },
         Param { name: "kill_ms", default: 3000, min: 0, max: 3_600_000, about: "when the client process dies, in ms of virtual time" },
     ],
+    kernel: &[],
     build,
 };
 

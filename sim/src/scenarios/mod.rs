@@ -15,12 +15,15 @@
 //!   - `go_netpoll_wakeup`: a wake-pending flag cleared after the last look at the queue (a
 //!     lost wakeup), and `EINTR` from `epoll_wait` treated as fatal (`lost_wakeup`, `errno`).
 //!   - `lws_timer_after_destroy`: a connection destroyed with its timer still armed (`timer`).
+//! - `mio_session_takeover`: a mio server (on `simkern::mio`) frees a connection's token while
+//!   its batch still holds an event for it; the reused token's new owner is closed on it.
 //! - `support`: the pieces they share (a server thread, `EINTR` retries, the fd-leak opt-in).
 
 pub mod capnp_chain_teardown;
 pub mod echo;
 pub mod go_netpoll_wakeup;
 pub mod lws_timer_after_destroy;
+pub mod mio_session_takeover;
 pub mod nbio_double_close;
 pub mod netpoll_cancel_dial;
 pub mod selftest_crash;

@@ -53,6 +53,7 @@ pub const SCENARIO: Scenario = Scenario {
         Param { name: "parts", default: 2, min: 1, max: 1000, about: "body parts per upload, each after a continue" },
         Param { name: "body_deadline_ms", default: 3, min: 0, max: 3_600_000, about: "the handler's deadline for the whole body" },
     ],
+    kernel: &[],
     build,
 };
 

@@ -50,6 +50,7 @@ pub const SCENARIO: Scenario = Scenario {
         Param { name: "concurrency", default: 2, min: 1, max: 1000, about: "dials in flight at once" },
         Param { name: "deadline_us", default: 1900, min: 0, max: 3_600_000_000, about: "deadline of one connect attempt, in microseconds" },
     ],
+    kernel: &[],
     build,
 };
 

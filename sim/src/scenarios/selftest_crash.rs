@@ -13,6 +13,7 @@ pub const SCENARIO: Scenario = Scenario {
     about: "self-test of crash isolation: on seeds = 1 mod 4 a simulated thread panics, aborts, overflows its stack or hangs",
     variants: &["panic", "abort", "stack-overflow", "hang"],
     params: &[],
+    kernel: &[],
     build,
 };
 

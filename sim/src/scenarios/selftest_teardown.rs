@@ -25,6 +25,7 @@ pub const SCENARIO: Scenario = Scenario {
     about: "self-test of teardown: clients panic at the same virtual instant, each holding a connected stream",
     variants: &["together"],
     params: &[],
+    kernel: &[],
     build,
 };
 

@@ -46,8 +46,9 @@ pub struct Options<'r> {
     pub shard: Option<(u64, u64)>,
     pub first_seed: u64,
     pub step_budget: u64,
-    /// The simulated kernel's configuration (`--kernel`), for every unit.
-    pub kernel: simkern_sim::kernel::Config,
+    /// `--kernel NAME=VALUE` settings, applied to every unit on top of its scenario's own
+    /// kernel (`Scenario::kernel_config`).
+    pub kernel: Vec<String>,
     /// Wall-clock time a seed may take before its worker is killed.
     pub seed_timeout: Duration,
     /// Most replays spent shrinking one failure.

@@ -92,10 +92,11 @@ pub fn units<'r>(
     variants: Variants,
     strategies: &[strategy::Kind],
     faults: &[fault::Profile],
-    kernel: &kernel::Config,
+    kernel: &[String],
 ) -> Result<Vec<Unit<'r>>, String> {
     let mut units = Vec::new();
     for &scenario in scenarios {
+        let kernel = scenario.kernel_config(kernel)?;
         for variant in scenario.variants.iter().filter(|v| variants.wants(v)) {
             for &strategy in strategies {
                 for &faults in faults {
