@@ -339,7 +339,7 @@ fn merge_refuses_shard_reports_that_contradict_the_shard_they_declare() {
     }
     let original = std::fs::read_to_string(&reports[1]).unwrap();
     let mut r: serde_json::Value = serde_json::from_str(&original).unwrap();
-    let failure = |seed: u64| serde_json::json!({"seed": seed, "signature": "deadlock", "trace_hash": "0x0000000000000001", "steps": 1});
+    let failure = |seed: u64| serde_json::json!({"seed": seed, "signature": {"kind": "deadlock"}, "trace_hash": "0x0000000000000001", "steps": 1});
     let merged = dir.join("merged.json");
     let cases: [(&str, serde_json::Value); 3] = [
         ("seeds_run", {

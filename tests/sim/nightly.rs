@@ -40,7 +40,10 @@ fn a_search_of_a_buggy_variant_reports_one_shrunk_explained_failure_that_replays
     // Many seeds fail, all the same way: one distinct failure.
     assert_eq!(failures.len(), 1, "{r}");
     let f = &failures[0];
-    assert_eq!(f["signature"], "oracle stale_delivery");
+    assert_eq!(
+        f["signature"],
+        serde_json::json!({"kind": "oracle", "oracle": "stale_delivery", "subjects": ["fd", "handle"]})
+    );
     assert!(f["count"].as_u64().unwrap() >= 2, "{f}");
     let shrunk = f["shrunk_file"].as_str().expect("a shrunk seed file");
     assert!(
@@ -185,4 +188,63 @@ fn the_budget_ends_a_round_in_the_middle_instead_of_after_all_its_seeds() {
         "{seeds} seeds: the round ran to its end"
     );
     assert!(clock.seconds() < 60.0, "{} s", clock.seconds());
+}
+
+#[test]
+fn a_seed_still_running_at_the_budget_is_killed_and_recorded_as_not_run() {
+    // selftest-crash's `hang` variant loops forever on seeds = 1 mod 4, and the seed timeout
+    // is 60 s: without the deadline inside a seed, the 2 s budget would end after a minute.
+    // All four variants run at once (`--jobs 4`), so the hang's round is running at 2 s.
+    let dir = tempdir();
+    let clock = simkern::sim::wall::Stopwatch::start();
+    let o = simkern(&[
+        "nightly",
+        "--scenarios",
+        "selftest-crash",
+        "--variants",
+        "fixed",
+        "--strategies",
+        "random",
+        "--faults",
+        "none",
+        "--budget",
+        "2s",
+        "--seed-timeout",
+        "60",
+        "--jobs",
+        "4",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    let took = clock.seconds();
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
+    // Two seconds, then killing one worker and settling the other variants' failures.
+    assert!(took < 30.0, "{took} s: the hung seed outlived the budget");
+    let r = report(&dir);
+    let hang = r["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["variant"] == "hang")
+        .unwrap_or_else(|| panic!("no hang unit in {r}"));
+    // Each of its rounds running at the deadline (a free job takes the unit's next round)
+    // lost its hung seed, the round's second.
+    let not_run: Vec<u64> = hang["not_run"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_u64().unwrap())
+        .collect();
+    assert!(!not_run.is_empty(), "{hang}");
+    assert!(not_run.iter().all(|s| s % 256 == 1), "{hang}");
+    assert!(r["seeds_not_run"].as_u64().unwrap() >= 1, "{r}");
+    // No failure is recorded for the killed seed: it did not run, it did not time out.
+    assert!(
+        !r["failures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["variant"] == "hang"),
+        "{r}"
+    );
 }

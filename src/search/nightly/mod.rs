@@ -16,17 +16,16 @@ mod found;
 mod rotation;
 mod units;
 
-pub use found::{Found, UnitStats};
+pub use found::{FirstSeed, Found, UnitStats};
 pub use rotation::{round_range, round_seeds, Limit, ROUND_SEEDS};
 pub use units::{units, Unit, Variants};
 
 use super::spec::Spec;
 use super::worker;
 use serde::Serialize;
-use simkern_sim::batch::CRASH_PREFIX;
 use simkern_sim::scenario::Scenario;
 use simkern_sim::seed_file::format_hash;
-use simkern_sim::wall::Stopwatch;
+use simkern_sim::wall::{Deadline, Stopwatch};
 use simkern_sim::{fault, strategy};
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -82,6 +81,9 @@ pub struct Report {
     pub shard: Option<String>,
     pub jobs: usize,
     pub seeds_run: u64,
+    /// Seeds killed at the budget's deadline (each unit lists its own in `not_run`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub seeds_not_run: u64,
     pub seeds_per_s: f64,
     pub search_wall_s: f64,
     pub wall_s: f64,
@@ -145,15 +147,17 @@ pub fn run(opts: &Options<'_>, progress: &(dyn Fn(Tally) + Sync)) -> Result<Repo
     ));
     let search = Mutex::new(found::Search::new(&units));
     let no_progress = |_: u64, _: u64| {};
-    // A signal (installed by the CLI) stops the search: no new round, no new seed. So does
-    // the budget, inside a round too: a round started just before the deadline ends at its
-    // next seed, not after all of its seeds (a seed in flight still runs to its end).
+    // A signal (installed by the CLI) stops the search: no new round, no new seed (the seeds
+    // in flight finish). So does the budget, inside a round too: no seed starts after the
+    // deadline, and a seed still running at it is killed with its worker and recorded as
+    // not run, so a hung seed cannot stretch the night by its `--seed-timeout`.
     let deadline = match opts.limit {
-        Limit::Budget(b) => Some(b.as_secs_f64()),
+        Limit::Budget(b) => Some(Deadline::after(
+            b.saturating_sub(Duration::from_secs_f64(wall.seconds())),
+        )),
         Limit::Seeds(_) => None,
     };
-    let stop =
-        || super::interrupt::requested().is_some() || deadline.is_some_and(|d| wall.seconds() >= d);
+    let stop = || super::interrupt::requested().is_some() || deadline.is_some_and(|d| d.passed());
     simkern_sim::wall::scoped_workers(opts.jobs, || loop {
         if stop() {
             return;
@@ -165,7 +169,7 @@ pub fn run(opts: &Options<'_>, progress: &(dyn Fn(Tally) + Sync)) -> Result<Repo
         let batch = u.batch(seeds, opts.step_budget);
         let report = batch.run_until(
             &no_progress,
-            &worker::factory(Spec::of(&batch), opts.seed_timeout),
+            &worker::factory(Spec::of(&batch), opts.seed_timeout, deadline),
             &stop,
         );
         let mut s = search.lock().expect("search lock");
@@ -190,7 +194,7 @@ pub fn run(opts: &Options<'_>, progress: &(dyn Fn(Tally) + Sync)) -> Result<Repo
     // Each distinct failure: save its seed file, shrink it, explain the shrunk run.
     for found in &mut search.found {
         let u = &units[found.unit];
-        if found.signature.starts_with(CRASH_PREFIX) {
+        if found.signature.is_crash() {
             // A campaign's seed depends on the seeds of its chunk before it: rerun from there
             // (a round is one chunk, so its first seed is the round's).
             let len = round_seeds(u.strategy);
@@ -241,6 +245,7 @@ pub fn run(opts: &Options<'_>, progress: &(dyn Fn(Tally) + Sync)) -> Result<Repo
         shard: opts.shard.map(|(k, n)| format!("{k}/{n}")),
         jobs: opts.jobs,
         seeds_run: search.seeds_run,
+        seeds_not_run: search.stats.iter().map(|s| s.not_run.len() as u64).sum(),
         seeds_per_s: search.seeds_run as f64 / search_wall.max(1e-9),
         search_wall_s: search_wall,
         wall_s: wall.seconds(),
@@ -253,4 +258,8 @@ pub fn run(opts: &Options<'_>, progress: &(dyn Fn(Tally) + Sync)) -> Result<Repo
     let path = opts.report_path();
     std::fs::write(&path, format!("{json}\n")).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(report)
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
