@@ -248,3 +248,140 @@ fn a_seed_still_running_at_the_budget_is_killed_and_recorded_as_not_run() {
         "{r}"
     );
 }
+
+/// Runs shard `k` of 4 of a 1,024-seed nightly over netpoll-cancel-dial's buggy variant (one
+/// 256-seed round each) into `out`.
+fn nightly_shard(k: u64, out: &std::path::Path) {
+    let shard = format!("{k}/4");
+    let o = simkern(&[
+        "nightly",
+        "--scenarios",
+        "netpoll-cancel-dial",
+        "--variants",
+        "buggy",
+        "--strategies",
+        "random",
+        "--faults",
+        "none",
+        "--seeds",
+        "1024",
+        "--shard",
+        &shard,
+        "--shrink-runs",
+        "20",
+        "--jobs",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "shard {shard}: {}", stderr(&o));
+}
+
+#[test]
+fn four_nightly_shards_merge_into_one_report_with_each_distinct_failure_once() {
+    // The stale delivery fails one seed in 5 to 45, so each 256-seed shard finds it (the
+    // odds of a shard missing it are below 1e-5): four findings, one failure.
+    let dir = tempdir();
+    let outs: Vec<std::path::PathBuf> = (0..4).map(|k| dir.join(format!("shard-{k}"))).collect();
+    for (k, out) in outs.iter().enumerate() {
+        nightly_shard(k as u64, out);
+    }
+    let reports: Vec<String> = outs
+        .iter()
+        .map(|o| o.join("report.json").to_str().unwrap().to_owned())
+        .collect();
+    let shard_reports: Vec<serde_json::Value> = outs.iter().map(|o| report(o)).collect();
+    let merge = |order: &[usize], to: &std::path::Path| {
+        let mut args = vec!["merge".to_owned()];
+        args.extend(order.iter().map(|&i| reports[i].clone()));
+        args.extend(["--report".into(), to.to_str().unwrap().to_owned()]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        simkern(&args)
+    };
+    let merged_path = dir.join("merged.json");
+    let o = merge(&[0, 1, 2, 3], &merged_path);
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&merged_path).unwrap()).unwrap();
+    assert_eq!(m["merged_shards"], 4, "{m}");
+    assert_eq!(m["seeds_run"], 1024, "{m}");
+    let failures = m["failures"].as_array().unwrap();
+    assert_eq!(failures.len(), 1, "one distinct failure, once: {m}");
+    let f = &failures[0];
+    assert_eq!(
+        f["found_by"],
+        serde_json::json!(["0/4", "1/4", "2/4", "3/4"]),
+        "{f}"
+    );
+    // Kept with the shard that found it first (its smallest seed) and that shard's files.
+    let firsts: Vec<(u64, &serde_json::Value)> = shard_reports
+        .iter()
+        .map(|r| {
+            (
+                r["failures"][0]["seed"].as_u64().unwrap(),
+                &r["failures"][0],
+            )
+        })
+        .collect();
+    let (seed, first) = firsts.iter().min_by_key(|(s, _)| *s).unwrap();
+    assert_eq!(f["seed"], *seed);
+    assert_eq!(f["shard"], first["shard"]);
+    assert_eq!(f["seed_file"], first["seed_file"]);
+    assert_eq!(f["shrunk_file"], first["shrunk_file"]);
+    let counts: u64 = firsts
+        .iter()
+        .map(|(_, f)| f["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(f["count"], counts);
+    // Per unit, the seeds and seeds/s of the four shards summed.
+    let unit = &m["units"][0];
+    assert_eq!(unit["seeds_run"], 1024);
+    let per_s: f64 = shard_reports
+        .iter()
+        .map(|r| r["units"][0]["seeds_per_s"].as_f64().unwrap())
+        .sum();
+    assert!(
+        (unit["seeds_per_s"].as_f64().unwrap() - per_s).abs() < 1e-6 * per_s,
+        "{unit}"
+    );
+    assert_eq!(unit["distinct_failures"], 1);
+    // The same report for any order of the inputs.
+    let reversed = dir.join("reversed.json");
+    assert_eq!(merge(&[3, 2, 1, 0], &reversed).status.code(), Some(1));
+    assert_eq!(
+        std::fs::read_to_string(&reversed).unwrap(),
+        std::fs::read_to_string(&merged_path).unwrap()
+    );
+
+    // Three of four shards, a shard twice, and a failure moved into another shard's round
+    // are refused in one line.
+    let o = merge(&[0, 1, 2], &dir.join("x.json"));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("each of 0..4 must appear exactly once"),
+        "{}",
+        stderr(&o)
+    );
+    let o = merge(&[0, 1, 2, 2], &dir.join("x.json"));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let mut tampered = shard_reports[1].clone();
+    tampered["failures"][0]["seed"] = 3.into(); // round 0: shard 0's
+    let path = dir.join("tampered.json");
+    std::fs::write(&path, tampered.to_string()).unwrap();
+    let o = simkern(&[
+        "merge",
+        &reports[0],
+        path.to_str().unwrap(),
+        &reports[2],
+        &reports[3],
+        "--report",
+        dir.join("x.json").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("belongs to shard 0/4, not 1/4"),
+        "{}",
+        stderr(&o)
+    );
+}

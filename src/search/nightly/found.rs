@@ -57,6 +57,13 @@ pub struct Found {
     pub seed: u64,
     /// Seeds (of any unit) that failed with this signature.
     pub count: u64,
+    /// The shard (`K/N`) whose report holds `seed` and the files, when the search was
+    /// sharded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
+    /// A merged report: every shard that found this failure, in shard order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub found_by: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed_file: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -82,10 +89,12 @@ pub(super) struct Search {
     pub(super) found: Vec<Found>,
     pub(super) errors: Vec<String>,
     pub(super) seeds_run: u64,
+    /// `K/N` of a sharded search, for each failure it finds.
+    shard: Option<String>,
 }
 
 impl Search {
-    pub(super) fn new(units: &[Unit<'_>]) -> Search {
+    pub(super) fn new(units: &[Unit<'_>], shard: Option<(u64, u64)>) -> Search {
         Search {
             stats: units
                 .iter()
@@ -100,6 +109,7 @@ impl Search {
             found: Vec::new(),
             errors: Vec::new(),
             seeds_run: 0,
+            shard: shard.map(|(k, n)| format!("{k}/{n}")),
         }
     }
 
@@ -157,6 +167,8 @@ impl Search {
                     faults: u.faults.to_string(),
                     seed,
                     count: 1,
+                    shard: self.shard.clone(),
+                    found_by: Vec::new(),
                     seed_file: None,
                     shrunk_file: None,
                     before: None,

@@ -11,8 +11,10 @@
 //! - `units`: what is rotated over, and which variants are under test.
 //! - `rotation`: the order rounds are handed out in, shards and the limit.
 //! - `found`: per-unit figures, deduplication, and settling each distinct failure.
+//! - `merge`: the shards' reports of one search as one report, failures deduplicated.
 
 mod found;
+pub mod merge;
 mod rotation;
 mod units;
 
@@ -22,7 +24,7 @@ pub use units::{units, Unit, Variants};
 
 use super::spec::Spec;
 use super::worker;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use simkern_sim::scenario::Scenario;
 use simkern_sim::seed_file::format_hash;
 use simkern_sim::wall::{Deadline, Stopwatch};
@@ -65,20 +67,24 @@ pub struct Tally {
     pub distinct: usize,
 }
 
-/// The JSON report of a nightly search (`OUT/report.json`).
-#[derive(Serialize)]
+/// The JSON report of a nightly search (`OUT/report.json`), or of its shards merged
+/// (`merge`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Report {
     pub scenarios: Vec<String>,
     pub variants: String,
     pub strategies: Vec<String>,
     pub faults: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budget_s: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seeds_asked: Option<u64>,
     pub first_seed: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<String>,
+    /// A merged report: how many shards it combines (`N` of their `K/N`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_shards: Option<u64>,
     pub jobs: usize,
     pub seeds_run: u64,
     /// Seeds killed at the budget's deadline (each unit lists its own in `not_run`).
@@ -92,7 +98,7 @@ pub struct Report {
     pub errors: Vec<String>,
     /// The signal that stopped the search early (`SIGINT`, `SIGTERM`): the report covers the
     /// rounds that ran, and its failures were saved but shrunk only briefly.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interrupted: Option<String>,
 }
 
@@ -145,7 +151,7 @@ pub fn run(opts: &Options<'_>, progress: &(dyn Fn(Tally) + Sync)) -> Result<Repo
         opts.limit,
         opts.first_seed,
     ));
-    let search = Mutex::new(found::Search::new(&units));
+    let search = Mutex::new(found::Search::new(&units, opts.shard));
     let no_progress = |_: u64, _: u64| {};
     // A signal (installed by the CLI) stops the search: no new round, no new seed (the seeds
     // in flight finish). So does the budget, inside a round too: no seed starts after the
@@ -243,6 +249,7 @@ pub fn run(opts: &Options<'_>, progress: &(dyn Fn(Tally) + Sync)) -> Result<Repo
         },
         first_seed: opts.first_seed,
         shard: opts.shard.map(|(k, n)| format!("{k}/{n}")),
+        merged_shards: None,
         jobs: opts.jobs,
         seeds_run: search.seeds_run,
         seeds_not_run: search.stats.iter().map(|s| s.not_run.len() as u64).sum(),
