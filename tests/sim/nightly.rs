@@ -183,10 +183,12 @@ fn the_budget_ends_a_round_in_the_middle_instead_of_after_all_its_seeds() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let r = report(&dir);
     let seeds = r["seeds_run"].as_u64().unwrap();
-    assert!(
-        seeds > 0 && seeds < 256,
-        "{seeds} seeds: the round ran to its end"
-    );
+    assert!(seeds < 256, "{seeds} seeds: the round ran to its end");
+    // The seed running at 1 s, if one was (the deadline may fall between two seeds, a window
+    // of microseconds), was killed and recorded as not run; on a loaded machine the first
+    // seed of a debug build may be that seed (0 run, 1 not run).
+    let not_run = r["seeds_not_run"].as_u64().unwrap_or(0);
+    assert!(not_run <= 1 && seeds + not_run >= 1, "{r}");
     assert!(clock.seconds() < 60.0, "{} s", clock.seconds());
 }
 
