@@ -17,14 +17,14 @@ regen() {
   "$bin" run "$name" --variant "$variant" --faults "$faults" --seeds 0..1000 --jobs 2 \
     --report "$tmp/report.json" >/dev/null || true
   local seed
-  seed=$(jq '[.failures[] | select(.signature | startswith("oracle"))] | min_by(.steps) | .seed' \
+  seed=$(jq '[.failures[] | select(.signature.kind == "oracle")] | min_by(.steps) | .seed' \
     "$tmp/report.json")
   [ "$seed" != null ] || { echo "regen-seeds: $name $variant: no failing seed in 0..1000" >&2; exit 1; }
   rm -rf "$tmp/save"
   "$bin" run "$name" --variant "$variant" --faults "$faults" --seeds "$seed..$((seed + 1))" \
     --save "$tmp/save" >/dev/null || true
   jq --arg p "$postmortem" '.postmortem = $p' "$tmp/save/$name-$variant-$seed.json" >"seeds/$file"
-  echo "seeds/$file: $name $variant seed $seed ($(jq -r .expected.outcome "seeds/$file"), $(jq .expected.steps "seeds/$file") steps)"
+  echo "seeds/$file: $name $variant seed $seed ($(jq -c .expected.outcome "seeds/$file"), $(jq .expected.steps "seeds/$file") steps)"
 }
 
 regen netpoll-cancel-dial buggy none netpoll-cancel-dial.json \
