@@ -254,6 +254,25 @@ fn small_nonsense_is_refused_in_one_line() {
     assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
     refused(&["replay", fifo.to_str().unwrap()], &["is a FIFO"]);
     refused(&["shrink", fifo.to_str().unwrap()], &["is a FIFO"]);
+    // A key written twice is refused, never read as its last value.
+    let seed = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds/netpoll-cancel-dial.json"),
+    )
+    .unwrap();
+    let twice = dir.join("twice.json");
+    std::fs::write(
+        &twice,
+        seed.replacen("\"seed\": 871,", "\"seed\": 871,\n  \"seed\": 3,", 1),
+    )
+    .unwrap();
+    refused(
+        &["replay", twice.to_str().unwrap()],
+        &["duplicate key `seed`"],
+    );
+    refused(
+        &["shrink", twice.to_str().unwrap()],
+        &["duplicate key `seed`"],
+    );
 }
 
 #[test]
