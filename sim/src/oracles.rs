@@ -9,13 +9,14 @@
 //! `Probe::User { name: EXPECT_NO_FDS_AT_END, .. }`.
 //!
 //! Cost: this runs on every event of every run. Events that carry no fact (most syscalls)
-//! cost one match and one comparison (the lost-wakeup deadline).
+//! cost one match and one comparison (the lost-wakeup deadline). A verdict names what the
+//! fact it judged names (`Violation::subjects`), computed only when there is a verdict; the
+//! loop facts also keep two short lists for the one verdict that has no fact.
 
 use crate::thread::ThreadId;
 use crate::trace::{Call, Event, What};
 use simkern_model::oracle::{self, Action, At, Fact};
 use simkern_poller::sys::{ErrnoAction, Fd, Probe};
-use std::collections::BTreeSet;
 use std::fmt;
 
 pub use simkern_model::oracle::fd_leak::EXPECT_NO_FDS_AT_END;
@@ -60,10 +61,12 @@ impl fmt::Display for Subject {
 #[derive(Default)]
 pub struct Oracles {
     set: oracle::Oracles,
-    /// Loops asleep with a wakeup requested since they last observed one: what a
-    /// lost-wakeup verdict, judged by time alone (no fact), names.
-    waiting: BTreeSet<u64>,
-    asleep: BTreeSet<u64>,
+    /// Loops with a wakeup requested since they last observed one, and loops asleep: those
+    /// in both are what a lost-wakeup verdict, judged by time alone (no fact), names. A run
+    /// has a loop or a few per thread, so plain lists (each id once) beat a tree here, on
+    /// every loop iteration's facts.
+    waiting: Vec<u64>,
+    asleep: Vec<u64>,
 }
 
 /// What `fact`, judged on `thread`, names.
@@ -278,33 +281,38 @@ impl Oracles {
 
     /// Keeps `waiting` and `asleep` (see there) from the loop facts.
     fn follow_loops(&mut self, fact: &Fact<'_>) {
+        fn add(set: &mut Vec<u64>, id: u64) {
+            if !set.contains(&id) {
+                set.push(id);
+            }
+        }
+        fn remove(set: &mut Vec<u64>, id: u64) {
+            set.retain(|&x| x != id);
+        }
         match *fact {
-            Fact::WakeRequested { loop_id } => {
-                self.waiting.insert(loop_id);
-            }
-            Fact::WakeObserved { loop_id } => {
-                self.waiting.remove(&loop_id);
-            }
-            Fact::LoopSleep { loop_id, .. } => {
-                self.asleep.insert(loop_id);
-            }
-            Fact::LoopWoke { loop_id } => {
-                self.asleep.remove(&loop_id);
-            }
+            Fact::WakeRequested { loop_id } => add(&mut self.waiting, loop_id),
+            Fact::WakeObserved { loop_id } => remove(&mut self.waiting, loop_id),
+            Fact::LoopSleep { loop_id, .. } => add(&mut self.asleep, loop_id),
+            Fact::LoopWoke { loop_id } => remove(&mut self.asleep, loop_id),
             Fact::EpollCreated { epfd } => {
-                self.waiting.remove(&(epfd as u64));
-                self.asleep.remove(&(epfd as u64));
+                remove(&mut self.waiting, epfd as u64);
+                remove(&mut self.asleep, epfd as u64);
             }
             _ => {}
         }
     }
 
-    /// The loops a lost-wakeup verdict judged by time names: asleep with work requested.
+    /// The loops a lost-wakeup verdict judged by time names: asleep with work requested,
+    /// in id order.
     fn lost_loops(&self) -> Vec<Subject> {
-        self.asleep
-            .intersection(&self.waiting)
+        let mut lost: Vec<Subject> = self
+            .asleep
+            .iter()
+            .filter(|l| self.waiting.contains(l))
             .map(|&l| Subject::Loop(l))
-            .collect()
+            .collect();
+        lost.sort_unstable();
+        lost
     }
 }
 
@@ -391,6 +399,40 @@ mod tests {
             v.subjects,
             vec![Subject::Fd(6), Subject::Handle(ThreadId(1), 0)]
         );
+    }
+
+    #[test]
+    fn a_wakeup_lost_by_time_alone_names_the_sleeping_loop() {
+        let mut o = Oracles::new();
+        let at = |ns: u64, thread: u32, what: What| Event {
+            step: 0,
+            thread: ThreadId(thread),
+            time_ns: ns,
+            what,
+        };
+        let sleep = What::Probe(Probe::LoopSleep {
+            loop_id: 3,
+            timeout_ms: -1,
+        });
+        let other = What::Probe(Probe::LoopSleep {
+            loop_id: 9,
+            timeout_ms: -1,
+        });
+        let wake = What::Probe(Probe::WakeRequested { loop_id: 3 });
+        assert_eq!(o.observe(&at(0, 1, sleep)), None);
+        assert_eq!(o.observe(&at(0, 3, other)), None);
+        assert_eq!(o.observe(&at(1_000, 2, wake)), None);
+        // Long past the bound, on an event that is no fact at all.
+        let later = What::Syscall {
+            call: Call::Close,
+            args: [4, 0, 0],
+            result: 0,
+        };
+        let v = o
+            .observe(&at(10_000_000_000, 2, later))
+            .expect("a lost wakeup");
+        assert_eq!(v.oracle, "lost_wakeup");
+        assert_eq!(v.subjects, vec![Subject::Loop(3)]);
     }
 
     #[test]
