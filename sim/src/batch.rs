@@ -23,8 +23,8 @@ use crate::kernel;
 use crate::runner::{self, Config, Faults, Outcome};
 use crate::scenario::{Scenario, Setup};
 use crate::seed_file::{self, Expected, SeedFile};
+use crate::signature::Signature;
 use crate::strategy;
-use crate::world::Stop;
 use serde::Serialize;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -80,7 +80,7 @@ pub struct Batch {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct FailureRecord {
     pub seed: u64,
-    pub signature: String,
+    pub signature: Signature,
     pub trace_hash: String,
     pub steps: u64,
     /// The seed file written for it, if any.
@@ -112,6 +112,10 @@ pub struct Report {
     /// the seeds that did, and `run_hash` sums theirs.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub stopped: bool,
+    /// Seeds that started but were killed before they ended (at a nightly's deadline): not
+    /// counted in `seeds_run`, in ascending order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_run: Vec<u64>,
     /// Problems that are not failures of the code under test (a seed file that could not be
     /// written, a failing seed that did not reproduce on its second run).
     pub errors: Vec<String>,
@@ -124,22 +128,19 @@ pub struct Report {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct SeedResult {
     pub trace_hash: u64,
-    pub signature: String,
+    pub signature: Signature,
     pub steps: u64,
     /// A campaign's notes on this seed (see `Report::notes`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
 }
 
-/// Signatures of seeds whose worker process died (`crash: SIGSEGV`): a stack overflow, an
-/// abort, a segfault of the code under test.
-pub const CRASH_PREFIX: &str = "crash: ";
-
 /// Runs seeds one at a time, somewhere (this process, or a worker process). A runner is
 /// given each chunk's seeds in order (`chunk_start` names the chunk) and keeps the campaign
-/// state of a stateful strategy between them.
+/// state of a stateful strategy between them. `None`: the seed was stopped before it ended
+/// (a worker killed at a nightly's deadline) and counts as not run.
 pub trait SeedRunner {
-    fn run(&mut self, seed: u64, chunk_start: u64) -> SeedResult;
+    fn run(&mut self, seed: u64, chunk_start: u64) -> Option<SeedResult>;
 }
 
 /// Makes one `SeedRunner` per job.
@@ -148,43 +149,9 @@ pub type RunnerFactory<'a> = dyn Fn() -> Box<dyn SeedRunner + 'a> + Sync + 'a;
 struct InProcess<'a>(&'a Batch, Driver);
 
 impl SeedRunner for InProcess<'_> {
-    fn run(&mut self, seed: u64, chunk_start: u64) -> SeedResult {
-        self.1.run(self.0, seed, chunk_start, &[], &mut || {})
+    fn run(&mut self, seed: u64, chunk_start: u64) -> Option<SeedResult> {
+        Some(self.1.run(self.0, seed, chunk_start, &[], &mut || {}))
     }
-}
-
-/// The failure signature of a run's stop: stable across runs and code edits that do not
-/// change the failure (no line numbers), so failures can be deduplicated by it.
-pub fn signature(stop: &Stop) -> String {
-    match stop {
-        Stop::Completed => "pass".into(),
-        // Numbers (fds, handles, counts) vary between seeds that hit the same bug; a seed that
-        // panics with `fd7` and one with `fd4` at the same place are one distinct failure.
-        Stop::Panic { message, .. } => format!("panic: {}", numbers_as_n(message)),
-        Stop::Deadlock { .. } => "deadlock".into(),
-        Stop::Livelock { .. } => "livelock".into(),
-        Stop::TooManyThreads => "too many threads".into(),
-        // The oracle's name only: its message names handles and fds that differ per seed.
-        Stop::Oracle { oracle, .. } => format!("oracle {oracle}"),
-    }
-}
-
-/// `message` with every run of decimal digits replaced by `N`.
-fn numbers_as_n(message: &str) -> String {
-    let mut out = String::with_capacity(message.len());
-    let mut in_number = false;
-    for c in message.chars() {
-        if c.is_ascii_digit() {
-            if !in_number {
-                out.push('N');
-            }
-            in_number = true;
-        } else {
-            out.push(c);
-            in_number = false;
-        }
-    }
-    out
 }
 
 impl Batch {
@@ -254,7 +221,7 @@ impl Batch {
         let outcome = self.run_seed(&config);
         SeedResult {
             trace_hash: outcome.trace_hash,
-            signature: signature(&outcome.stop),
+            signature: Signature::of(&outcome.stop),
             steps: outcome.steps,
             notes: Vec::new(),
         }
@@ -308,6 +275,7 @@ impl Batch {
         let done = AtomicU64::new(0);
         let failed = AtomicU64::new(0);
         let stopped = std::sync::atomic::AtomicBool::new(false);
+        let not_run = Mutex::new(Vec::new());
         let jobs = self
             .jobs
             .clamp(1, usize::try_from(chunks).unwrap_or(usize::MAX).max(1));
@@ -324,8 +292,13 @@ impl Batch {
                         stopped.store(true, Ordering::Relaxed);
                         return;
                     }
-                    let r = runner.run(seed, chunk.start);
-                    let failing = r.signature != "pass";
+                    let Some(r) = runner.run(seed, chunk.start) else {
+                        // Killed at a deadline: not run, and nothing after it in this chunk.
+                        not_run.lock().expect("not_run lock").push(seed);
+                        stopped.store(true, Ordering::Relaxed);
+                        return;
+                    };
+                    let failing = !r.signature.is_pass();
                     if failing {
                         failed.fetch_add(1, Ordering::Relaxed);
                     }
@@ -354,7 +327,7 @@ impl Batch {
         let notes: Vec<String> = notes.into_iter().flat_map(|(_, n)| n).collect();
         let crashed_seeds: Vec<u64> = kept
             .iter()
-            .filter(|(_, r)| r.signature.starts_with(CRASH_PREFIX))
+            .filter(|(_, r)| r.signature.is_crash())
             .map(|(s, _)| *s)
             .collect();
         // One driver for every seed file, so a campaign's chunk is rebuilt once, not per seed.
@@ -368,7 +341,7 @@ impl Batch {
                 steps,
                 notes: _,
             } = r;
-            let failing = signature != "pass";
+            let failing = !signature.is_pass();
             let mut record = FailureRecord {
                 seed,
                 signature,
@@ -376,7 +349,7 @@ impl Batch {
                 steps,
                 seed_file: None,
             };
-            let crashed = record.signature.starts_with(CRASH_PREFIX);
+            let crashed = record.signature.is_crash();
             if crashed && self.save_dir.is_some() {
                 errors.push(format!(
                     "seed {seed} crashed its worker ({}); no seed file is written for a crash",
@@ -409,6 +382,11 @@ impl Batch {
             sim_steps,
             run_hash: seed_file::format_hash(run_hash),
             stopped: stopped.into_inner(),
+            not_run: {
+                let mut s = not_run.into_inner().expect("not_run lock");
+                s.sort_unstable();
+                s
+            },
             errors,
             notes,
         }
@@ -469,7 +447,7 @@ impl Batch {
             fill: crate::decision::Fill::Stream,
             schedule: config.schedule.clone(),
             expected: Expected {
-                outcome: signature(&outcome.stop),
+                outcome: Signature::of(&outcome.stop),
                 trace_hash: seed_file::format_hash(outcome.trace_hash),
                 steps: outcome.steps,
             },
@@ -512,24 +490,4 @@ pub fn seed_digest(seed: u64, trace_hash: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::thread::ThreadId;
-
-    #[test]
-    fn panics_that_differ_only_in_numbers_share_a_signature() {
-        let panic = |message: &str| Stop::Panic {
-            thread: ThreadId::ROOT,
-            message: message.into(),
-            location: "x.rs:1".into(),
-        };
-        let a = signature(&panic("eventfd fd4 write failed with EBADF"));
-        let b = signature(&panic("eventfd fd17 write failed with EBADF"));
-        assert_eq!(a, "panic: eventfd fdN write failed with EBADF");
-        assert_eq!(a, b);
-        assert_ne!(a, signature(&panic("eventfd fd4 read failed")));
-    }
 }

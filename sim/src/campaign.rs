@@ -14,9 +14,10 @@
 //! that restarts mid-chunk (its worker process crashed) rebuilds the state by rerunning the
 //! chunk's earlier seeds, skipping the ones that crashed, which `observe` sees as `None`.
 
-use crate::batch::{signature, Batch, SeedResult};
+use crate::batch::{Batch, SeedResult};
 use crate::coverage::Map;
 use crate::runner::{Config, Outcome};
+use crate::signature::Signature;
 use crate::strategy::{Dfs, Guided, Kind};
 use std::ops::Range;
 
@@ -152,7 +153,7 @@ impl Driver {
         let (_, notes, outcome) = self.step(batch, seed, chunk_start, skip, heartbeat, false);
         SeedResult {
             trace_hash: outcome.trace_hash,
-            signature: signature(&outcome.stop),
+            signature: Signature::of(&outcome.stop),
             steps: outcome.steps,
             notes,
         }

@@ -25,11 +25,12 @@
 //! written under `target/simkern-check/` and the `replay FILE` command of a binary built on
 //! `simkern::cli::main`).
 
-use crate::batch::{signature, Batch, FaultSpec};
+use crate::batch::{Batch, FaultSpec};
 use crate::fault::{Plan, Profile};
 use crate::kernel;
 use crate::runner::{self, Config, Outcome, STEP_BUDGET_DEFAULT};
 use crate::scenario::Scenario;
+use crate::signature::Signature;
 use crate::strategy;
 use std::cell::Cell;
 use std::io::{BufRead, BufReader, Read};
@@ -469,7 +470,7 @@ impl Check {
         let mut report = format!(
             "{} failed on seed {seed}: {}\n{:?}\nlast events:\n{tail}{}",
             self.what(),
-            signature(&outcome.stop),
+            Signature::of(&outcome.stop),
             outcome.stop,
             self.replay_hint(seed)
         );

@@ -19,9 +19,9 @@
 //! kernel delivered out of order pairs wrongly; a reset connection's lost bytes end no flow.
 //! Scheduling points (`sched_point`) are left out.
 
-use crate::batch::signature;
 use crate::explain::describe;
 use crate::runner::Outcome;
+use crate::signature::Signature;
 use crate::sys::PARKED;
 use crate::thread::ThreadId;
 use crate::trace::{Call, Event, What};
@@ -123,10 +123,10 @@ pub fn chrome_trace(outcome: &Outcome) -> Value {
     let message = match &outcome.stop {
         Stop::Oracle { message, .. } => message.clone(),
         Stop::Panic { message, .. } => message.clone(),
-        other => signature(other),
+        other => Signature::of(other).to_string(),
     };
     out.push(json!({
-        "ph": "i", "s": "g", "name": signature(&outcome.stop), "cat": "outcome", "pid": PID,
+        "ph": "i", "s": "g", "name": Signature::of(&outcome.stop).to_string(), "cat": "outcome", "pid": PID,
         "tid": events.last().map_or(0, |e| e.thread.as_u32()), "ts": events.len() as u64,
         "args": { "message": message, "steps": outcome.steps,
                   "virtual_ms": outcome.virtual_ns as f64 / 1e6 },

@@ -18,6 +18,8 @@
 //! - `coverage`: features of a run's trace in a hit-count bitmap (for `guided`).
 //! - `batch`: many seeds in parallel into a `Report` with a `run_hash`; seed files for failures.
 //! - `seed_file`: the versioned seed file format.
+//! - `signature`: `Signature`, what a seed did, typed (the dedup key and a seed file's expectation).
+//! - `strict_json`: JSON that refuses duplicate keys (seed files).
 //! - `check`: the `#[test]` helper (`SIMKERN_SEED`, `SIMKERN_SEEDS`).
 //! - `shrink`: a failing seed file to the smallest schedule and decisions that fail the same way.
 //! - `explain`: a failing run as its race story, the steps that touch what the oracle names.
@@ -42,7 +44,9 @@ pub mod scenario;
 pub mod scenarios;
 pub mod seed_file;
 pub mod shrink;
+pub mod signature;
 pub mod strategy;
+mod strict_json;
 pub mod sys;
 pub mod thread;
 mod thread_set;
@@ -52,6 +56,7 @@ pub mod wall;
 mod world;
 
 pub use runner::{run, Config, Faults, Outcome};
+pub use signature::Signature;
 pub use sys::SimSys;
 pub use world::Stop;
 

@@ -9,22 +9,110 @@
 //! `Probe::User { name: EXPECT_NO_FDS_AT_END, .. }`.
 //!
 //! Cost: this runs on every event of every run. Events that carry no fact (most syscalls)
-//! cost one match and one comparison (the lost-wakeup deadline).
+//! cost one match and one comparison (the lost-wakeup deadline). A verdict names what the
+//! fact it judged names (`Violation::subjects`), computed only when there is a verdict; the
+//! loop facts also keep two short lists for the one verdict that has no fact.
 
 use crate::thread::ThreadId;
 use crate::trace::{Call, Event, What};
 use simkern_model::oracle::{self, Action, At, Fact};
 use simkern_poller::sys::{ErrnoAction, Fd, Probe};
+use std::fmt;
 
 pub use simkern_model::oracle::fd_leak::EXPECT_NO_FDS_AT_END;
 
-/// A violation: the oracle's name and what it saw.
-pub type Violation = (&'static str, String);
+/// A violation: the oracle's name, what it saw, and what its verdict names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    pub oracle: &'static str,
+    pub message: String,
+    /// The fds, handles, timers, owners, pool objects and loops of the fact the oracle
+    /// judged (per-loop ones on the fact's thread), sorted, each once.
+    pub subjects: Vec<Subject>,
+}
+
+/// Something a violation can name. Handles, timers and owners are numbered per event loop,
+/// so per thread (as the oracles key them); fds, pool objects and loops are global.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Subject {
+    Fd(i64),
+    Handle(ThreadId, u64),
+    Timer(ThreadId, u64),
+    /// A timer's owner, or a pool object's (the probes share the word).
+    Owner(ThreadId, u64),
+    Object(u64),
+    Loop(u64),
+}
+
+impl fmt::Display for Subject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Subject::Fd(n) => write!(f, "fd {n}"),
+            Subject::Handle(_, n) => write!(f, "handle {n}"),
+            Subject::Timer(_, n) => write!(f, "timer {n}"),
+            Subject::Owner(_, n) => write!(f, "owner {n}"),
+            Subject::Object(n) => write!(f, "object {n}"),
+            Subject::Loop(n) => write!(f, "loop {n}"),
+        }
+    }
+}
 
 /// The oracles of one run.
 #[derive(Default)]
 pub struct Oracles {
     set: oracle::Oracles,
+    /// Loops with a wakeup requested since they last observed one, and loops asleep: those
+    /// in both are what a lost-wakeup verdict, judged by time alone (no fact), names. A run
+    /// has a loop or a few per thread, so plain lists (each id once) beat a tree here, on
+    /// every loop iteration's facts.
+    waiting: Vec<u64>,
+    asleep: Vec<u64>,
+}
+
+/// What `fact`, judged on `thread`, names.
+fn subjects_of(fact: &Fact<'_>, thread: ThreadId) -> Vec<Subject> {
+    use Fact::*;
+    let t = thread;
+    let mut s = match *fact {
+        OperatorCreated { handle, fd }
+        | OperatorDeregistered { handle, fd }
+        | OperatorFreed { handle, fd }
+        | EventDelivered { handle, fd, .. } => {
+            vec![Subject::Handle(t, handle), Subject::Fd(fd as i64)]
+        }
+        EpollReady {
+            data, source_fd, ..
+        } => {
+            vec![Subject::Handle(t, data), Subject::Fd(source_fd as i64)]
+        }
+        EventDroppedStale { handle } => vec![Subject::Handle(t, handle)],
+        PoolAcquire { object, owner, .. }
+        | PoolRelease { object, owner, .. }
+        | PoolDoubleReleaseRefused { object, owner, .. } => {
+            vec![Subject::Object(object), Subject::Owner(t, owner)]
+        }
+        OwnerCreated { owner } | OwnerDestroyed { owner } => vec![Subject::Owner(t, owner)],
+        TimerArmed { timer, owner }
+        | TimerCancelled { timer, owner }
+        | TimerFired { timer, owner } => {
+            vec![Subject::Timer(t, timer), Subject::Owner(t, owner)]
+        }
+        EpollCreated { epfd } => vec![Subject::Loop(epfd as u64)],
+        WakeRequested { loop_id }
+        | WakeObserved { loop_id }
+        | LoopSleep { loop_id, .. }
+        | LoopWoke { loop_id } => vec![Subject::Loop(loop_id)],
+        ScenarioEnd { open_fds } => open_fds.iter().map(|&fd| Subject::Fd(fd as i64)).collect(),
+        // A depth, an errno decision, a promise: the failing step's syscall says more (see
+        // `explain`).
+        EpollWaitReturned { .. }
+        | TeardownDepth { .. }
+        | ErrnoHandled { .. }
+        | ExpectNoFdsAtEnd => Vec::new(),
+    };
+    s.sort_unstable();
+    s.dedup();
+    s
 }
 
 fn action(a: ErrnoAction) -> Action {
@@ -153,11 +241,29 @@ impl Oracles {
             }),
             What::Syscall { .. } | What::Fault { .. } => None,
         };
-        let violation = match fact {
-            Some(fact) => self.set.observe(at, &fact),
-            None => self.set.at_time(at),
+        if let Some(f) = &fact {
+            self.follow_loops(f);
+        }
+        let (violation, subjects) = match fact {
+            Some(fact) => {
+                let v = self.set.observe(at, &fact);
+                // The fact's own subjects, unless the time-bounded oracle spoke on its turn.
+                let judged = v
+                    .as_ref()
+                    .is_some_and(|v| v.oracle != oracle::lost_wakeup::NAME || is_loop_fact(&fact));
+                let s = match judged {
+                    true => subjects_of(&fact, thread),
+                    false => self.lost_loops(),
+                };
+                (v, s)
+            }
+            None => (self.set.at_time(at), self.lost_loops()),
         };
-        violation.map(|v| (v.oracle, locate(at, v.message)))
+        violation.map(|v| Violation {
+            oracle: v.oracle,
+            message: locate(at, v.message),
+            subjects,
+        })
     }
 
     /// The root thread returned with `open_fds` still open.
@@ -166,10 +272,60 @@ impl Oracles {
         let fact = Fact::ScenarioEnd {
             open_fds: &open_fds,
         };
-        self.set
-            .observe(At::new(0, 0), &fact)
-            .map(|v| (v.oracle, v.message))
+        self.set.observe(At::new(0, 0), &fact).map(|v| Violation {
+            oracle: v.oracle,
+            message: v.message,
+            subjects: subjects_of(&fact, ThreadId::ROOT),
+        })
     }
+
+    /// Keeps `waiting` and `asleep` (see there) from the loop facts.
+    fn follow_loops(&mut self, fact: &Fact<'_>) {
+        fn add(set: &mut Vec<u64>, id: u64) {
+            if !set.contains(&id) {
+                set.push(id);
+            }
+        }
+        fn remove(set: &mut Vec<u64>, id: u64) {
+            set.retain(|&x| x != id);
+        }
+        match *fact {
+            Fact::WakeRequested { loop_id } => add(&mut self.waiting, loop_id),
+            Fact::WakeObserved { loop_id } => remove(&mut self.waiting, loop_id),
+            Fact::LoopSleep { loop_id, .. } => add(&mut self.asleep, loop_id),
+            Fact::LoopWoke { loop_id } => remove(&mut self.asleep, loop_id),
+            Fact::EpollCreated { epfd } => {
+                remove(&mut self.waiting, epfd as u64);
+                remove(&mut self.asleep, epfd as u64);
+            }
+            _ => {}
+        }
+    }
+
+    /// The loops a lost-wakeup verdict judged by time names: asleep with work requested,
+    /// in id order.
+    fn lost_loops(&self) -> Vec<Subject> {
+        let mut lost: Vec<Subject> = self
+            .asleep
+            .iter()
+            .filter(|l| self.waiting.contains(l))
+            .map(|&l| Subject::Loop(l))
+            .collect();
+        lost.sort_unstable();
+        lost
+    }
+}
+
+/// A fact the lost-wakeup oracle reads (its verdict on one names the fact's loop).
+fn is_loop_fact(f: &Fact<'_>) -> bool {
+    matches!(
+        f,
+        Fact::EpollCreated { .. }
+            | Fact::WakeRequested { .. }
+            | Fact::WakeObserved { .. }
+            | Fact::LoopSleep { .. }
+            | Fact::LoopWoke { .. }
+    )
 }
 
 /// Prefixes where and when: the thread and the virtual time of the fact.
@@ -231,9 +387,52 @@ mod tests {
             fd: Fd(6),
             events: 4,
         });
-        let (oracle, message) = o.observe(&event(6, 1, delivered)).expect("stale delivery");
-        assert_eq!(oracle, "stale_delivery");
-        assert!(message.starts_with("thread t1 at 0.006000 ms"), "{message}");
+        let v = o.observe(&event(6, 1, delivered)).expect("stale delivery");
+        assert_eq!(v.oracle, "stale_delivery");
+        assert!(
+            v.message.starts_with("thread t1 at 0.006000 ms"),
+            "{}",
+            v.message
+        );
+        // The verdict names the fact's handle and fd, not words parsed from its message.
+        assert_eq!(
+            v.subjects,
+            vec![Subject::Fd(6), Subject::Handle(ThreadId(1), 0)]
+        );
+    }
+
+    #[test]
+    fn a_wakeup_lost_by_time_alone_names_the_sleeping_loop() {
+        let mut o = Oracles::new();
+        let at = |ns: u64, thread: u32, what: What| Event {
+            step: 0,
+            thread: ThreadId(thread),
+            time_ns: ns,
+            what,
+        };
+        let sleep = What::Probe(Probe::LoopSleep {
+            loop_id: 3,
+            timeout_ms: -1,
+        });
+        let other = What::Probe(Probe::LoopSleep {
+            loop_id: 9,
+            timeout_ms: -1,
+        });
+        let wake = What::Probe(Probe::WakeRequested { loop_id: 3 });
+        assert_eq!(o.observe(&at(0, 1, sleep)), None);
+        assert_eq!(o.observe(&at(0, 3, other)), None);
+        assert_eq!(o.observe(&at(1_000, 2, wake)), None);
+        // Long past the bound, on an event that is no fact at all.
+        let later = What::Syscall {
+            call: Call::Close,
+            args: [4, 0, 0],
+            result: 0,
+        };
+        let v = o
+            .observe(&at(10_000_000_000, 2, later))
+            .expect("a lost wakeup");
+        assert_eq!(v.oracle, "lost_wakeup");
+        assert_eq!(v.subjects, vec![Subject::Loop(3)]);
     }
 
     #[test]
@@ -247,6 +446,10 @@ mod tests {
             b: 0,
         });
         assert_eq!(promised.observe(&event(1, 0, promise)), None);
-        assert_eq!(promised.finish(&[Fd(3)]).map(|v| v.0), Some("fd_leak"));
+        let leak = promised.finish(&[Fd(3)]).expect("fd 3 leaked");
+        assert_eq!(
+            (leak.oracle, leak.subjects),
+            ("fd_leak", vec![Subject::Fd(3)])
+        );
     }
 }

@@ -243,7 +243,11 @@ pub fn run(config: &Config, root: impl FnOnce() + 'static) -> Outcome {
                         let open = w.kernel.open_fds();
                         let verdict = w.oracles.as_mut().and_then(|o| o.finish(&open));
                         w.stop.get_or_insert(match verdict {
-                            Some((oracle, message)) => Stop::Oracle { oracle, message },
+                            Some(v) => Stop::Oracle {
+                                oracle: v.oracle,
+                                message: v.message,
+                                subjects: v.subjects,
+                            },
                             None => Stop::Completed,
                         });
                     }

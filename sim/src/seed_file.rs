@@ -3,22 +3,32 @@
 //! JSON (serde), `format` versioned. A seed file names the scenario, variant and parameters,
 //! the seed, strategy and fault plan (the concrete plan, even for a swarm profile, so the file
 //! does not depend on how profiles draw plans), an optional decision list (after shrinking),
-//! and the expected outcome: failure signature (or "pass") and trace hash. `replay` reruns it
-//! and reports whether it reproduced exactly; a digest per step lets it name the first step
-//! that diverged. Bad files are errors that name the field, never panics.
+//! and the expected outcome: a `Signature` and the trace hash. `replay` reruns it and reports
+//! whether it reproduced exactly; a digest per step lets it name the first step that
+//! diverged. Bad files are errors that name the field, never panics; an object that names a
+//! key twice is refused (`strict_json`), not read as its last value.
+//!
+//! Formats: 2 (written) holds `expected.outcome` as a `Signature` object
+//! (`{"kind":"oracle","oracle":"timer","subjects":["owner","timer"]}`). 1 (read) held it as a
+//! string (`"oracle timer"`, `"pass"`); such a file loads with its `format` kept at 1, and
+//! its outcome is compared in format 1's terms (`Signature::v1`: the oracle's name only,
+//! every digit of a panic message as `N`), so a format-1 file replays exactly as it did.
 
 use crate::decision::{Decision, Fill};
 use crate::fault::Plan;
 use crate::kernel;
 use crate::runner::{Config, Faults};
 use crate::scenario::{self, Scenario};
+use crate::signature::Signature;
 use crate::strategy::{self, Switch};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// The seed file format this build reads and writes.
-pub const FORMAT: u32 = 1;
+/// The seed file format this build writes.
+pub const FORMAT: u32 = 2;
+/// The oldest format this build reads (see the module doc).
+pub const FORMAT_OLDEST: u32 = 1;
 
 /// A seed file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,8 +72,8 @@ pub struct SeedFile {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Expected {
-    /// `"pass"`, or the failure signature.
-    pub outcome: String,
+    /// What the seed does (`Signature::Pass` for a passing one).
+    pub outcome: Signature,
     /// The trace hash, as `0x` and 16 hex digits.
     pub trace_hash: String,
     pub steps: u64,
@@ -73,16 +83,21 @@ impl SeedFile {
     /// Parses and validates; the error names the file and the field.
     pub fn parse(text: &str, origin: &str) -> Result<SeedFile, String> {
         // Read the version first, so a newer file says so instead of failing on a new field.
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| format!("{origin}: not JSON: {e}"))?;
-        match value.get("format") {
+        let mut value =
+            crate::strict_json::parse(text).map_err(|e| format!("{origin}: not JSON: {e}"))?;
+        let format = match value.get("format") {
             None => return Err(format!("{origin}: missing field `format`")),
-            Some(v) if v.as_u64() != Some(FORMAT as u64) => {
-                return Err(format!(
-                    "{origin}: field `format` is {v}; this build reads format {FORMAT}"
-                ));
-            }
-            Some(_) => {}
+            Some(v) => match v.as_u64() {
+                Some(f) if (FORMAT_OLDEST as u64..=FORMAT as u64).contains(&f) => f,
+                _ => {
+                    return Err(format!(
+                        "{origin}: field `format` is {v}; this build reads formats {FORMAT_OLDEST} to {FORMAT}"
+                    ))
+                }
+            },
+        };
+        if format == 1 {
+            upgrade_v1(&mut value).map_err(|e| format!("{origin}: {e}"))?;
         }
         // serde_path_to_error names the field (`expected.trace_hash`, `fault_plan[0].fault`).
         let file: SeedFile = serde_path_to_error::deserialize(value).map_err(|e| {
@@ -142,9 +157,19 @@ impl SeedFile {
         SeedFile::parse(&text, &path.display().to_string())
     }
 
+    /// The file as JSON, in its own format: a format-1 file (loaded, then edited) keeps its
+    /// outcome a format-1 string, so it still reads back and compares as it did.
+    pub fn to_json(&self) -> String {
+        let mut value = serde_json::to_value(self).expect("seed files serialise");
+        if self.format == 1 {
+            value["expected"]["outcome"] = self.expected.outcome.v1().into();
+        }
+        serde_json::to_string_pretty(&value).expect("seed files serialise")
+    }
+
     /// Writes `path`, refusing to overwrite an existing file.
     pub fn save_new(&self, path: &Path) -> Result<(), String> {
-        let json = serde_json::to_string_pretty(self).expect("seed files serialise");
+        let json = self.to_json();
         let mut f = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -152,6 +177,15 @@ impl SeedFile {
             .map_err(|e| format!("{}: cannot create: {e}", path.display()))?;
         std::io::Write::write_all(&mut f, format!("{json}\n").as_bytes())
             .map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// True when a run that ended as `got` ends as this file expects (compared as this
+    /// file's format compares: see the module doc).
+    pub fn expects(&self, got: &Signature) -> bool {
+        match self.format {
+            1 => got.v1() == self.expected.outcome.v1(),
+            _ => *got == self.expected.outcome,
+        }
     }
 
     pub fn expected_hash(&self) -> Result<u64, String> {
@@ -163,6 +197,24 @@ impl SeedFile {
             .as_deref()
             .map(|d| decode_digests(d).expect("validated by parse"))
     }
+}
+
+/// Format 1's `expected.outcome` string, as the `Signature` format 2 holds; the file keeps
+/// `format: 1`, so `expects` compares in format 1's terms.
+fn upgrade_v1(value: &mut serde_json::Value) -> Result<(), String> {
+    let Some(outcome) = value.pointer_mut("/expected/outcome") else {
+        // serde names the missing field next.
+        return Ok(());
+    };
+    let Some(text) = outcome.as_str() else {
+        return Err(format!(
+            "field `expected.outcome`: {outcome} is not a format-1 outcome (a string)"
+        ));
+    };
+    let signature =
+        Signature::from_v1(text).map_err(|e| format!("field `expected.outcome`: {e}"))?;
+    *outcome = serde_json::to_value(signature).expect("signatures serialise");
+    Ok(())
 }
 
 fn is_stream(f: &Fill) -> bool {
@@ -263,7 +315,7 @@ mod tests {
             fill: Fill::Stream,
             schedule: None,
             expected: Expected {
-                outcome: "pass".into(),
+                outcome: Signature::Pass,
                 trace_hash: format_hash(0xdead_beef),
                 steps: 10,
             },
@@ -290,7 +342,7 @@ mod tests {
         };
         let wrong_type = with("/seed", "seven".into());
         assert!(wrong_type.contains("field `seed`"), "{wrong_type}");
-        assert!(with("/format", 2.into()).contains("field `format` is 2"));
+        assert!(with("/format", 3.into()).contains("field `format` is 3"));
         assert!(with("/strategy", "dfs".into()).contains("unknown strategy"));
         assert!(with("/expected/trace_hash", "12".into()).contains("expected.trace_hash"));
         assert!(with("/digests", "123".into()).contains("digests"));
@@ -308,6 +360,57 @@ mod tests {
             bad_plan.contains("accept4 cannot fail with EPIPE"),
             "{bad_plan}"
         );
+    }
+
+    #[test]
+    fn a_format_1_file_loads_and_compares_its_outcome_as_format_1_did() {
+        let mut v1 = serde_json::to_value(sample()).unwrap();
+        v1["format"] = 1.into();
+        v1["expected"]["outcome"] = "oracle stale_delivery".into();
+        let f = SeedFile::parse(&v1.to_string(), "old.json").unwrap();
+        assert_eq!(f.format, 1);
+        let got = Signature::Oracle {
+            oracle: "stale_delivery".into(),
+            subjects: vec!["fd".into(), "handle".into()],
+        };
+        assert!(f.expects(&got));
+        assert!(!f.expects(&Signature::Pass));
+        v1["expected"]["outcome"] = "panic: pipeN on fdN".into();
+        let f = SeedFile::parse(&v1.to_string(), "old.json").unwrap();
+        assert!(f.expects(&Signature::Panic {
+            message: "pipe2 on fdN".into()
+        }));
+        v1["expected"]["outcome"] = "bogus".into();
+        let e = SeedFile::parse(&v1.to_string(), "old.json").unwrap_err();
+        assert!(e.contains("field `expected.outcome`"), "{e}");
+        // A format-2 file's outcome is an object; a string is refused there.
+        let mut v2 = serde_json::to_value(sample()).unwrap();
+        v2["expected"]["outcome"] = "pass".into();
+        let e = SeedFile::parse(&v2.to_string(), "new.json").unwrap_err();
+        assert!(e.contains("field `expected.outcome`"), "{e}");
+    }
+
+    #[test]
+    fn a_format_1_file_is_written_back_as_format_1() {
+        let mut f = sample();
+        f.format = 1;
+        f.expected.outcome = Signature::Oracle {
+            oracle: "timer".into(),
+            subjects: Vec::new(),
+        };
+        let text = f.to_json();
+        assert!(text.contains("\"outcome\": \"oracle timer\""), "{text}");
+        assert_eq!(SeedFile::parse(&text, "x").unwrap(), f);
+    }
+
+    #[test]
+    fn a_duplicate_key_is_refused_by_name() {
+        let text = serde_json::to_string(&sample()).unwrap();
+        let twice = text.replacen("\"seed\":7", "\"seed\":7,\"seed\":8", 1);
+        assert_ne!(twice, text);
+        let e = SeedFile::parse(&twice, "f.json").unwrap_err();
+        assert!(e.contains("duplicate key `seed`"), "{e}");
+        assert!(!e.contains('\n'), "{e}");
     }
 
     #[test]

@@ -17,6 +17,27 @@ impl Stopwatch {
     }
 }
 
+/// A moment ahead in wall-clock time: a nightly's budget, which seeds still running at it
+/// do not outlive.
+#[derive(Copy, Clone, Debug)]
+pub struct Deadline(Instant);
+
+impl Deadline {
+    /// `d` from now.
+    pub fn after(d: std::time::Duration) -> Deadline {
+        Deadline(Instant::now() + d)
+    }
+
+    /// Time left (zero once it has passed).
+    pub fn remaining(&self) -> std::time::Duration {
+        self.0.saturating_duration_since(Instant::now())
+    }
+
+    pub fn passed(&self) -> bool {
+        self.remaining().is_zero()
+    }
+}
+
 /// Runs `work` on `jobs` scoped OS threads and waits for all of them.
 pub fn scoped_workers(jobs: usize, work: impl Fn() + Sync) {
     if jobs <= 1 {

@@ -50,6 +50,8 @@ pub enum Stop {
     Oracle {
         oracle: &'static str,
         message: String,
+        /// What the verdict names (see `oracles::Violation`).
+        subjects: Vec<crate::oracles::Subject>,
     },
 }
 
@@ -483,9 +485,12 @@ impl World {
             what = ?what,
         );
         if let Some(oracles) = &mut self.oracles {
-            if let Some((oracle, message)) = oracles.observe_parts(self.now_ns, self.current, &what)
-            {
-                let verdict = Stop::Oracle { oracle, message };
+            if let Some(v) = oracles.observe_parts(self.now_ns, self.current, &what) {
+                let verdict = Stop::Oracle {
+                    oracle: v.oracle,
+                    message: v.message,
+                    subjects: v.subjects,
+                };
                 if unwinding() && !self.tearing_down {
                     self.hold_verdict(verdict);
                 } else {

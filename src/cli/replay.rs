@@ -2,9 +2,8 @@
 //! looked up in this binary's registry; one it does not know is bad input naming the known ones.
 
 use super::{show, Context, Outcome};
-use simkern_sim::batch::signature;
 use simkern_sim::seed_file::{first_divergence, format_hash, SeedFile};
-use simkern_sim::{chrome_trace, explain, runner};
+use simkern_sim::{chrome_trace, explain, runner, Signature};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -54,9 +53,9 @@ pub fn replay(cx: &Context<'_>, args: Args) -> Outcome {
         let json = chrome_trace::chrome_trace(&outcome).to_string();
         std::fs::write(path, json).map_err(|e| format!("--trace {}: {e}", path.display()))?;
     }
-    let got_signature = signature(&outcome.stop);
+    let got_signature = Signature::of(&outcome.stop);
     let expected_hash = file.expected_hash().expect("validated on load");
-    if got_signature == file.expected.outcome && outcome.trace_hash == expected_hash {
+    if file.expects(&got_signature) && outcome.trace_hash == expected_hash {
         println!(
             "reproduced {}: {} ({} steps, trace hash {})",
             args.file.display(),
@@ -66,7 +65,7 @@ pub fn replay(cx: &Context<'_>, args: Args) -> Outcome {
         );
         if args.explain {
             print!("{}", explain::explain(&outcome));
-        } else if got_signature != "pass" {
+        } else if !got_signature.is_pass() {
             println!("{}", show::failure(&outcome));
         }
         return Ok(ExitCode::SUCCESS);

@@ -2,7 +2,7 @@
 
 use super::{parse, shard, show, Context, Outcome};
 use crate::search::{interrupt, output, spec::Spec, worker};
-use simkern_sim::batch::{Batch, FailureRecord, FaultSpec, Report, CRASH_PREFIX};
+use simkern_sim::batch::{Batch, FailureRecord, FaultSpec, Report};
 use simkern_sim::runner::STEP_BUDGET_DEFAULT;
 use simkern_sim::{fault, scenario, strategy};
 use std::io::IsTerminal;
@@ -133,7 +133,7 @@ pub fn run(cx: &Context<'_>, args: Args) -> Outcome {
         let timeout = std::time::Duration::from_secs(args.seed_timeout);
         batch.run_until(
             &progress,
-            &worker::factory(Spec::of(&batch), timeout),
+            &worker::factory(Spec::of(&batch), timeout, None),
             &stop,
         )
     };
@@ -181,7 +181,7 @@ fn first_failure(program: &str, batch: &Batch, report: &Report, first: &FailureR
                 "rerun with --save DIR for a seed file (a fault plan has no flag)".into()
             })
     };
-    if first.signature.starts_with(CRASH_PREFIX) {
+    if first.signature.is_crash() {
         // A campaign's seed depends on the seeds of its chunk before it: rerun from there.
         let from = if batch.strategy.is_campaign() {
             batch.chunk_start(first.seed)
@@ -200,7 +200,7 @@ fn first_failure(program: &str, batch: &Batch, report: &Report, first: &FailureR
     let crashed: Vec<u64> = report
         .failures
         .iter()
-        .filter(|f| f.signature.starts_with(CRASH_PREFIX))
+        .filter(|f| f.signature.is_crash())
         .map(|f| f.seed)
         .collect();
     let (_, outcome) = batch.rerun(first.seed, &crashed);

@@ -102,10 +102,7 @@ pub fn event_line(names: &[String], e: &Event) -> String {
 
 /// The readable report of a failed run: the failure, then the last events.
 pub fn failure(outcome: &Outcome) -> String {
-    let mut out = format!(
-        "failure: {}\n",
-        simkern_sim::batch::signature(&outcome.stop)
-    );
+    let mut out = format!("failure: {}\n", simkern_sim::Signature::of(&outcome.stop));
     if let simkern_sim::Stop::Panic {
         thread,
         message,
@@ -117,7 +114,10 @@ pub fn failure(outcome: &Outcome) -> String {
             thread_name(&outcome.thread_names, *thread)
         );
     }
-    if let simkern_sim::Stop::Oracle { oracle, message } = &outcome.stop {
+    if let simkern_sim::Stop::Oracle {
+        oracle, message, ..
+    } = &outcome.stop
+    {
         out += &format!("  oracle {oracle}: {message}\n");
     }
     if let simkern_sim::Stop::Deadlock { parked } = &outcome.stop {

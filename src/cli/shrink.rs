@@ -5,7 +5,6 @@
 //! unreadable or malformed file, `--max-runs 0`, an existing `--out`).
 
 use super::{Context, Outcome};
-use simkern_sim::batch::CRASH_PREFIX;
 use simkern_sim::seed_file::SeedFile;
 use simkern_sim::shrink::{self, Options, MAX_RUNS_DEFAULT};
 use std::path::{Path, PathBuf};
@@ -37,7 +36,7 @@ pub fn shrink(cx: &Context<'_>, args: Args) -> Outcome {
     // that does not exist. After that, an error means the file does not fail as it says.
     file.resolve(cx.registry)
         .map_err(|e| format!("{}: {e}", args.file.display()))?;
-    if file.expected.outcome.starts_with(CRASH_PREFIX) {
+    if file.expected.outcome.is_crash() {
         return Err(format!(
             "{}: expects `{}`; shrinking runs in-process, so crashes cannot be shrunk",
             args.file.display(),

@@ -152,6 +152,7 @@ pub fn merge(shards: &[(String, Report)]) -> Result<Report, String> {
         sim_steps,
         run_hash: format_hash(run_hash),
         stopped: false,
+        not_run: Vec::new(),
         errors,
         notes,
     };

@@ -2,7 +2,7 @@
 //! hidden subcommand `__worker`: the `simkern` binary or a user's own, whichever is running),
 //! so code under test that aborts, segfaults or overflows its stack kills one worker, not the
 //! run. The parent records that seed as a failure with the signal in its signature
-//! (`crash: SIGSEGV`) and starts a fresh worker for the next seed.
+//! (`Signature::Crash`, `crash: SIGSEGV`) and starts a fresh worker for the next seed.
 //!
 //! Protocol: the parent's first line on the worker's stdin is the batch as data (a JSON
 //! `Spec`; the worker finds its scenario in its own registry). Then it writes one request per
@@ -15,12 +15,18 @@
 //! Watchdog: the parent waits for each line at most `--seed-timeout` seconds of wall-clock
 //! time. Code under test that loops without a syscall never returns to the simulator's step
 //! budget; on expiry the parent kills the worker and records the seed as
-//! `crash: wall-clock timeout after Ns`.
+//! `Signature::Timeout` (`crash: wall-clock timeout after Ns`).
+//!
+//! Deadline: a worker may also be given a wall-clock deadline (a nightly's budget). A seed
+//! still running when it comes is killed with its worker and answered as not run (`None`),
+//! not as a failure: the budget holds to within the time it takes to kill a process.
 
 use super::spec::Spec;
-use simkern_sim::batch::{SeedResult, SeedRunner, CRASH_PREFIX};
+use simkern_sim::batch::{SeedResult, SeedRunner};
 use simkern_sim::campaign::Driver;
 use simkern_sim::scenario::Scenario;
+use simkern_sim::wall::Deadline;
+use simkern_sim::Signature;
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
@@ -97,6 +103,7 @@ pub struct Worker {
     /// The batch's spec as one JSON line, the first thing each fresh process reads.
     spec: String,
     timeout: Duration,
+    deadline: Option<Deadline>,
     child: Option<Process>,
     /// The chunk of the last seed asked, and its seeds whose worker died (a fresh worker
     /// skips them when it rebuilds the chunk's campaign state).
@@ -111,13 +118,16 @@ enum Answer {
     Died,
     /// No answer within the timeout.
     TimedOut,
+    /// No answer before the deadline.
+    Deadline,
 }
 
 impl Worker {
-    pub fn new(spec: &Spec, timeout: Duration) -> Self {
+    pub fn new(spec: &Spec, timeout: Duration, deadline: Option<Deadline>) -> Self {
         Worker {
             spec: serde_json::to_string(spec).expect("specs serialise"),
             timeout,
+            deadline,
             child: None,
             chunk_start: None,
             crashed: Vec::new(),
@@ -189,7 +199,13 @@ impl Worker {
             return Answer::Died;
         }
         loop {
-            match c.lines.recv_timeout(self.timeout) {
+            // The seed's own timeout, or less when the deadline comes first.
+            let left = self.deadline.map_or(self.timeout, |d| d.remaining());
+            let (wait, at_deadline) = match left < self.timeout {
+                true => (left, true),
+                false => (self.timeout, false),
+            };
+            match c.lines.recv_timeout(wait) {
                 Ok(line) if line == HEARTBEAT => continue,
                 Ok(line) => {
                     return match serde_json::from_str(&line) {
@@ -198,65 +214,86 @@ impl Worker {
                     }
                 }
                 Err(RecvTimeoutError::Disconnected) => return Answer::Died,
+                Err(RecvTimeoutError::Timeout) if at_deadline => return Answer::Deadline,
                 Err(RecvTimeoutError::Timeout) => return Answer::TimedOut,
             }
         }
     }
 
     /// The dead worker's cause of death, as a signature.
-    fn bury(&mut self) -> String {
+    fn bury(&mut self) -> Signature {
         let Some(Process {
             mut child, stdin, ..
         }) = self.child.take()
         else {
-            return format!("{CRASH_PREFIX}worker could not start");
+            return Signature::WorkerLost {
+                reason: "worker could not start".into(),
+            };
         };
         drop(stdin);
         match child.wait() {
             Ok(status) => match status.signal() {
-                Some(sig) => format!("{CRASH_PREFIX}{}", simkern_sim::wall::signal_name(sig)),
-                None => format!("{CRASH_PREFIX}worker exited with {status}"),
+                Some(sig) => Signature::Crash {
+                    signal: simkern_sim::wall::signal_name(sig),
+                },
+                None => Signature::WorkerLost {
+                    reason: format!("worker exited with {status}"),
+                },
             },
-            Err(e) => format!("{CRASH_PREFIX}worker lost: {e}"),
+            Err(e) => Signature::WorkerLost {
+                reason: format!("worker lost: {e}"),
+            },
         }
     }
 
-    /// Kills a worker that ran out of time.
-    fn kill(&mut self) -> String {
+    /// Kills the worker (out of time, or at the deadline).
+    fn kill(&mut self) {
         if let Some(Process { mut child, .. }) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
         }
-        format!(
-            "{CRASH_PREFIX}wall-clock timeout after {}s",
-            self.timeout.as_secs()
-        )
+    }
+
+    /// Kills a worker whose seed ran past `--seed-timeout`.
+    fn time_out(&mut self) -> Signature {
+        self.kill();
+        Signature::Timeout {
+            after_s: self.timeout.as_secs(),
+        }
     }
 }
 
 impl SeedRunner for Worker {
-    fn run(&mut self, seed: u64, chunk_start: u64) -> SeedResult {
+    fn run(&mut self, seed: u64, chunk_start: u64) -> Option<SeedResult> {
         if self.chunk_start != Some(chunk_start) {
             self.chunk_start = Some(chunk_start);
             self.crashed.clear();
         }
-        let answer = if self.child.is_none() && self.start().is_err() {
+        let answer = if self.deadline.is_some_and(|d| d.passed()) {
+            Answer::Deadline
+        } else if self.child.is_none() && self.start().is_err() {
             Answer::Died
         } else {
             self.ask(seed, chunk_start)
         };
         let signature = match answer {
-            Answer::Result(result) => return result,
+            Answer::Result(result) => return Some(result),
             Answer::Died => self.bury(),
-            Answer::TimedOut => self.kill(),
+            Answer::TimedOut => self.time_out(),
+            Answer::Deadline => {
+                // A campaign's later seeds need this one's state; the batch runs no more of
+                // the chunk after a seed that did not run.
+                self.kill();
+                return None;
+            }
         };
         self.crashed.push(seed);
-        SeedResult {
+        Some(SeedResult {
             trace_hash: 0,
             signature,
             steps: 0,
             notes: Vec::new(),
-        }
+        })
     }
 }
 
@@ -272,7 +309,12 @@ impl Drop for Worker {
     }
 }
 
-/// The batch's runner factory: a worker process per job, each seed given `timeout`.
-pub fn factory(spec: Spec, timeout: Duration) -> impl Fn() -> Box<dyn SeedRunner> + Sync {
-    move || Box::new(Worker::new(&spec, timeout))
+/// The batch's runner factory: a worker process per job, each seed given `timeout`, and
+/// none outliving `deadline`.
+pub fn factory(
+    spec: Spec,
+    timeout: Duration,
+    deadline: Option<Deadline>,
+) -> impl Fn() -> Box<dyn SeedRunner> + Sync {
+    move || Box::new(Worker::new(&spec, timeout, deadline))
 }

@@ -254,6 +254,25 @@ fn small_nonsense_is_refused_in_one_line() {
     assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
     refused(&["replay", fifo.to_str().unwrap()], &["is a FIFO"]);
     refused(&["shrink", fifo.to_str().unwrap()], &["is a FIFO"]);
+    // A key written twice is refused, never read as its last value.
+    let seed = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds/netpoll-cancel-dial.json"),
+    )
+    .unwrap();
+    let twice = dir.join("twice.json");
+    std::fs::write(
+        &twice,
+        seed.replacen("\"seed\": 871,", "\"seed\": 871,\n  \"seed\": 3,", 1),
+    )
+    .unwrap();
+    refused(
+        &["replay", twice.to_str().unwrap()],
+        &["duplicate key `seed`"],
+    );
+    refused(
+        &["shrink", twice.to_str().unwrap()],
+        &["duplicate key `seed`"],
+    );
 }
 
 #[test]
@@ -339,7 +358,7 @@ fn merge_refuses_shard_reports_that_contradict_the_shard_they_declare() {
     }
     let original = std::fs::read_to_string(&reports[1]).unwrap();
     let mut r: serde_json::Value = serde_json::from_str(&original).unwrap();
-    let failure = |seed: u64| serde_json::json!({"seed": seed, "signature": "deadlock", "trace_hash": "0x0000000000000001", "steps": 1});
+    let failure = |seed: u64| serde_json::json!({"seed": seed, "signature": {"kind": "deadlock"}, "trace_hash": "0x0000000000000001", "steps": 1});
     let merged = dir.join("merged.json");
     let cases: [(&str, serde_json::Value); 3] = [
         ("seeds_run", {

@@ -117,9 +117,10 @@ fn the_kernel_config_reaches_every_seed() {
     .run();
 }
 
-/// A concrete plan: every `pipe2` fails with `EMFILE`, on every seed.
+/// A concrete plan: every `pipe2` fails with `EMFILE`, on every seed. (The signature keeps the
+/// call's name as written: `pipe2`, not `pipeN`.)
 #[test]
-#[should_panic(expected = "failed on seed 0: panic: pipeN failed: EMFILE")]
+#[should_panic(expected = "failed on seed 0: panic: pipe2 failed: EMFILE")]
 fn a_concrete_fault_plan_reaches_every_seed() {
     let plan = Plan::from_rules(vec![Rule {
         call: "pipe2".into(),

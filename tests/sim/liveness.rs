@@ -1,8 +1,8 @@
 //! Deadlock and livelock are reported as such, with the seed that shows them.
 
+use crate::signature;
 use simkern::poller::sys::EpollEvent;
 use simkern::poller::Sys;
-use simkern::sim::batch::signature;
 use simkern::sim::{run, Config, SimSys, Stop};
 
 #[test]

@@ -12,6 +12,7 @@ mod faults;
 mod kernel_config;
 mod liveness;
 mod nightly;
+mod seed_file_mutations;
 mod seeds;
 mod shrink;
 mod signals;
@@ -20,3 +21,15 @@ mod teardown;
 mod user_crate;
 mod user_scenario;
 mod virtual_time;
+
+/// A run's signature in its one-line form (`oracle pool (object, owner)`, `deadlock`).
+pub(crate) fn signature(stop: &simkern::sim::Stop) -> String {
+    simkern::sim::Signature::of(stop).to_string()
+}
+
+/// A report's signature (a JSON object) in its one-line form.
+pub(crate) fn sig(v: &serde_json::Value) -> String {
+    serde_json::from_value::<simkern::sim::Signature>(v.clone())
+        .unwrap_or_else(|e| panic!("{v} is not a signature: {e}"))
+        .to_string()
+}

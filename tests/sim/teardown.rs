@@ -8,8 +8,9 @@
 
 use crate::cli::{simkern, stderr, stdout};
 use crate::determinism::tempdir;
+use crate::signature;
 use simkern::poller::Probe;
-use simkern::sim::batch::{signature, Batch, FaultSpec};
+use simkern::sim::batch::{Batch, FaultSpec};
 use simkern::sim::check::Check;
 use simkern::sim::fault::Profile;
 use simkern::sim::runner::{Config, Faults, Outcome, STEP_BUDGET_DEFAULT};
@@ -145,7 +146,7 @@ fn an_in_process_batch_records_each_seeds_first_panic() {
         let got: Vec<(u64, String)> = report
             .failures
             .iter()
-            .map(|f| (f.seed, f.signature.clone()))
+            .map(|f| (f.seed, f.signature.to_string()))
             .collect();
         let expected: Vec<(u64, String)> = (0..SEEDS)
             .map(|seed| (seed, first_panic(seed, faults).0))
@@ -193,7 +194,7 @@ fn crash_isolated_workers_record_the_first_panic_not_sigabrt_and_its_seed_file_r
             .map(|f| {
                 (
                     f["seed"].as_u64().unwrap(),
-                    f["signature"].as_str().unwrap().to_owned(),
+                    crate::sig(&f["signature"]),
                     f["trace_hash"].as_str().unwrap().to_owned(),
                 )
             })
@@ -320,5 +321,5 @@ fn an_oracle_verdict_drawn_while_unwinding_yields_to_the_panic_unless_the_code_c
     let caught = simkern::sim::run(&Config::new(1), || {
         assert!(catch_unwind(acquire_then_panic).is_err());
     });
-    assert_eq!(signature(&caught.stop), "oracle pool");
+    assert_eq!(signature(&caught.stop), "oracle pool (object, owner)");
 }

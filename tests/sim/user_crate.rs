@@ -94,10 +94,7 @@ fn a_users_buggy_variant_is_found_saved_replayed_shrunk_and_explained_by_its_own
     let r = json(&dir.join("r.json"));
     let first = &r["failures"][0];
     assert!(
-        first["signature"]
-            .as_str()
-            .unwrap()
-            .starts_with(LOST_UPDATE),
+        crate::sig(&first["signature"]).starts_with(LOST_UPDATE),
         "{r}"
     );
     let file = first["seed_file"].as_str().unwrap().to_owned();
@@ -240,7 +237,7 @@ fn a_short_nightly_of_a_users_buggy_variant_reports_the_lost_update_shrunk_and_e
     let failures = r["failures"].as_array().unwrap();
     let lost = failures
         .iter()
-        .find(|f| f["signature"].as_str().unwrap().starts_with(LOST_UPDATE))
+        .find(|f| crate::sig(&f["signature"]).starts_with(LOST_UPDATE))
         .unwrap_or_else(|| panic!("no lost update among {failures:?}"));
     let shrunk = lost["shrunk_file"].as_str().unwrap();
     assert!(Path::new(shrunk).exists(), "{lost}");

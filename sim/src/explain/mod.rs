@@ -1,8 +1,9 @@
 //! The race story of a failing run: the oracle's message, then only the steps that matter.
 //!
-//! A failing trace has hundreds of events; the violation names a few things (`fd 2`, `handle
-//! 1`, `timer 7`, `owner 101`, `loop 0`). The story keeps the events that touch them: the
-//! syscalls on those fds (as argument or result), the probes naming those handles, timers,
+//! A failing trace has hundreds of events; the oracle's verdict names a few things (`fd 2`,
+//! `handle 1`, `timer 7`, `owner 101`, `loop 0`: `Stop::Oracle::subjects`, taken from the fact
+//! it judged, never parsed from its message; only a panic's message is read for them). The
+//! story keeps the events that touch them: the syscalls on those fds (as argument or result), the probes naming those handles, timers,
 //! owners, pool objects or loops, the `epoll_wait` reports (`Ready`) of those fds or handles,
 //! the `epoll_wait` each kept report came from, and the syscall during which a kept owner, pool
 //! object or timer came or went. The failing event (the fact the oracle judged) adds what it
@@ -24,8 +25,9 @@ mod format;
 use format::ms;
 pub use format::{bits, describe, name};
 
-use crate::batch::signature;
+pub use crate::oracles::Subject;
 use crate::runner::Outcome;
+use crate::signature::Signature;
 use crate::sys::PARKED;
 use crate::thread::ThreadId;
 use crate::trace::{Call, Event, What};
@@ -40,32 +42,6 @@ pub const ROWS_MAX: usize = 36;
 const ROWS_HEAD: usize = 12;
 /// Subjects named in a story's heading; the rest are counted.
 const SUBJECTS_SHOWN: usize = 8;
-
-/// Something a violation can name. Handles, timers and owners are numbered per event loop,
-/// so per thread (as the oracles key them); fds, pool objects and loops are global.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Subject {
-    Fd(i64),
-    Handle(ThreadId, u64),
-    Timer(ThreadId, u64),
-    /// A timer's owner, or a pool object's (the probes share the word).
-    Owner(ThreadId, u64),
-    Object(u64),
-    Loop(u64),
-}
-
-impl fmt::Display for Subject {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Subject::Fd(n) => write!(f, "fd {n}"),
-            Subject::Handle(_, n) => write!(f, "handle {n}"),
-            Subject::Timer(_, n) => write!(f, "timer {n}"),
-            Subject::Owner(_, n) => write!(f, "owner {n}"),
-            Subject::Object(n) => write!(f, "object {n}"),
-            Subject::Loop(n) => write!(f, "loop {n}"),
-        }
-    }
-}
 
 /// One row of the story.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -84,8 +60,8 @@ pub struct Row {
 /// A failing run told briefly.
 #[derive(Clone, Debug)]
 pub struct Story {
-    /// The failure signature (`oracle stale_delivery`).
-    pub signature: String,
+    /// The failure signature (`oracle stale_delivery (fd, handle)`).
+    pub signature: Signature,
     /// The oracle's (or panic's) message, and where it happened.
     pub message: String,
     pub subjects: Vec<Subject>,
@@ -111,10 +87,12 @@ pub fn story(outcome: &Outcome) -> Story {
     let names = &outcome.thread_names;
     // The oracle judged the last event, on its thread; a panic names its own thread.
     let last = events.last();
-    let on = last.map_or(ThreadId::ROOT, |l| l.thread);
     let (message, mut subjects) = match &outcome.stop {
-        Stop::Oracle { message, .. } => (message.clone(), named(message, on)),
-        // The signature carries a panic's message.
+        // The verdict says what it names; its message is for people.
+        Stop::Oracle {
+            message, subjects, ..
+        } => (message.clone(), subjects.iter().copied().collect()),
+        // A panic is code under test speaking: its message is all there is to read.
         Stop::Panic {
             thread,
             message,
@@ -171,7 +149,7 @@ pub fn story(outcome: &Outcome) -> Story {
         rows.drain(ROWS_HEAD..ROWS_HEAD + omitted);
     }
     Story {
-        signature: signature(&outcome.stop),
+        signature: Signature::of(&outcome.stop),
         message: match last {
             Some(l) => format!(
                 "{message}\n  (in {} at step {}, {})",
@@ -314,7 +292,7 @@ impl fmt::Display for Story {
     }
 }
 
-/// The subjects a message names: `fd 4`, `handle 0`, `operator 3` (a handle), `data 1` (a
+/// The subjects a panic's message names: `fd 4`, `handle 0`, `operator 3` (a handle), `data 1` (a
 /// handle), `timer 7`, `owner 2`, `object 1`, `loop 0`; per-loop ones on `thread`.
 pub fn named(message: &str, thread: ThreadId) -> BTreeSet<Subject> {
     let words: Vec<&str> = message
@@ -532,8 +510,41 @@ fn row(names: &[String], e: &Event) -> Row {
 mod tests {
     use super::*;
 
+    /// An oracle's story names what its verdict names, whatever its message says.
     #[test]
-    fn explain_finds_the_subjects_an_oracle_message_names() {
+    fn an_oracle_story_takes_its_subjects_from_the_verdict_not_its_message() {
+        let outcome = Outcome {
+            stop: Stop::Oracle {
+                oracle: "timer",
+                message: "timer 12 fired for owner 101, which was destroyed".into(),
+                subjects: vec![Subject::Fd(3)],
+            },
+            trace_hash: 0,
+            steps: 0,
+            events: 0,
+            virtual_ns: 0,
+            fault_plan: crate::fault::Plan::none(),
+            decisions: None,
+            sched_points: None,
+            all_events: Some(Vec::new()),
+            digests: None,
+            tail: Vec::new(),
+            kernel_state: String::new(),
+            thread_names: Vec::new(),
+        };
+        let s = story(&outcome);
+        assert_eq!(s.subjects, vec![Subject::Fd(3)]);
+        assert_eq!(
+            s.signature,
+            Signature::Oracle {
+                oracle: "timer".into(),
+                subjects: vec!["fd".into()]
+            }
+        );
+    }
+
+    #[test]
+    fn explain_finds_the_subjects_a_panic_message_names() {
         let t = ThreadId(2);
         let s = named(
             "epoll reported event 0x4 for fd 2 with data 1, and the code handed it to the \

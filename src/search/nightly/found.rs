@@ -2,63 +2,79 @@
 //! saved, shrunk and explained once.
 //!
 //! Two failing seeds are one distinct failure when they share scenario, variant and
-//! signature (`batch::signature` already reads a panic message's numbers as `N`). The first
-//! seed seen keeps the record; later ones only count.
+//! `Signature` (which already reads the fd numbers and addresses of a panic message as `N`).
+//! The first seed seen keeps the record; later ones only count.
 
 use super::units::Unit;
-use serde::Serialize;
-use simkern_sim::batch::{signature, FailureRecord, Report};
+use serde::{Deserialize, Serialize};
+use simkern_sim::batch::{FailureRecord, Report};
 use simkern_sim::seed_file::{parse_hash, SeedFile};
-use simkern_sim::{explain, runner, shrink};
-use std::collections::BTreeMap;
+use simkern_sim::{explain, runner, shrink, Signature};
 use std::path::{Path, PathBuf};
 
 /// Per-unit figures in the report.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct UnitStats {
     pub scenario: String,
     pub variant: String,
     pub strategy: String,
     pub faults: String,
     pub seeds_run: u64,
+    /// Seeds killed at the budget's deadline while they ran (not counted in `seeds_run`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_run: Vec<u64>,
     /// Seeds per wall second of this unit's rounds (on one worker).
     pub seeds_per_s: f64,
     pub failing_seeds: u64,
     pub distinct_failures: usize,
-    /// The first failing seed of each signature this unit found.
-    pub first_failure_seeds: BTreeMap<String, u64>,
+    /// The first failing seed of each signature this unit found, by signature.
+    pub first_failure_seeds: Vec<FirstSeed>,
     pub sim_steps: u64,
     pub run_hash: String,
     #[serde(skip)]
     pub(super) busy_s: f64,
     #[serde(skip)]
     pub(super) hash_sum: u64,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
 }
 
+/// A signature and the first seed of a unit that failed with it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FirstSeed {
+    pub signature: Signature,
+    pub seed: u64,
+}
+
 /// One distinct failure: the first seed that showed it, saved, shrunk and explained.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Found {
     pub scenario: String,
     pub variant: String,
-    pub signature: String,
+    pub signature: Signature,
     pub strategy: String,
     pub faults: String,
     pub seed: u64,
     /// Seeds (of any unit) that failed with this signature.
     pub count: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The shard (`K/N`) whose report holds `seed` and the files, when the search was
+    /// sharded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
+    /// A merged report: every shard that found this failure, in shard order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub found_by: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed_file: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shrunk_file: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub story: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     #[serde(skip)]
     pub(super) unit: usize,
@@ -73,10 +89,12 @@ pub(super) struct Search {
     pub(super) found: Vec<Found>,
     pub(super) errors: Vec<String>,
     pub(super) seeds_run: u64,
+    /// `K/N` of a sharded search, for each failure it finds.
+    shard: Option<String>,
 }
 
 impl Search {
-    pub(super) fn new(units: &[Unit<'_>]) -> Search {
+    pub(super) fn new(units: &[Unit<'_>], shard: Option<(u64, u64)>) -> Search {
         Search {
             stats: units
                 .iter()
@@ -91,6 +109,7 @@ impl Search {
             found: Vec::new(),
             errors: Vec::new(),
             seeds_run: 0,
+            shard: shard.map(|(k, n)| format!("{k}/{n}")),
         }
     }
 
@@ -102,6 +121,8 @@ impl Search {
     pub(super) fn take(&mut self, unit: usize, u: &Unit<'_>, report: Report) {
         let st = &mut self.stats[unit];
         st.seeds_run += report.seeds_run;
+        st.not_run.extend(report.not_run);
+        st.not_run.sort_unstable();
         st.busy_s += report.wall_s;
         st.sim_steps += report.sim_steps;
         st.failing_seeds += report.failures.len() as u64;
@@ -117,10 +138,22 @@ impl Search {
                 trace_hash,
                 ..
             } = f;
-            st.first_failure_seeds
-                .entry(signature.clone())
-                .and_modify(|s| *s = (*s).min(seed))
-                .or_insert(seed);
+            match st
+                .first_failure_seeds
+                .binary_search_by(|x| x.signature.cmp(&signature))
+            {
+                Ok(i) => {
+                    let first = &mut st.first_failure_seeds[i].seed;
+                    *first = (*first).min(seed);
+                }
+                Err(i) => st.first_failure_seeds.insert(
+                    i,
+                    FirstSeed {
+                        signature: signature.clone(),
+                        seed,
+                    },
+                ),
+            }
             st.distinct_failures = st.first_failure_seeds.len();
             match self.found.iter_mut().find(|x| {
                 x.scenario == u.scenario.name && x.variant == u.variant && x.signature == signature
@@ -134,6 +167,8 @@ impl Search {
                     faults: u.faults.to_string(),
                     seed,
                     count: 1,
+                    shard: self.shard.clone(),
+                    found_by: Vec::new(),
                     seed_file: None,
                     shrunk_file: None,
                     before: None,
@@ -176,7 +211,7 @@ pub(super) fn settle(
     shrunk.file.save_new(&shrunk_out)?;
     found.shrunk_file = Some(shrunk_out.display().to_string());
     let outcome = runner::run(&shrunk.file.config(), shrunk.file.root(&registry)?);
-    if signature(&outcome.stop) != found.signature {
+    if Signature::of(&outcome.stop) != found.signature {
         return Err(format!(
             "the shrunk seed file {} does not fail as {}",
             shrunk_out.display(),

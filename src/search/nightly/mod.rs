@@ -11,22 +11,23 @@
 //! - `units`: what is rotated over, and which variants are under test.
 //! - `rotation`: the order rounds are handed out in, shards and the limit.
 //! - `found`: per-unit figures, deduplication, and settling each distinct failure.
+//! - `merge`: the shards' reports of one search as one report, failures deduplicated.
 
 mod found;
+pub mod merge;
 mod rotation;
 mod units;
 
-pub use found::{Found, UnitStats};
+pub use found::{FirstSeed, Found, UnitStats};
 pub use rotation::{round_range, round_seeds, Limit, ROUND_SEEDS};
 pub use units::{units, Unit, Variants};
 
 use super::spec::Spec;
 use super::worker;
-use serde::Serialize;
-use simkern_sim::batch::CRASH_PREFIX;
+use serde::{Deserialize, Serialize};
 use simkern_sim::scenario::Scenario;
 use simkern_sim::seed_file::format_hash;
-use simkern_sim::wall::Stopwatch;
+use simkern_sim::wall::{Deadline, Stopwatch};
 use simkern_sim::{fault, strategy};
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -67,22 +68,29 @@ pub struct Tally {
     pub distinct: usize,
 }
 
-/// The JSON report of a nightly search (`OUT/report.json`).
-#[derive(Serialize)]
+/// The JSON report of a nightly search (`OUT/report.json`), or of its shards merged
+/// (`merge`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Report {
     pub scenarios: Vec<String>,
     pub variants: String,
     pub strategies: Vec<String>,
     pub faults: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budget_s: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seeds_asked: Option<u64>,
     pub first_seed: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<String>,
+    /// A merged report: how many shards it combines (`N` of their `K/N`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_shards: Option<u64>,
     pub jobs: usize,
     pub seeds_run: u64,
+    /// Seeds killed at the budget's deadline (each unit lists its own in `not_run`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub seeds_not_run: u64,
     pub seeds_per_s: f64,
     pub search_wall_s: f64,
     pub wall_s: f64,
@@ -91,7 +99,7 @@ pub struct Report {
     pub errors: Vec<String>,
     /// The signal that stopped the search early (`SIGINT`, `SIGTERM`): the report covers the
     /// rounds that ran, and its failures were saved but shrunk only briefly.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interrupted: Option<String>,
 }
 
@@ -144,17 +152,19 @@ pub fn run(opts: &Options<'_>, progress: &(dyn Fn(Tally) + Sync)) -> Result<Repo
         opts.limit,
         opts.first_seed,
     ));
-    let search = Mutex::new(found::Search::new(&units));
+    let search = Mutex::new(found::Search::new(&units, opts.shard));
     let no_progress = |_: u64, _: u64| {};
-    // A signal (installed by the CLI) stops the search: no new round, no new seed. So does
-    // the budget, inside a round too: a round started just before the deadline ends at its
-    // next seed, not after all of its seeds (a seed in flight still runs to its end).
+    // A signal (installed by the CLI) stops the search: no new round, no new seed (the seeds
+    // in flight finish). So does the budget, inside a round too: no seed starts after the
+    // deadline, and a seed still running at it is killed with its worker and recorded as
+    // not run, so a hung seed cannot stretch the night by its `--seed-timeout`.
     let deadline = match opts.limit {
-        Limit::Budget(b) => Some(b.as_secs_f64()),
+        Limit::Budget(b) => Some(Deadline::after(
+            b.saturating_sub(Duration::from_secs_f64(wall.seconds())),
+        )),
         Limit::Seeds(_) => None,
     };
-    let stop =
-        || super::interrupt::requested().is_some() || deadline.is_some_and(|d| wall.seconds() >= d);
+    let stop = || super::interrupt::requested().is_some() || deadline.is_some_and(|d| d.passed());
     simkern_sim::wall::scoped_workers(opts.jobs, || loop {
         if stop() {
             return;
@@ -166,7 +176,7 @@ pub fn run(opts: &Options<'_>, progress: &(dyn Fn(Tally) + Sync)) -> Result<Repo
         let batch = u.batch(seeds, opts.step_budget);
         let report = batch.run_until(
             &no_progress,
-            &worker::factory(Spec::of(&batch), opts.seed_timeout),
+            &worker::factory(Spec::of(&batch), opts.seed_timeout, deadline),
             &stop,
         );
         let mut s = search.lock().expect("search lock");
@@ -191,7 +201,7 @@ pub fn run(opts: &Options<'_>, progress: &(dyn Fn(Tally) + Sync)) -> Result<Repo
     // Each distinct failure: save its seed file, shrink it, explain the shrunk run.
     for found in &mut search.found {
         let u = &units[found.unit];
-        if found.signature.starts_with(CRASH_PREFIX) {
+        if found.signature.is_crash() {
             // A campaign's seed depends on the seeds of its chunk before it: rerun from there
             // (a round is one chunk, so its first seed is the round's).
             let len = round_seeds(u.strategy);
@@ -240,8 +250,10 @@ pub fn run(opts: &Options<'_>, progress: &(dyn Fn(Tally) + Sync)) -> Result<Repo
         },
         first_seed: opts.first_seed,
         shard: opts.shard.map(|(k, n)| format!("{k}/{n}")),
+        merged_shards: None,
         jobs: opts.jobs,
         seeds_run: search.seeds_run,
+        seeds_not_run: search.stats.iter().map(|s| s.not_run.len() as u64).sum(),
         seeds_per_s: search.seeds_run as f64 / search_wall.max(1e-9),
         search_wall_s: search_wall,
         wall_s: wall.seconds(),
@@ -254,4 +266,8 @@ pub fn run(opts: &Options<'_>, progress: &(dyn Fn(Tally) + Sync)) -> Result<Repo
     let path = opts.report_path();
     std::fs::write(&path, format!("{json}\n")).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(report)
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
