@@ -174,6 +174,7 @@ pub fn builtin() -> &'static [Scenario] {
         go_netpoll_wakeup::SCENARIO,
         lws_timer_after_destroy::SCENARIO,
         mio_session_takeover::SCENARIO,
+        mio_examples::TCP_SERVER,
         selftest_crash::SCENARIO,
         selftest_teardown::SCENARIO,
     ]

@@ -7,8 +7,10 @@
 //! - `registration`: edge-triggered delivery, `reregister`, `deregister`, `maxevents`, `EEXIST`,
 //!   a source of the other kernel refused.
 //! - `waker`: wakes from another thread; many wakes coalesce.
+//! - `examples`: mio's own `tcp_server` example, unchanged, on both kernels.
 //! - `pipe`: readable, read-closed after the sender drops, `SourceFd`.
 
+mod examples;
 mod pipe;
 mod registration;
 mod support;

@@ -24,6 +24,7 @@
 //! - `fixed`: slots of connections closed during a batch are freed after the batch, so an
 //!   event of this batch for a closed connection finds the slot empty and is dropped.
 
+use super::mio_link::{pause, Dropped, Link};
 use crate::mio::event::Event;
 use crate::mio::net::{TcpListener, TcpStream};
 use crate::mio::{Events, Interest, Poll, Token, Waker};
@@ -33,15 +34,11 @@ use std::io::{self, ErrorKind, Read, Write};
 use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 /// The server's address.
 pub const ADDR: &str = "127.0.0.1:7600";
 const LISTENER: Token = Token(usize::MAX);
 const STOP: Token = Token(usize::MAX - 1);
-/// Polls a client waits for one line before it calls the server stuck.
-const CLIENT_POLLS_MAX: u32 = 10_000;
-const CLIENT_POLL: Duration = Duration::from_millis(5);
 
 pub const SCENARIO: Scenario = Scenario {
     name: "mio-session-takeover",
@@ -131,14 +128,6 @@ const SETUP_ATTEMPTS_MAX: u32 = 100;
 /// Accept errors in a row (`EMFILE`, `ENOMEM`, `ECONNABORTED`) before an accept loop gives up
 /// until the listener's next event.
 const ACCEPT_ERRORS_MAX: u32 = 16;
-
-/// Sleeps a millisecond: a poll of nothing, with a timeout.
-fn pause() {
-    let mut events = Events::with_capacity(1);
-    if let Ok(mut poll) = Poll::new() {
-        let _ = poll.poll(&mut events, Some(Duration::from_millis(1)));
-    }
-}
 
 /// One connection of the server.
 struct Conn {
@@ -354,88 +343,6 @@ fn flush(conn: &mut Conn) -> io::Result<()> {
         }
     }
     Ok(())
-}
-
-/// A client's connection: its own `Poll`, lines in and out.
-struct Link {
-    poll: Poll,
-    events: Events,
-    stream: TcpStream,
-    local: SocketAddr,
-    input: Vec<u8>,
-}
-
-/// The link went down before the line arrived.
-struct Dropped;
-
-impl Link {
-    fn connect(addr: SocketAddr) -> Link {
-        let poll = Poll::new().expect("client poll");
-        let mut stream = TcpStream::connect(addr).expect("client connect");
-        poll.registry()
-            .register(
-                &mut stream,
-                Token(0),
-                Interest::READABLE | Interest::WRITABLE,
-            )
-            .expect("client register");
-        let mut link = Link {
-            poll,
-            events: Events::with_capacity(4),
-            stream,
-            local: "0.0.0.0:0".parse().unwrap(),
-            input: Vec::new(),
-        };
-        link.wait();
-        link.local = link.stream.local_addr().expect("client local address");
-        link
-    }
-
-    /// Whether the connect failed: refused or reset before the first event (a fault in the
-    /// server's calls can reset a connection it has just accepted).
-    fn failed(&self) -> bool {
-        self.stream.take_error().expect("SO_ERROR").is_some()
-    }
-
-    fn wait(&mut self) {
-        loop {
-            match self.poll.poll(&mut self.events, Some(CLIENT_POLL)) {
-                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                other => return other.expect("client poll"),
-            }
-        }
-    }
-
-    fn send(&mut self, line: &str) -> Result<(), Dropped> {
-        let bytes = format!("{line}\n").into_bytes();
-        let mut sent = 0;
-        while sent < bytes.len() {
-            match self.stream.write(&bytes[sent..]) {
-                Ok(n) => sent += n,
-                Err(e) if e.kind() == ErrorKind::WouldBlock => self.wait(),
-                Err(_) => return Err(Dropped),
-            }
-        }
-        Ok(())
-    }
-
-    fn expect(&mut self, want: &str) -> Result<(), Dropped> {
-        for _ in 0..CLIENT_POLLS_MAX {
-            if let Some(end) = self.input.iter().position(|b| *b == b'\n') {
-                let line: Vec<u8> = self.input.drain(..=end).collect();
-                assert_eq!(&line[..end], want.as_bytes(), "the server's answer");
-                return Ok(());
-            }
-            let mut buf = [0u8; 64];
-            match self.stream.read(&mut buf) {
-                Ok(0) => return Err(Dropped),
-                Ok(n) => self.input.extend_from_slice(&buf[..n]),
-                Err(e) if e.kind() == ErrorKind::WouldBlock => self.wait(),
-                Err(_) => return Err(Dropped),
-            }
-        }
-        panic!("no {want:?} from the server after {CLIENT_POLLS_MAX} polls");
-    }
 }
 
 /// The client's verdict on a link the server dropped while it was in use.

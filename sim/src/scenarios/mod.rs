@@ -15,6 +15,9 @@
 //!   - `go_netpoll_wakeup`: a wake-pending flag cleared after the last look at the queue (a
 //!     lost wakeup), and `EINTR` from `epoll_wait` treated as fatal (`lost_wakeup`, `errno`).
 //!   - `lws_timer_after_destroy`: a connection destroyed with its timer still armed (`timer`).
+//! - `mio_examples`: mio's own `tcp_server` and `udp_server` examples, unchanged on
+//!   `simkern::mio`, with simulated clients.
+//! - `mio_link`: a test client's connection on `simkern::mio`.
 //! - `mio_session_takeover`: a mio server (on `simkern::mio`) frees a connection's token while
 //!   its batch still holds an event for it; the reused token's new owner is closed on it.
 //! - `support`: the pieces they share (a server thread, `EINTR` retries, the fd-leak opt-in).
@@ -23,6 +26,8 @@ pub mod capnp_chain_teardown;
 pub mod echo;
 pub mod go_netpoll_wakeup;
 pub mod lws_timer_after_destroy;
+pub mod mio_examples;
+pub mod mio_link;
 pub mod mio_session_takeover;
 pub mod nbio_double_close;
 pub mod netpoll_cancel_dial;
