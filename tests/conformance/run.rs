@@ -16,7 +16,9 @@
 
 use crate::step::{Call, FdKind, Fds, Step};
 use simkern::model::{self, Disagreement, Event, Fd, Model, Op, Outcome, Port, Shut, SockOpt};
-use simkern::poller::sys::{self, Domain, EpollEvent, EpollOp, Errno, Shutdown, Sys, SysResult};
+use simkern::poller::sys::{
+    self, Domain, EpollEvent, EpollOp, Errno, Shutdown, SockType, Sys, SysResult,
+};
 use std::collections::BTreeMap;
 use std::io::IoSlice;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
@@ -243,7 +245,9 @@ impl<B: Backend> Driver<B> {
         let s = self.b.sys();
         let mut extra = None;
         let outcome = match *op {
-            Op::Socket => err(s.socket(Domain::Inet), |fd| Outcome::Fd(self.adopt(0, fd))),
+            Op::Socket => err(s.socket(Domain::Inet, SockType::Stream), |fd| {
+                Outcome::Fd(self.adopt(0, fd))
+            }),
             Op::Bind { fd, port } => {
                 let port = self.port(port)?;
                 let addr = SocketAddr::V4(SocketAddrV4::new(LOOPBACK, port));

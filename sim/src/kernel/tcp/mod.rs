@@ -80,7 +80,7 @@ mod stream;
 
 pub use fault::Partition;
 pub(crate) use flow::{Flow, SegKind};
-pub(crate) use net::Net;
+pub(crate) use net::{ephemeral_port, latency, Event, Net};
 pub(crate) use socket::{Owner, Socket, SocketKey, State};
 
 use std::net::SocketAddrV4;
