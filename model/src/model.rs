@@ -220,7 +220,7 @@ impl Model {
             }
             let relevant = world.relevant(op);
             let states = world
-                .closure(&relevant, cap)
+                .closure(&relevant, world.udp_relevant(op), cap)
                 .map_err(|n| Model::too_uncertain(op, n))?;
             for state in states {
                 branches.extend(state.branches(op));

@@ -27,6 +27,7 @@ impl World {
     pub(crate) fn closure(
         &self,
         relevant: &BTreeSet<SockId>,
+        udp: bool,
         cap: usize,
     ) -> Result<Vec<World>, usize> {
         let mut seen = BTreeSet::from([self.clone()]);
@@ -38,6 +39,18 @@ impl World {
                     continue;
                 }
                 for next in w.deliveries(s) {
+                    if seen.insert(next.clone()) {
+                        if seen.len() > cap {
+                            return Err(seen.len());
+                        }
+                        order.push(next.clone());
+                        todo.push(next);
+                    }
+                }
+            }
+            // UDP: every sender's datagrams, FIFO per destination (`udp`).
+            for u in if udp { w.udp_senders() } else { Vec::new() } {
+                for next in w.udp_deliveries(u) {
                     if seen.insert(next.clone()) {
                         if seen.len() > cap {
                             return Err(seen.len());
@@ -97,6 +110,7 @@ impl World {
     /// An arrival that may lead elsewhere too (an abort, a SYN that may be dropped: see
     /// `World::split`) sends those other states to `more`, to be settled in turn.
     fn deliver_uncontended(&mut self, more: &mut Vec<World>) {
+        self.udp_settle();
         loop {
             let ordinary = self
                 .forced()
@@ -173,6 +187,7 @@ impl World {
             | Op::Shutdown { fd, .. }
             | Op::Read { fd, .. }
             | Op::Write { fd, .. }
+            | Op::SendTo { fd, .. }
             | Op::Close { fd } => self.add_fd(fd, &mut socks),
             // A listener's options are copied into each child as its handshake completes:
             // handshakes in flight may complete before the change or after it.
@@ -191,6 +206,9 @@ impl World {
             | Op::EventFdRead { .. }
             | Op::EventFdWrite { .. }
             | Op::EpollCreate
+            | Op::UdpSocket
+            | Op::RecvFrom { .. }
+            | Op::GetSockOpt { .. }
             | Op::Settle => {}
         }
         socks
@@ -211,7 +229,11 @@ impl World {
                     self.add_file(key.file, socks, depth + 1);
                 }
             }
-            Kind::Epoll(_) | Kind::PipeRead(_) | Kind::PipeWrite(_) | Kind::EventFd(_) => {}
+            Kind::Epoll(_)
+            | Kind::PipeRead(_)
+            | Kind::PipeWrite(_)
+            | Kind::EventFd(_)
+            | Kind::Udp(_) => {}
         }
     }
 

@@ -35,9 +35,11 @@ impl World {
     pub(crate) fn sock_of(&self, fd: Fd) -> Result<SockId, i32> {
         match self.file(self.file_of(fd)?).kind {
             Kind::Socket(s) => Ok(s),
-            Kind::PipeRead(_) | Kind::PipeWrite(_) | Kind::EventFd(_) | Kind::Epoll(_) => {
-                Err(ENOTSOCK)
-            }
+            Kind::PipeRead(_)
+            | Kind::PipeWrite(_)
+            | Kind::EventFd(_)
+            | Kind::Epoll(_)
+            | Kind::Udp(_) => Err(ENOTSOCK),
         }
     }
 

@@ -58,6 +58,7 @@ errnos! {
     ENOTSOCK = 88, "Not a socket.";
     EDESTADDRREQ = 89, "A send on an unconnected datagram socket named no destination.";
     EMSGSIZE = 90, "Datagram too long.";
+    ENOPROTOOPT = 92, "Protocol not available (a TCP option on a UDP socket).";
     EOPNOTSUPP = 95, "Operation not supported on this socket.";
     EAFNOSUPPORT = 97, "Address family not supported.";
     EADDRINUSE = 98, "Address already in use.";

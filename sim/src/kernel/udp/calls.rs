@@ -126,12 +126,12 @@ impl Kernel {
         SocketAddr::V4(local.unwrap_or(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0)))
     }
 
-    /// `setsockopt` on a UDP socket: `SO_REUSEADDR` counts; `TCP_NODELAY` is `EOPNOTSUPP`
-    /// (`IPPROTO_TCP` options on a UDP socket), `SO_LINGER` is stored by Linux and ignored.
+    /// `setsockopt` on a UDP socket: `SO_REUSEADDR` counts; `TCP_NODELAY` is `ENOPROTOOPT`
+    /// (`ip_setsockopt` refuses a level it does not know), `SO_LINGER` is stored by Linux and ignored.
     pub(crate) fn udp_setsockopt(&mut self, u: UdpKey, opt: SockOpt) -> SysResult<()> {
         match opt {
             SockOpt::ReuseAddr(on) => self.udps[u].reuseaddr = on,
-            SockOpt::NoDelay(_) => return Err(Errno::EOPNOTSUPP),
+            SockOpt::NoDelay(_) => return Err(Errno::ENOPROTOOPT),
             SockOpt::Linger(_) => {}
         }
         Ok(())
