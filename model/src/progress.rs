@@ -67,7 +67,8 @@ impl World {
     /// `Settle`: every state in which all forced traffic has arrived.
     pub(crate) fn settle(&self, cap: usize) -> Result<Vec<World>, usize> {
         let mut done = BTreeSet::new();
-        let mut todo = vec![self.clone()];
+        // UDP first: TCP traffic never makes datagrams, nor datagrams TCP traffic.
+        let mut todo = self.udp_settled(cap)?;
         while let Some(mut w) = todo.pop() {
             w.deliver_uncontended(&mut todo);
             match w.contest() {
@@ -110,7 +111,6 @@ impl World {
     /// An arrival that may lead elsewhere too (an abort, a SYN that may be dropped: see
     /// `World::split`) sends those other states to `more`, to be settled in turn.
     fn deliver_uncontended(&mut self, more: &mut Vec<World>) {
-        self.udp_settle();
         loop {
             let ordinary = self
                 .forced()

@@ -7,7 +7,8 @@
 //! the datagrams it sent that have not arrived, and the ICMP port-unreachable answers on
 //! their way back to it. When they arrive is `progress`'s business: before an op any of them
 //! may have (FIFO per destination; datagrams to different destinations, or from different
-//! sockets, in any order: FREEDOMS.md, 10), at `Settle` all of them.
+//! sockets, in any order: FREEDOMS.md, 10), at `Settle` all of them, in every order that
+//! can tell (`udp_settled`).
 //!
 //! Arrival (`__udp4_lib_rcv`, `__udp4_lib_lookup`): the datagram goes to the socket bound to
 //! its destination port when it arrives; among several (all with `SO_REUSEADDR`), a connected
@@ -29,8 +30,7 @@
 //! `SHUT_RD`, `EPOLLHUP` after both, `EPOLLERR` with an error pending.
 //!
 //! Does not model: the datagrams' bytes (lengths only), ICMP rate limiting (on loopback only
-//! the global limit of 1000/s with a burst of 50 applies, beyond any test here), which of
-//! several senders' datagrams a nearly full queue drops (`Settle` takes one order), IPv6,
+//! the global limit of 1000/s with a burst of 50 applies, beyond any test here), IPv6,
 //! multicast, `SO_REUSEPORT`, `IP_RECVERR`, `setsockopt` of buffer sizes.
 
 use crate::epoll::Edge;
@@ -410,10 +410,56 @@ impl World {
             .collect()
     }
 
-    /// `Settle`: everything on the wire arrives (answers included), in one order.
-    pub(crate) fn udp_settle(&mut self) {
-        while let Some(&u) = self.udp_senders().first() {
-            self.udp_arrive(u, 0);
+    /// `Settle`: every state in which everything on the wire has arrived (answers
+    /// included). Arrivals that commute are made in one order: an ICMP answer (it only sets
+    /// an error, which reads the same whatever came first), and a datagram no other socket
+    /// is sending to the same address. Datagrams of several senders to one address
+    /// interleave in every way (the receiver's queue order is the network's choice).
+    pub(crate) fn udp_settled(&self, cap: usize) -> Result<Vec<World>, usize> {
+        let mut done = std::collections::BTreeSet::new();
+        let mut todo = vec![self.clone()];
+        while let Some(mut w) = todo.pop() {
+            w.udp_deliver_commuting();
+            let senders = w.udp_senders();
+            if senders.is_empty() {
+                done.insert(w);
+            } else {
+                for u in senders {
+                    todo.extend(w.udp_deliveries(u));
+                }
+            }
+            if done.len() + todo.len() > cap {
+                return Err(done.len() + todo.len());
+            }
+        }
+        Ok(done.into_iter().collect())
+    }
+
+    /// Delivers, one at a time, every head of an outbox whose arrival commutes with the rest
+    /// (see `udp_settled`).
+    fn udp_deliver_commuting(&mut self) {
+        'again: loop {
+            for u in self.udp_senders() {
+                let outbox = &self.udp(u).outbox;
+                for (i, d) in outbox.iter().enumerate() {
+                    let first_to_there = outbox
+                        .iter()
+                        .take(i)
+                        .all(|e| (e.to, e.icmp) != (d.to, d.icmp));
+                    if !first_to_there {
+                        continue;
+                    }
+                    let shared = !d.icmp
+                        && self.udps.iter().any(|(&o, other)| {
+                            o != u && other.outbox.iter().any(|e| !e.icmp && e.to == d.to)
+                        });
+                    if !shared {
+                        self.udp_arrive(u, i);
+                        continue 'again;
+                    }
+                }
+            }
+            return;
         }
     }
 
