@@ -65,6 +65,8 @@ pub enum SockOptGet {
     SndBuf,
     RcvBuf,
     Type,
+    /// `SO_ERROR`, as an `Int` (`SoError` is the same read through `Op::SoError`).
+    Error,
 }
 
 /// `op` of `epoll_ctl`: `EPOLL_CTL_ADD`, `EPOLL_CTL_MOD`, `EPOLL_CTL_DEL`.

@@ -188,6 +188,7 @@ impl World {
             | Op::Read { fd, .. }
             | Op::Write { fd, .. }
             | Op::SendTo { fd, .. }
+            | Op::GetSockOpt { fd, .. }
             | Op::Close { fd } => self.add_fd(fd, &mut socks),
             // A listener's options are copied into each child as its handshake completes:
             // handshakes in flight may complete before the change or after it.
@@ -208,7 +209,6 @@ impl World {
             | Op::EpollCreate
             | Op::UdpSocket
             | Op::RecvFrom { .. }
-            | Op::GetSockOpt { .. }
             | Op::Settle => {}
         }
         socks

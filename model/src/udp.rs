@@ -336,7 +336,7 @@ impl World {
         Ok(Outcome::Datagram { len, from })
     }
 
-    /// `getsockopt`: `SO_TYPE` of any socket; `SO_SNDBUF`/`SO_RCVBUF` of a UDP socket (a TCP
+    /// `getsockopt`: `SO_TYPE` and `SO_ERROR` of any socket; `SO_SNDBUF`/`SO_RCVBUF` of a UDP socket (a TCP
     /// socket's are unsupported: they grow with the connection).
     fn getsockopt(&mut self, fd: Fd, opt: SockOptGet) -> Result<Outcome, i32> {
         let file = self.file_of(fd).map_err(|_| EBADF)?;
@@ -346,13 +346,30 @@ impl World {
             _ => return Err(ENOTSOCK),
         };
         let int = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
+        if opt == SockOptGet::Error {
+            return match self.so_error_any(fd)? {
+                Outcome::SoError(e) => Ok(Outcome::Int(e)),
+                other => Ok(other),
+            };
+        }
         Ok(Outcome::Int(match (udp, opt) {
             (false, SockOptGet::Type) => SOCK_STREAM,
             (true, SockOptGet::Type) => SOCK_DGRAM,
             (true, SockOptGet::SndBuf) => int(self.cfg.udp_sndbuf),
             (true, SockOptGet::RcvBuf) => int(self.cfg.udp_rcvbuf),
-            (false, _) => panic!("world: TCP buffer sizes are unsupported (checked)"),
+            (false, SockOptGet::SndBuf | SockOptGet::RcvBuf) => {
+                panic!("world: TCP buffer sizes are unsupported (checked)")
+            }
+            (_, SockOptGet::Error) => unreachable!("answered above"),
         }))
+    }
+
+    /// `SO_ERROR` of a TCP or UDP socket.
+    fn so_error_any(&mut self, fd: Fd) -> Result<Outcome, i32> {
+        match self.udp_of(fd)? {
+            Some(u) => Ok(Outcome::SoError(self.udp_mut(u).err.take().unwrap_or(0))),
+            None => self.so_error(fd),
+        }
     }
 
     /// The last close: the socket stops receiving; its outbox stays on the wire.
@@ -521,6 +538,7 @@ impl World {
             | Op::Close { fd }
             | Op::SendTo { fd, .. }
             | Op::RecvFrom { fd, .. }
+            | Op::GetSockOpt { fd, .. }
             | Op::EpollWait { epfd: fd, .. } => udp_or_epoll(fd),
             Op::EpollCtl { fd, .. } => udp_or_epoll(fd),
             _ => false,

@@ -344,9 +344,12 @@ impl Gen {
             }
             24 => Step::GetSockOpt {
                 fd: self.pick(Want::Socket),
-                opt: self
-                    .rng
-                    .pick(&[SockOptGet::Type, SockOptGet::SndBuf, SockOptGet::RcvBuf]),
+                opt: self.rng.pick(&[
+                    SockOptGet::Type,
+                    SockOptGet::SndBuf,
+                    SockOptGet::RcvBuf,
+                    SockOptGet::Error,
+                ]),
             },
             _ => {
                 if self.rng.odds(1, 2) {

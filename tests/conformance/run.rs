@@ -443,6 +443,7 @@ impl<B: Backend> Driver<B> {
                     SockOptGet::SndBuf => sys::SockOptGet::SndBuf,
                     SockOptGet::RcvBuf => sys::SockOptGet::RcvBuf,
                     SockOptGet::Type => sys::SockOptGet::Type,
+                    SockOptGet::Error => sys::SockOptGet::Error,
                 };
                 err(s.getsockopt(self.real(fd), opt), Outcome::Int)
             }

@@ -306,6 +306,7 @@ impl Sys for LinuxSys {
             SockOptGet::SndBuf => libc::SO_SNDBUF,
             SockOptGet::RcvBuf => libc::SO_RCVBUF,
             SockOptGet::Type => libc::SO_TYPE,
+            SockOptGet::Error => libc::SO_ERROR,
         };
         let mut value: libc::c_int = 0;
         let mut len = size_of::<libc::c_int>() as libc::socklen_t;

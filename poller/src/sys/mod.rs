@@ -175,6 +175,9 @@ pub enum SockOptGet {
     RcvBuf,
     /// `SO_TYPE`: 1 (`SOCK_STREAM`) or 2 (`SOCK_DGRAM`).
     Type,
+    /// `SO_ERROR`: the pending error as an errno value, or 0; reading it clears it (as
+    /// `so_error`).
+    Error,
 }
 
 /// `how` argument of `shutdown`.

@@ -23,8 +23,8 @@
 //! - `describe`: the state as text for failure messages.
 //!
 //! How a scheduler drives it: each simulated syscall is one method call; calls that can put
-//! something on the network (connect, read, write, shutdown, close) take the current virtual
-//! time `now` and a `Choices`. Time handed in never goes back (asserted). Network events
+//! something on the network (connect, read, write, sendto, recvfrom, shutdown, close) take the
+//! current virtual time `now` and a `Choices`. Time handed in never goes back (asserted). Network events
 //! happen only in `advance(now, ..)`, which applies everything due by `now`; call it whenever
 //! virtual time moves (all events are scheduled at or after the time of the call that caused
 //! them, so nothing is ever due in the past). `epoll_wait` is split: `epoll_harvest` never

@@ -93,12 +93,13 @@ impl Kernel {
         }
     }
 
-    /// `getsockopt` of `SO_SNDBUF`, `SO_RCVBUF` (the configured sizes: TCP's `sndbuf` and
+    /// `getsockopt` of `SO_ERROR` (as `so_error`), `SO_SNDBUF`, `SO_RCVBUF` (the configured sizes: TCP's `sndbuf` and
     /// `rcvbuf`, UDP's `WMEM_DEFAULT` and `udp_rcvbuf`; Linux reports twice what
     /// `setsockopt` asked for, and these are what it reports) or `SO_TYPE`.
-    pub fn getsockopt(&self, fd: Fd, opt: SockOptGet) -> SysResult<i32> {
+    pub fn getsockopt(&mut self, fd: Fd, opt: SockOptGet) -> SysResult<i32> {
         let int = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
         Ok(match (self.sock_ref(fd)?, opt) {
+            (_, SockOptGet::Error) => self.so_error(fd)?.map_or(0, |e| e.0),
             (SockRef::Tcp(_), SockOptGet::Type) => SOCK_STREAM,
             (SockRef::Udp(_), SockOptGet::Type) => SOCK_DGRAM,
             (SockRef::Tcp(_), SockOptGet::SndBuf) => int(self.config.sndbuf),
