@@ -24,6 +24,8 @@ use std::fmt;
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Io {
     Read,
+    /// `recv(MSG_PEEK)`: the bytes stay queued.
+    Peek,
     Write,
 }
 
@@ -90,6 +92,7 @@ impl Branch {
                 let mut w = world.clone();
                 match io {
                     Io::Read => w.commit_read(*sock, *n),
+                    Io::Peek => {}
                     Io::Write => w.commit_write(*sock, *n),
                 }
                 vec![w]

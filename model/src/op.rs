@@ -134,7 +134,8 @@ pub enum Op {
         len: usize,
         to: Option<Port>,
     },
-    /// `recvfrom(fd, buf, len, MSG_PEEK? | MSG_TRUNC?)` on a UDP socket → `Datagram`.
+    /// `recvfrom(fd, buf, len, MSG_PEEK? | MSG_TRUNC?)` → `Datagram` on UDP, `Bytes` on TCP
+    /// (where `MSG_PEEK` leaves the bytes queued; a 0-byte buffer there is unsupported).
     RecvFrom {
         fd: Fd,
         len: usize,

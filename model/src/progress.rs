@@ -189,6 +189,7 @@ impl World {
             | Op::Write { fd, .. }
             | Op::SendTo { fd, .. }
             | Op::GetSockOpt { fd, .. }
+            | Op::RecvFrom { fd, .. }
             | Op::Close { fd } => self.add_fd(fd, &mut socks),
             // A listener's options are copied into each child as its handshake completes:
             // handshakes in flight may complete before the change or after it.
@@ -208,7 +209,6 @@ impl World {
             | Op::EventFdWrite { .. }
             | Op::EpollCreate
             | Op::UdpSocket
-            | Op::RecvFrom { .. }
             | Op::Settle => {}
         }
         socks

@@ -43,7 +43,7 @@ use crate::event::{
     EPOLLWRNORM, KEY_ALL, KEY_IN,
 };
 use crate::file::{FileId, Kind, UdpId};
-use crate::model::Branch;
+use crate::model::{Branch, Io};
 use crate::op::{Fd, Op, Outcome, Port, Shut, SockOpt, SockOptGet};
 use crate::world::World;
 use std::collections::VecDeque;
@@ -177,7 +177,12 @@ impl World {
             } => Some(match self.udp_of(fd) {
                 Err(e) => self.fail(e),
                 Ok(Some(u)) => self.exact(|w| w.udp_recvfrom(u, len, peek, trunc)),
-                Ok(None) => self.fail(ENOTSOCK), // TCP is unsupported (checked)
+                // `MSG_TRUNC` on TCP takes the bytes without copying them: a read.
+                Ok(None) => match self.file(self.file_of(fd).expect("open")).kind {
+                    Kind::Socket(s) if peek => self.socket_recv(s, len, Io::Peek),
+                    Kind::Socket(s) => self.socket_read(s, len),
+                    _ => self.fail(ENOTSOCK),
+                },
             }),
             Op::GetSockOpt { fd, opt } => Some(self.exact(|w| w.getsockopt(fd, opt))),
             Op::Bind { fd, port } => on(fd, &|w, u| w.udp_bind(u, port)),

@@ -279,8 +279,8 @@ impl World {
             {
                 Some("EventFdRead/EventFdWrite on a file that is not an eventfd")
             }
-            Op::RecvFrom { fd, .. } if matches!(kind(fd), Some(Kind::Socket(_))) => {
-                Some("recvfrom on a TCP socket (the model judges it on UDP only)")
+            Op::RecvFrom { fd, len: 0, .. } if matches!(kind(fd), Some(Kind::Socket(_))) => {
+                Some("recvfrom of 0 bytes on TCP (0 with data queued, which may be in flight)")
             }
             Op::GetSockOpt {
                 fd,

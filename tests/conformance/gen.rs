@@ -6,7 +6,8 @@
 //!   clients, transfers, shutdowns, options, resets and closes, with `Settle` often.
 //! - `Mixed`: everything, sockets beside pipes, eventfds and nested epolls.
 //! - `Local`: pipes, eventfds and epoll only.
-//! - `Datagram`: UDP sockets first (two bound, one watched by an epoll), then `sendto`,
+//! - `Datagram`: UDP sockets first (two bound, one watched by an epoll; half the time a TCP
+//!   connection beside them, whose `recvfrom` peeks and truncates), then `sendto`,
 //!   `recvfrom` (with `MSG_PEEK`/`MSG_TRUNC`), `connect`, `getsockopt`, `getpeername` and
 //!   everything `Mixed` has; the other profiles never make a UDP socket.
 //! - `FdLimit`: `Mixed` under an fd limit of 10 (seven fds for the sequence), so `EMFILE`
@@ -335,8 +336,13 @@ impl Gen {
             },
             23 => {
                 let (peek, trunc) = (self.rng.odds(1, 4), self.rng.odds(1, 4));
+                let want = if self.rng.odds(1, 3) {
+                    Want::Socket
+                } else {
+                    Want::Udp
+                };
                 Step::RecvFrom {
-                    fd: self.pick(Want::Udp),
+                    fd: self.pick(want),
                     len: self.rng.pick(&[0, 1, 8, 64, 64, 1000, 2000]),
                     peek,
                     trunc,
@@ -400,6 +406,26 @@ impl Gen {
                 fd: fixed(4),
                 port: 0,
             });
+        }
+        if self.rng.odds(1, 2) {
+            // A TCP connection beside them (fds 6, 7 and 8), for `recvfrom`'s `MSG_PEEK`
+            // and `MSG_TRUNC` on a stream.
+            out.push(Step::Socket);
+            out.push(Step::Bind {
+                fd: fixed(6),
+                port: 2,
+            });
+            out.push(Step::Listen {
+                fd: fixed(6),
+                backlog: 1,
+            });
+            out.push(Step::Socket);
+            out.push(Step::Connect {
+                fd: fixed(7),
+                port: 2,
+            });
+            out.push(Step::Settle);
+            out.push(Step::Accept { fd: fixed(6) });
         }
     }
 

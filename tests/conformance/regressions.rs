@@ -1028,3 +1028,30 @@ fn udp_icmp_port_unreachable_reaches_a_connected_sender_once() {
         so_error(3),
     ]);
 }
+
+/// `recv(MSG_PEEK)` on a TCP stream (mio's `TcpStream::peek`) leaves the bytes for the next
+/// read, and `MSG_TRUNC` takes them without copying, on all three.
+#[test]
+fn tcp_recvfrom_peeks_and_truncates_a_stream() {
+    let steps = [
+        socket(),
+        bind(3, 0),
+        listen(3, 1),
+        socket(),
+        connect(4, 0),
+        settle(),
+        accept(3),
+        write(4, 100),
+        settle(),
+        recvfrom(5, 10, true, false),
+        recvfrom(5, 10, true, false),
+        read(5, 30),
+        recvfrom(5, 20, false, true),
+        recvfrom(5, 100, false, false),
+        recvfrom(5, 100, true, false),
+        getpeername(5),
+    ];
+    check(&steps);
+    let judged = table(&judge(&steps, Profile::Mixed, 0, true));
+    assert!(!judged.contains("skipped"), "every step judged:\n{judged}");
+}

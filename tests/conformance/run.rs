@@ -423,7 +423,19 @@ impl<B: Backend> Driver<B> {
                     flags = flags | MsgFlags::TRUNC;
                 }
                 let mut buf = vec![0u8; len];
+                let tcp = self.fds.kind(fd) == Some(FdKind::Socket);
                 match s.recvfrom(self.real(fd), &mut buf, flags) {
+                    Ok((n, None)) if tcp => {
+                        // Peeked bytes are checked and stay unread; MSG_TRUNC's are not copied.
+                        let at = self.offset(fd).0;
+                        if !trunc {
+                            self.check_content(fd, &buf[..n])?;
+                        }
+                        let o = self.fds.object(fd).expect("an open socket");
+                        self.offsets.entry(o).or_default().0 =
+                            if peek { at } else { at + n as u64 };
+                        Outcome::Bytes(n)
+                    }
                     Ok((n, from)) => {
                         let got = n.min(len);
                         if let Some(k) = (0..got).find(|&k| buf[k] != 0x5a) {
