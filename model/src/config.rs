@@ -26,6 +26,12 @@ pub struct Config {
     /// `EAGAIN`. Default 16 MiB: above `tcp_wmem[2]` (4 MiB) + `tcp_rmem[2]` (6 MiB), the
     /// most autotuning can grow to, with room for one overshooting skb.
     pub stream_buf_max: usize,
+    /// `SO_RCVBUF` of a UDP socket, the bytes its receive queue may be charged
+    /// (`net.core.rmem_default`, 212,992; each datagram is charged `udp::truesize`).
+    pub udp_rcvbuf: usize,
+    /// `SO_SNDBUF` of a UDP socket (`net.core.wmem_default`, 212,992). Loopback never fills
+    /// it: sent datagrams are freed at once.
+    pub udp_sndbuf: usize,
     /// `net.core.somaxconn`: `listen` caps its backlog here. 4096 since Linux 5.4 (128 before).
     pub somaxconn: u32,
     /// Every socket has `SO_REUSEADDR` set before `bind` (the poller sets it on listeners).
@@ -48,6 +54,8 @@ impl Default for Config {
             pipe_pages: 16,
             stream_buf_min: 64 * 1024,
             stream_buf_max: 16 * 1024 * 1024,
+            udp_rcvbuf: 212_992,
+            udp_sndbuf: 212_992,
             somaxconn: 4096,
             reuse_addr: false,
             max_worlds: 4096,

@@ -29,6 +29,10 @@ errnos! {
     EPIPE = 32, "Write with the reading side gone, or on a socket that cannot send.";
     ELOOP = 40, "Nested epoll would loop or nest deeper than EP_MAX_NESTS.";
     ENOTSOCK = 88, "Socket call on an fd that is not a socket.";
+    EDESTADDRREQ = 89, "UDP send without a destination on an unconnected socket.";
+    EMSGSIZE = 90, "UDP datagram longer than 65,507 bytes.";
+    ENOPROTOOPT = 92, "A TCP option on a UDP socket.";
+    EOPNOTSUPP = 95, "listen or accept4 on a UDP socket.";
     EADDRINUSE = 98, "Port already bound.";
     ECONNABORTED = 103, "Connection attempt ended without a pending error to report.";
     ECONNRESET = 104, "Connection reset by peer (RST).";

@@ -41,6 +41,12 @@ id!(
     "sock"
 );
 
+id!(
+    /// A UDP socket (kept after its last close while its datagrams are on the wire).
+    UdpId,
+    "udp"
+);
+
 /// One open file description.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct File {
@@ -55,6 +61,7 @@ pub(crate) enum Kind {
     PipeWrite(PipeId),
     EventFd(EventFd),
     Socket(SockId),
+    Udp(UdpId),
     Epoll(Epoll),
 }
 

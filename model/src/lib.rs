@@ -49,6 +49,7 @@
 //! - `pipe`: pipes: page slots, `PIPE_BUF` atomicity, `EPIPE`, EOF.
 //! - `eventfd`: the eventfd counter, semaphore mode, the 8-byte rule.
 //! - `socket`: one TCP socket's state, and what `poll`, `read` and `write` see of it.
+//! - `udp`: UDP sockets: bind, connect, `sendto`/`recvfrom`, the queue, datagrams and ICMP.
 //! - `tcp`: socket syscalls: `socket`, `bind`, `listen`, `connect`, `accept4`, `shutdown`, ….
 //! - `net`: loopback segments in flight, what each arrival does, ports and TIME_WAIT.
 //! - `progress`: when segments arrive: any prefix before an op, everything at `Settle`.
@@ -74,6 +75,7 @@ mod pipe;
 mod progress;
 mod socket;
 mod tcp;
+mod udp;
 mod world;
 
 #[cfg(test)]
@@ -83,4 +85,5 @@ pub use allowed::{Allowed, Candidate, Expect};
 pub use config::Config;
 pub use event::Event;
 pub use model::{Disagreement, Model};
-pub use op::{Ctl, Fd, Op, Outcome, Port, Shut, SockOpt};
+pub use op::{Ctl, Fd, Op, Outcome, Port, Shut, SockOpt, SockOptGet};
+pub use udp::{truesize as udp_truesize, UDP_MAX_PAYLOAD};

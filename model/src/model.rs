@@ -24,6 +24,8 @@ use std::fmt;
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Io {
     Read,
+    /// `recv(MSG_PEEK)`: the bytes stay queued.
+    Peek,
     Write,
 }
 
@@ -90,6 +92,7 @@ impl Branch {
                 let mut w = world.clone();
                 match io {
                     Io::Read => w.commit_read(*sock, *n),
+                    Io::Peek => {}
                     Io::Write => w.commit_write(*sock, *n),
                 }
                 vec![w]
@@ -220,7 +223,7 @@ impl Model {
             }
             let relevant = world.relevant(op);
             let states = world
-                .closure(&relevant, cap)
+                .closure(&relevant, world.udp_relevant(op), cap)
                 .map_err(|n| Model::too_uncertain(op, n))?;
             for state in states {
                 branches.extend(state.branches(op));

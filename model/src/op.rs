@@ -1,7 +1,7 @@
 //! The operations the model specifies (`Op`) and what they return (`Outcome`).
 //!
 //! Owns: the vocabulary shared with the harness. One `Op` is one syscall as the `Sys` trait
-//! issues it (every fd nonblocking, sockets `AF_INET`/`SOCK_STREAM` on 127.0.0.1, `epoll_wait`
+//! issues it (every fd nonblocking, sockets `AF_INET` stream or datagram on 127.0.0.1, `epoll_wait`
 //! with timeout 0), plus `Settle`, the explicit "the network has caught up" step.
 //! Ports are small indices (`Port(0)`, `Port(1)`, …) that the harness maps to real ports.
 //! Does not model: blocking calls, timeouts, signals (`EINTR`), addresses other than loopback,
@@ -57,6 +57,16 @@ pub enum SockOpt {
     /// TIME_WAIT); `None` is the default. `Some(n)` with `n > 0` makes `close` wait for the
     /// FIN's acknowledgement: outside the model (it blocks).
     Linger(Option<u32>),
+}
+
+/// The `int` socket options `getsockopt` reads.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SockOptGet {
+    SndBuf,
+    RcvBuf,
+    Type,
+    /// `SO_ERROR`, as an `Int` (`SoError` is the same read through `Op::SoError`).
+    Error,
 }
 
 /// `op` of `epoll_ctl`: `EPOLL_CTL_ADD`, `EPOLL_CTL_MOD`, `EPOLL_CTL_DEL`.
@@ -115,6 +125,25 @@ pub enum Op {
     },
     /// `epoll_wait(epfd, events, maxevents, 0)` → `Events`.
     EpollWait { epfd: Fd, maxevents: i32 },
+    /// `socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)` → `Fd`.
+    UdpSocket,
+    /// `sendto(fd, buf, len, MSG_NOSIGNAL, 127.0.0.1:to)` (`to` `None`: `send`) → `Bytes`. On
+    /// a TCP socket, a `write` (the address is ignored).
+    SendTo {
+        fd: Fd,
+        len: usize,
+        to: Option<Port>,
+    },
+    /// `recvfrom(fd, buf, len, MSG_PEEK? | MSG_TRUNC?)` → `Datagram` on UDP, `Bytes` on TCP
+    /// (where `MSG_PEEK` leaves the bytes queued; a 0-byte buffer there is unsupported).
+    RecvFrom {
+        fd: Fd,
+        len: usize,
+        peek: bool,
+        trunc: bool,
+    },
+    /// `getsockopt(fd, SOL_SOCKET, SO_SNDBUF | SO_RCVBUF | SO_TYPE)` → `Int`.
+    GetSockOpt { fd: Fd, opt: SockOptGet },
     /// Not a syscall: the network catches up. Every segment in flight is delivered (and every
     /// reply to it), except SYNs and final ACKs that a full listener dropped: Linux only
     /// retransmits those after a second (`TCP_TIMEOUT_INIT`). The harness calls it after
@@ -139,6 +168,11 @@ pub enum Outcome {
     SoError(i32),
     /// `epoll_wait`: the events, in the order the kernel returned them (compared as a set).
     Events(Vec<Event>),
+    /// `recvfrom` on UDP: the length returned, and the sender's harness port (`None` for
+    /// an ephemeral one).
+    Datagram { len: usize, from: Option<Port> },
+    /// An `int` from `getsockopt`.
+    Int(i32),
     /// The call failed with this errno.
     Err(i32),
 }
@@ -154,6 +188,8 @@ impl fmt::Debug for Outcome {
             Outcome::SoError(0) => write!(f, "SO_ERROR 0"),
             Outcome::SoError(e) => write!(f, "SO_ERROR {}", errno::describe(*e)),
             Outcome::Events(events) => write!(f, "events {events:?}"),
+            Outcome::Datagram { len, from } => write!(f, "{len} bytes from {from:?}"),
+            Outcome::Int(v) => write!(f, "int {v}"),
             Outcome::Err(e) => write!(f, "{}", errno::describe(*e)),
         }
     }

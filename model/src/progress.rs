@@ -27,6 +27,7 @@ impl World {
     pub(crate) fn closure(
         &self,
         relevant: &BTreeSet<SockId>,
+        udp: bool,
         cap: usize,
     ) -> Result<Vec<World>, usize> {
         let mut seen = BTreeSet::from([self.clone()]);
@@ -47,6 +48,18 @@ impl World {
                     }
                 }
             }
+            // UDP: every sender's datagrams, FIFO per destination (`udp`).
+            for u in if udp { w.udp_senders() } else { Vec::new() } {
+                for next in w.udp_deliveries(u) {
+                    if seen.insert(next.clone()) {
+                        if seen.len() > cap {
+                            return Err(seen.len());
+                        }
+                        order.push(next.clone());
+                        todo.push(next);
+                    }
+                }
+            }
         }
         Ok(order)
     }
@@ -54,7 +67,8 @@ impl World {
     /// `Settle`: every state in which all forced traffic has arrived.
     pub(crate) fn settle(&self, cap: usize) -> Result<Vec<World>, usize> {
         let mut done = BTreeSet::new();
-        let mut todo = vec![self.clone()];
+        // UDP first: TCP traffic never makes datagrams, nor datagrams TCP traffic.
+        let mut todo = self.udp_settled(cap)?;
         while let Some(mut w) = todo.pop() {
             w.deliver_uncontended(&mut todo);
             match w.contest() {
@@ -173,6 +187,9 @@ impl World {
             | Op::Shutdown { fd, .. }
             | Op::Read { fd, .. }
             | Op::Write { fd, .. }
+            | Op::SendTo { fd, .. }
+            | Op::GetSockOpt { fd, .. }
+            | Op::RecvFrom { fd, .. }
             | Op::Close { fd } => self.add_fd(fd, &mut socks),
             // A listener's options are copied into each child as its handshake completes:
             // handshakes in flight may complete before the change or after it.
@@ -191,6 +208,7 @@ impl World {
             | Op::EventFdRead { .. }
             | Op::EventFdWrite { .. }
             | Op::EpollCreate
+            | Op::UdpSocket
             | Op::Settle => {}
         }
         socks
@@ -211,7 +229,11 @@ impl World {
                     self.add_file(key.file, socks, depth + 1);
                 }
             }
-            Kind::Epoll(_) | Kind::PipeRead(_) | Kind::PipeWrite(_) | Kind::EventFd(_) => {}
+            Kind::Epoll(_)
+            | Kind::PipeRead(_)
+            | Kind::PipeWrite(_)
+            | Kind::EventFd(_)
+            | Kind::Udp(_) => {}
         }
     }
 

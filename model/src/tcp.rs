@@ -35,9 +35,11 @@ impl World {
     pub(crate) fn sock_of(&self, fd: Fd) -> Result<SockId, i32> {
         match self.file(self.file_of(fd)?).kind {
             Kind::Socket(s) => Ok(s),
-            Kind::PipeRead(_) | Kind::PipeWrite(_) | Kind::EventFd(_) | Kind::Epoll(_) => {
-                Err(ENOTSOCK)
-            }
+            Kind::PipeRead(_)
+            | Kind::PipeWrite(_)
+            | Kind::EventFd(_)
+            | Kind::Epoll(_)
+            | Kind::Udp(_) => Err(ENOTSOCK),
         }
     }
 
@@ -287,6 +289,12 @@ impl World {
     /// queue (the rest may still wait in the sender's queue for the window), so any count
     /// from there up is allowed.
     pub(crate) fn socket_read(&self, s: SockId, len: usize) -> Vec<Branch> {
+        self.socket_recv(s, len, Io::Read)
+    }
+
+    /// `socket_read`, or with `Io::Peek` a `recv(MSG_PEEK)`: the same answers, the bytes
+    /// left queued (a pending error is taken all the same, as `tcp_recvmsg` does).
+    pub(crate) fn socket_recv(&self, s: SockId, len: usize, io: Io) -> Vec<Branch> {
         let sock = self.sock(s);
         if len > 0 && sock.tcp != Tcp::Listen && sock.unread > 0 {
             let most = len.min(sock.unread);
@@ -297,7 +305,7 @@ impl World {
                 max: most,
                 world: self.clone(),
                 sock: s,
-                io: Io::Read,
+                io,
             }];
             if sure == 0 {
                 // Only lossy bytes are left: they may never come (the peer's abort purged

@@ -29,6 +29,7 @@ pub(crate) struct World {
     pub(crate) files: BTreeMap<FileId, File>,
     pub(crate) pipes: BTreeMap<PipeId, Pipe>,
     pub(crate) sockets: BTreeMap<SockId, Socket>,
+    pub(crate) udps: BTreeMap<crate::file::UdpId, crate::udp::Udp>,
     /// TIME_WAIT entries per (harness port, `SO_REUSEADDR` of the socket that left them):
     /// they never expire within a test.
     pub(crate) time_wait: BTreeMap<(crate::op::Port, bool), u32>,
@@ -50,6 +51,7 @@ impl World {
             files: BTreeMap::new(),
             pipes: BTreeMap::new(),
             sockets: BTreeMap::new(),
+            udps: BTreeMap::new(),
             time_wait: BTreeMap::new(),
             abort: None,
             forks: Vec::new(),
@@ -93,6 +95,11 @@ impl World {
         self.next_id
     }
 
+    /// A fresh id (or sequence number) for any object.
+    pub(crate) fn next_id(&mut self) -> u32 {
+        self.next()
+    }
+
     pub(crate) fn new_sock(&mut self, socket: Socket) -> SockId {
         let id = SockId(self.next());
         self.sockets.insert(id, socket);
@@ -127,6 +134,9 @@ impl World {
     /// Every way this state can carry out `op`, the network standing still. `Settle` is the
     /// model's business (`net::settle`), not a syscall.
     pub(crate) fn branches(&self, op: &Op) -> Vec<Branch> {
+        if let Some(branches) = self.udp_branches(op) {
+            return branches;
+        }
         match *op {
             Op::Socket => self.exact(World::socket),
             Op::Bind { fd, port } => self.exact(|w| w.bind(fd, port)),
@@ -202,6 +212,9 @@ impl World {
             } => self.epoll_ctl(epfd, op, fd, events, data),
             Op::EpollWait { epfd, maxevents } => self.epoll_wait(epfd, maxevents),
             Op::Settle => panic!("world: Settle is the network's step, see Model"),
+            Op::UdpSocket | Op::SendTo { .. } | Op::RecvFrom { .. } | Op::GetSockOpt { .. } => {
+                unreachable!("udp_branches answers {op:?}")
+            }
         }
     }
 
@@ -236,8 +249,16 @@ impl World {
             | Op::Dup { fd }
             | Op::EventFdRead { fd, .. }
             | Op::EventFdWrite { fd, .. }
-            | Op::EpollWait { epfd: fd, .. } => std::slice::from_ref(fd),
-            Op::Socket | Op::Pipe | Op::EventFd { .. } | Op::EpollCreate | Op::Settle => &[],
+            | Op::EpollWait { epfd: fd, .. }
+            | Op::SendTo { fd, .. }
+            | Op::RecvFrom { fd, .. }
+            | Op::GetSockOpt { fd, .. } => std::slice::from_ref(fd),
+            Op::Socket
+            | Op::UdpSocket
+            | Op::Pipe
+            | Op::EventFd { .. }
+            | Op::EpollCreate
+            | Op::Settle => &[],
         };
         if fds.iter().any(|&fd| self.fds.is_reserved(fd)) {
             return Some("the op names an fd below Config::first_fd, which the harness owns");
@@ -257,6 +278,15 @@ impl World {
                 if kind(fd).is_some_and(|k| !matches!(k, Kind::EventFd(_))) =>
             {
                 Some("EventFdRead/EventFdWrite on a file that is not an eventfd")
+            }
+            Op::RecvFrom { fd, len: 0, .. } if matches!(kind(fd), Some(Kind::Socket(_))) => {
+                Some("recvfrom of 0 bytes on TCP (0 with data queued, which may be in flight)")
+            }
+            Op::GetSockOpt {
+                fd,
+                opt: crate::op::SockOptGet::SndBuf | crate::op::SockOptGet::RcvBuf,
+            } if matches!(kind(fd), Some(Kind::Socket(_))) => {
+                Some("a TCP socket's buffer sizes grow with the connection (tcp_sndbuf_expand)")
             }
             Op::Connect { fd, port } => match kind(fd) {
                 Some(Kind::Socket(s)) => {
@@ -318,6 +348,7 @@ impl World {
                 }
             }
             Kind::Socket(s) => self.socket_release(s),
+            Kind::Udp(u) => self.udp_release(u),
             Kind::EventFd(_) | Kind::Epoll(_) => {}
         }
     }
@@ -360,6 +391,7 @@ impl World {
                 })
             }
             Kind::Socket(s) => self.socket_read(*s, len),
+            Kind::Udp(_) => unreachable!("udp_branches reads UDP sockets"),
             Kind::PipeWrite(_) => self.fail(EBADF),
             Kind::Epoll(_) => self.fail(EINVAL),
             Kind::EventFd(_) => panic!("world: Read on an eventfd is unsupported (checked)"),
@@ -373,6 +405,7 @@ impl World {
         };
         match &self.file(file).kind {
             Kind::Socket(s) => self.socket_write(*s, len),
+            Kind::Udp(_) => unreachable!("udp_branches writes UDP sockets"),
             Kind::PipeWrite(p) => {
                 let p = *p;
                 self.exact(|w| {
@@ -421,6 +454,7 @@ impl World {
             Kind::PipeWrite(p) => self.pipes[p].poll_write_end(),
             Kind::EventFd(e) => e.poll(),
             Kind::Socket(s) => self.sock(*s).poll(&self.cfg),
+            Kind::Udp(u) => self.udps[u].poll(),
             Kind::Epoll(_) => self.epoll_poll(file, depth),
         }
     }
@@ -474,6 +508,9 @@ impl World {
                 Kind::Socket(s) => {
                     let _ = writeln!(out, "{s:?}");
                 }
+                Kind::Udp(u) => {
+                    let _ = writeln!(out, "{u:?}");
+                }
                 Kind::Epoll(epoll) => {
                     let _ = writeln!(out, "epoll");
                     for (key, e) in &epoll.entries {
@@ -519,6 +556,7 @@ impl World {
                     .unwrap_or_default()
             );
         }
+        self.describe_udp(&mut out);
         if !self.time_wait.is_empty() {
             let _ = writeln!(out, "TIME_WAIT: {:?}", self.time_wait);
         }

@@ -124,6 +124,26 @@ pub const ALLOWED: &[(Call, &[Fault])] = &[
             Fault::Errno(Errno::ENOMEM),
         ],
     ),
+    // Appended after the older calls, so `swarm` draws their rates as before.
+    (
+        Call::Sendto,
+        &[
+            Fault::Errno(Errno::EINTR),
+            Fault::Errno(Errno::ENOBUFS),
+            Fault::Errno(Errno::ENOMEM),
+            Fault::Reset,
+            Fault::Short,
+        ],
+    ),
+    (
+        Call::Recvfrom,
+        &[
+            Fault::Errno(Errno::EINTR),
+            Fault::Errno(Errno::ENOMEM),
+            Fault::Reset,
+        ],
+    ),
+    (Call::Getpeername, &[Fault::Errno(Errno::ENOBUFS)]),
 ];
 
 fn allowed(call: Call) -> &'static [Fault] {

@@ -17,7 +17,8 @@ use crate::trace::{encode_result, Call, What};
 use crate::unwind::unwinding;
 use crate::world::{self, with_world, World};
 use simkern_poller::sys::{
-    Domain, EpollEvent, EpollOp, Errno, Fd, Probe, Shutdown, SockOpt, Sys, SysResult,
+    Domain, EpollEvent, EpollOp, Errno, Fd, MsgFlags, Probe, Shutdown, SockOpt, SockOptGet,
+    SockType, Sys, SysResult,
 };
 use std::io::IoSlice;
 use std::net::SocketAddr;
@@ -191,11 +192,12 @@ impl Sys for SimSys {
         }
     }
 
-    fn socket(&self, domain: Domain) -> SysResult<Fd> {
+    fn socket(&self, domain: Domain, ty: SockType) -> SysResult<Fd> {
+        // A stream socket's args are what they were before datagrams (trace hashes hold).
         syscall(
             Call::Socket,
-            [domain as i64, 0, 0],
-            |w, _| w.kernel.socket(domain),
+            [domain as i64, ty as i64, 0],
+            |w, _| w.kernel.socket(domain, ty),
             fd_result,
         )
     }
@@ -268,6 +270,76 @@ impl Sys for SimSys {
             [fd.0 as i64, 0, 0],
             |w, _| w.kernel.getsockname(fd),
             addr_word,
+        )
+    }
+
+    fn getpeername(&self, fd: Fd) -> SysResult<SocketAddr> {
+        syscall(
+            Call::Getpeername,
+            [fd.0 as i64, 0, 0],
+            |w, _| w.kernel.getpeername(fd),
+            addr_word,
+        )
+    }
+
+    fn getsockopt(&self, fd: Fd, opt: SockOptGet) -> SysResult<i32> {
+        syscall(
+            Call::Getsockopt,
+            [fd.0 as i64, opt as i64, 0],
+            |w, _| w.kernel.getsockopt(fd, opt),
+            |&v| v as i64,
+        )
+    }
+
+    fn sendto(
+        &self,
+        fd: Fd,
+        buf: &[u8],
+        flags: MsgFlags,
+        addr: Option<SocketAddr>,
+    ) -> SysResult<usize> {
+        let args = [
+            fd.0 as i64,
+            ((flags.0 as i64) << 32) | buf.len() as i64,
+            addr.as_ref().map_or(-1, addr_word),
+        ];
+        syscall(
+            Call::Sendto,
+            args,
+            |w, fault| {
+                let now = w.now_ns;
+                let len = match fault {
+                    Some(Fault::Reset) => {
+                        w.kernel.reset_connection(fd, now, &mut w.decisions);
+                        buf.len()
+                    }
+                    Some(Fault::Short) => shortened(w, fd, buf.len()),
+                    _ => buf.len(),
+                };
+                w.kernel
+                    .sendto(fd, &buf[..len], flags, addr, now, &mut w.decisions)
+            },
+            len_result,
+        )
+    }
+
+    fn recvfrom(
+        &self,
+        fd: Fd,
+        buf: &mut [u8],
+        flags: MsgFlags,
+    ) -> SysResult<(usize, Option<SocketAddr>)> {
+        syscall(
+            Call::Recvfrom,
+            [fd.0 as i64, buf.len() as i64, flags.0 as i64],
+            |w, fault| {
+                let now = w.now_ns;
+                if fault == Some(Fault::Reset) {
+                    w.kernel.reset_connection(fd, now, &mut w.decisions);
+                }
+                w.kernel.recvfrom(fd, buf, flags, now, &mut w.decisions)
+            },
+            |(n, _)| *n as i64,
         )
     }
 

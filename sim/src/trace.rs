@@ -40,10 +40,15 @@ pub enum Call {
     Spawn,
     Join,
     SchedPoint,
+    // Appended, never inserted: a call's number is in every trace hash.
+    Sendto,
+    Recvfrom,
+    Getpeername,
+    Getsockopt,
 }
 
 impl Call {
-    pub const ALL: [Call; 23] = [
+    pub const ALL: [Call; 27] = [
         Call::EpollCreate,
         Call::EpollCtl,
         Call::EpollWait,
@@ -67,6 +72,10 @@ impl Call {
         Call::Spawn,
         Call::Join,
         Call::SchedPoint,
+        Call::Sendto,
+        Call::Recvfrom,
+        Call::Getpeername,
+        Call::Getsockopt,
     ];
 
     pub fn from_name(name: &str) -> Option<Call> {
@@ -98,6 +107,10 @@ impl Call {
             Call::Spawn => "spawn",
             Call::Join => "join",
             Call::SchedPoint => "sched_point",
+            Call::Sendto => "sendto",
+            Call::Recvfrom => "recvfrom",
+            Call::Getpeername => "getpeername",
+            Call::Getsockopt => "getsockopt",
         }
     }
 }

@@ -6,6 +6,10 @@
 //!   clients, transfers, shutdowns, options, resets and closes, with `Settle` often.
 //! - `Mixed`: everything, sockets beside pipes, eventfds and nested epolls.
 //! - `Local`: pipes, eventfds and epoll only.
+//! - `Datagram`: UDP sockets first (two bound, one watched by an epoll; half the time a TCP
+//!   connection beside them, whose `recvfrom` peeks and truncates), then `sendto`,
+//!   `recvfrom` (with `MSG_PEEK`/`MSG_TRUNC`), `connect`, `getsockopt`, `getpeername` and
+//!   everything `Mixed` has; the other profiles never make a UDP socket.
 //! - `FdLimit`: `Mixed` under an fd limit of 10 (seven fds for the sequence), so `EMFILE`
 //!   paths run. The simulator and the model only: the test process's own `RLIMIT_NOFILE`
 //!   cannot be lowered while other tests share it.
@@ -19,7 +23,7 @@ use crate::step::{Pick, Step, Want};
 use simkern::model::event::{
     EPOLLET, EPOLLEXCLUSIVE, EPOLLIN, EPOLLONESHOT, EPOLLOUT, EPOLLPRI, EPOLLRDHUP,
 };
-use simkern::model::{Ctl, Shut, SockOpt};
+use simkern::model::{Ctl, Shut, SockOpt, SockOptGet};
 
 /// Ports the generator names (model ports 0..PORTS).
 pub const PORTS: u16 = 3;
@@ -33,12 +37,16 @@ pub enum Profile {
     Mixed,
     Local,
     FdLimit,
+    Datagram,
 }
 
 impl Profile {
     /// The profile of case `case`: three in eight network, three mixed, one local, one under
-    /// a low fd limit.
+    /// a low fd limit; of sixteen, one mixed and one local case are datagram cases instead.
     pub fn of(case: u64) -> Profile {
+        if matches!(case % 16, 5 | 14) {
+            return Profile::Datagram;
+        }
         match case % 8 {
             0..=2 => Profile::Network,
             3..=5 => Profile::Mixed,
@@ -211,6 +219,13 @@ impl Gen {
             Profile::Network => (3, 1, 10),
             Profile::Mixed | Profile::FdLimit => (2, 2, 6),
             Profile::Local => (0, 3, 3),
+            Profile::Datagram => (1, 1, 6),
+        };
+        // Zero outside `Datagram`, so the other profiles draw as they always did.
+        let udp = if self.profile == Profile::Datagram {
+            1
+        } else {
+            0
         };
         let weights = [
             3 * sock,  // socket
@@ -234,6 +249,11 @@ impl Gen {
             8,         // epoll_wait
             settle,    // settle
             2,         // nap
+            3 * udp,   // socket(udp)
+            10 * udp,  // sendto
+            8 * udp,   // recvfrom
+            udp,       // getsockopt
+            udp,       // getpeername
         ];
         let step = match self.rng.weighted(&weights) {
             0 => {
@@ -303,9 +323,110 @@ impl Gen {
                 maxevents: self.rng.pick(&[1, 1, 2, 2, 3, 4, 8, 0]),
             },
             19 => Step::Settle,
-            _ => Step::Nap,
+            20 => Step::Nap,
+            21 => Step::UdpSocket,
+            22 => Step::SendTo {
+                fd: self.pick(Want::Udp),
+                len: self.datagram_len(),
+                to: if self.rng.odds(1, 4) {
+                    None
+                } else {
+                    Some(self.port())
+                },
+            },
+            23 => {
+                let (peek, trunc) = (self.rng.odds(1, 4), self.rng.odds(1, 4));
+                let want = if self.rng.odds(1, 3) {
+                    Want::Socket
+                } else {
+                    Want::Udp
+                };
+                Step::RecvFrom {
+                    fd: self.pick(want),
+                    len: self.rng.pick(&[0, 1, 8, 64, 64, 1000, 2000]),
+                    peek,
+                    trunc,
+                }
+            }
+            24 => Step::GetSockOpt {
+                fd: self.pick(Want::Socket),
+                opt: self.rng.pick(&[
+                    SockOptGet::Type,
+                    SockOptGet::SndBuf,
+                    SockOptGet::RcvBuf,
+                    SockOptGet::Error,
+                ]),
+            },
+            _ => {
+                if self.rng.odds(1, 2) {
+                    out.push(Step::Settle);
+                }
+                Step::GetPeerName {
+                    fd: self.pick(Want::Socket),
+                }
+            }
         };
         out.push(step);
+    }
+
+    /// A datagram length: empty, small, or past the MTU of a typical link.
+    fn datagram_len(&mut self) -> usize {
+        match self.rng.weighted(&[1, 10, 3]) {
+            0 => 0,
+            1 => self.rng.range(1, 100),
+            _ => self.rng.range(100, 3000),
+        }
+    }
+
+    /// The start of a datagram sequence: sockets bound to ports 0 and 1, an epoll watching
+    /// the first, and sometimes the second connected to the first.
+    fn setup_datagram(&mut self, out: &mut Vec<Step>) {
+        let fixed = |fd| Pick::Fd(fd);
+        out.push(Step::UdpSocket);
+        out.push(Step::Bind {
+            fd: fixed(3),
+            port: 0,
+        });
+        out.push(Step::UdpSocket);
+        out.push(Step::Bind {
+            fd: fixed(4),
+            port: 1,
+        });
+        out.push(Step::EpollCreate);
+        out.push(Step::EpollCtl {
+            epfd: fixed(5),
+            op: Ctl::Add,
+            fd: fixed(3),
+            events: self
+                .rng
+                .pick(&[EPOLLIN, EPOLLIN | EPOLLOUT, EPOLLIN | EPOLLET]),
+        });
+        if self.rng.odds(1, 2) {
+            out.push(Step::Connect {
+                fd: fixed(4),
+                port: 0,
+            });
+        }
+        if self.rng.odds(1, 2) {
+            // A TCP connection beside them (fds 6, 7 and 8), for `recvfrom`'s `MSG_PEEK`
+            // and `MSG_TRUNC` on a stream.
+            out.push(Step::Socket);
+            out.push(Step::Bind {
+                fd: fixed(6),
+                port: 2,
+            });
+            out.push(Step::Listen {
+                fd: fixed(6),
+                backlog: 1,
+            });
+            out.push(Step::Socket);
+            out.push(Step::Connect {
+                fd: fixed(7),
+                port: 2,
+            });
+            out.push(Step::Settle);
+            out.push(Step::Accept { fd: fixed(6) });
+        }
     }
 
     /// The usual start of a network sequence: a listener on port 0 (sometimes with
@@ -366,6 +487,9 @@ pub fn steps(seed: u64, case: u64) -> Vec<Step> {
     let mut out = Vec::with_capacity(len + 8);
     if g.profile == Profile::Network && g.rng.odds(2, 3) {
         g.setup(&mut out);
+    }
+    if g.profile == Profile::Datagram {
+        g.setup_datagram(&mut out);
     }
     while out.len() < len {
         g.step(&mut out);

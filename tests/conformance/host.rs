@@ -7,7 +7,7 @@
 //! neither of the named ones fails the suite: that is a behaviour the table does not know.
 
 use simkern::model::linux::{self, Behaviours, Divergence, Version};
-use simkern::poller::sys::{Domain, Errno, Fd, Shutdown, Sys};
+use simkern::poller::sys::{Domain, Errno, Fd, Shutdown, SockType, Sys};
 use simkern::poller::LinuxSys;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::sync::OnceLock;
@@ -111,10 +111,10 @@ fn with_refusing_port(
 ) -> Result<bool, String> {
     let sys = LinuxSys;
     let closed = sys
-        .socket(Domain::Inet)
+        .socket(Domain::Inet, SockType::Stream)
         .map_err(|e| format!("socket: {e}"))?;
     let result = sys
-        .socket(Domain::Inet)
+        .socket(Domain::Inet, SockType::Stream)
         .map_err(|e| format!("socket: {e}"))
         .and_then(|s| {
             let r = sys

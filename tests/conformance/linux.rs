@@ -23,7 +23,7 @@
 use crate::run::{drive, Backend, Run};
 use crate::step::Step;
 use simkern::model::{self, Fd, Port};
-use simkern::poller::sys::{self, Domain, Sys};
+use simkern::poller::sys::{self, Domain, SockType, Sys};
 use simkern::poller::LinuxSys;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
@@ -66,7 +66,7 @@ fn fresh_port() -> Result<u16, String> {
         let port = lo + ((start + NEXT.fetch_add(1, Ordering::Relaxed)) % span) as u16;
         let s = LinuxSys;
         let probe = s
-            .socket(Domain::Inet)
+            .socket(Domain::Inet, SockType::Stream)
             .map_err(|e| format!("probe socket: {e:?}"))?;
         let addr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, port));
         let free = s.bind(probe, addr).is_ok();

@@ -15,8 +15,12 @@
 //! duplicated or reordered byte shows up (the model counts bytes only).
 
 use crate::step::{Call, FdKind, Fds, Step};
-use simkern::model::{self, Disagreement, Event, Fd, Model, Op, Outcome, Port, Shut, SockOpt};
-use simkern::poller::sys::{self, Domain, EpollEvent, EpollOp, Errno, Shutdown, Sys, SysResult};
+use simkern::model::{
+    self, Disagreement, Event, Fd, Model, Op, Outcome, Port, Shut, SockOpt, SockOptGet,
+};
+use simkern::poller::sys::{
+    self, Domain, EpollEvent, EpollOp, Errno, MsgFlags, Shutdown, SockType, Sys, SysResult,
+};
 use std::collections::BTreeMap;
 use std::io::IoSlice;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
@@ -212,6 +216,13 @@ impl<B: Backend> Driver<B> {
                     }
                 }
             }
+            Call::GetPeerName { fd } => {
+                let s = match self.b.sys().getpeername(self.real(*fd)) {
+                    Ok(addr) => self.addr(addr),
+                    Err(e) => format!("{:?}", Outcome::Err(e.0)),
+                };
+                (s.clone(), Some(s))
+            }
             Call::Nap => {
                 self.b.nap();
                 ("Ok".into(), None)
@@ -243,7 +254,9 @@ impl<B: Backend> Driver<B> {
         let s = self.b.sys();
         let mut extra = None;
         let outcome = match *op {
-            Op::Socket => err(s.socket(Domain::Inet), |fd| Outcome::Fd(self.adopt(0, fd))),
+            Op::Socket => err(s.socket(Domain::Inet, SockType::Stream), |fd| {
+                Outcome::Fd(self.adopt(0, fd))
+            }),
             Op::Bind { fd, port } => {
                 let port = self.port(port)?;
                 let addr = SocketAddr::V4(SocketAddrV4::new(LOOPBACK, port));
@@ -371,12 +384,93 @@ impl<B: Backend> Driver<B> {
                     Outcome::Events(events.collect())
                 })
             }
+            Op::UdpSocket => err(s.socket(Domain::Inet, SockType::Dgram), |fd| {
+                Outcome::Fd(self.adopt(0, fd))
+            }),
+            Op::SendTo { fd, len, to } => {
+                let to = match to {
+                    Some(p) => {
+                        let port = self.port(p)?;
+                        Some(SocketAddr::V4(SocketAddrV4::new(LOOPBACK, port)))
+                    }
+                    None => None,
+                };
+                let bytes: Vec<u8> = match self.fds.kind(fd) {
+                    Some(FdKind::Socket) => self.bytes_to_write(&Op::Write { fd, len }, len),
+                    _ => vec![0x5a; len],
+                };
+                match s.sendto(self.real(fd), &bytes, MsgFlags::EMPTY, to) {
+                    Ok(n) => {
+                        if self.fds.kind(fd) == Some(FdKind::Socket) {
+                            self.wrote(fd, n);
+                        }
+                        Outcome::Bytes(n)
+                    }
+                    Err(e) => Outcome::Err(e.0),
+                }
+            }
+            Op::RecvFrom {
+                fd,
+                len,
+                peek,
+                trunc,
+            } => {
+                let mut flags = MsgFlags::EMPTY;
+                if peek {
+                    flags = flags | MsgFlags::PEEK;
+                }
+                if trunc {
+                    flags = flags | MsgFlags::TRUNC;
+                }
+                let mut buf = vec![0u8; len];
+                let tcp = self.fds.kind(fd) == Some(FdKind::Socket);
+                match s.recvfrom(self.real(fd), &mut buf, flags) {
+                    Ok((n, None)) if tcp => {
+                        // Peeked bytes are checked and stay unread; MSG_TRUNC's are not copied.
+                        let at = self.offset(fd).0;
+                        if !trunc {
+                            self.check_content(fd, &buf[..n])?;
+                        }
+                        let o = self.fds.object(fd).expect("an open socket");
+                        self.offsets.entry(o).or_default().0 =
+                            if peek { at } else { at + n as u64 };
+                        Outcome::Bytes(n)
+                    }
+                    Ok((n, from)) => {
+                        let got = n.min(len);
+                        if let Some(k) = (0..got).find(|&k| buf[k] != 0x5a) {
+                            return Err(Stop::Fail(Failure::Content(format!(
+                                "recvfrom on fd{}: byte {k} of the datagram is {}, not 0x5a",
+                                fd.0, buf[k]
+                            ))));
+                        }
+                        let from = from.and_then(|a| self.model_port(a.port()));
+                        Outcome::Datagram { len: n, from }
+                    }
+                    Err(e) => Outcome::Err(e.0),
+                }
+            }
+            Op::GetSockOpt { fd, opt } => {
+                let opt = match opt {
+                    SockOptGet::SndBuf => sys::SockOptGet::SndBuf,
+                    SockOptGet::RcvBuf => sys::SockOptGet::RcvBuf,
+                    SockOptGet::Type => sys::SockOptGet::Type,
+                    SockOptGet::Error => sys::SockOptGet::Error,
+                };
+                err(s.getsockopt(self.real(fd), opt), Outcome::Int)
+            }
             Op::Settle => {
                 self.b.settle();
                 Outcome::Ok
             }
         };
         Ok((outcome, extra))
+    }
+
+    /// The model port a real port is, if it is one (`classify` says `port K`).
+    fn model_port(&self, real: u16) -> Option<Port> {
+        let class = self.b.classify(real);
+        class.strip_prefix("port ")?.parse().ok().map(Port)
     }
 
     fn port(&mut self, port: Port) -> Result<u16, Stop> {
@@ -412,8 +506,8 @@ impl<B: Backend> Driver<B> {
         })
     }
 
-    /// The `len` bytes a write sends: the stream pattern from the writer's offset, or the
-    /// eventfd counter value then zeros.
+    /// The `len` bytes a write sends: the stream pattern from the writer's offset, 0x5a on
+    /// a UDP socket, or the eventfd counter value then zeros.
     fn bytes_to_write(&self, op: &Op, len: usize) -> Vec<u8> {
         match *op {
             Op::EventFdWrite { value, .. } => {
@@ -421,6 +515,8 @@ impl<B: Backend> Driver<B> {
                 bytes.resize(len, 0);
                 bytes
             }
+            // Datagrams carry one byte value throughout (`recvfrom` checks it).
+            Op::Write { fd, .. } if self.fds.kind(fd) == Some(FdKind::Udp) => vec![0x5a; len],
             Op::Write { fd, .. } => {
                 let from = self.offset(fd).1;
                 (0..len as u64).map(|k| pattern(from + k)).collect()

@@ -10,7 +10,7 @@
 //! the model's write of its total length.
 //! Does not own: running a call (`run`), or what the model says about it.
 
-use simkern::model::{Ctl, Fd, Op, Outcome, Port, Shut, SockOpt};
+use simkern::model::{Ctl, Fd, Op, Outcome, Port, Shut, SockOpt, SockOptGet};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -18,6 +18,7 @@ use std::fmt;
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum FdKind {
     Socket,
+    Udp,
     PipeRead,
     PipeWrite,
     EventFd,
@@ -28,7 +29,9 @@ pub enum FdKind {
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Want {
     Any,
+    /// TCP and UDP sockets.
     Socket,
+    Udp,
     /// Sockets and pipe read ends.
     Readable,
     /// Sockets and pipe write ends.
@@ -41,9 +44,10 @@ impl Want {
     fn matches(self, kind: FdKind) -> bool {
         match self {
             Want::Any => true,
-            Want::Socket => kind == FdKind::Socket,
-            Want::Readable => matches!(kind, FdKind::Socket | FdKind::PipeRead),
-            Want::Writable => matches!(kind, FdKind::Socket | FdKind::PipeWrite),
+            Want::Socket => matches!(kind, FdKind::Socket | FdKind::Udp),
+            Want::Udp => kind == FdKind::Udp,
+            Want::Readable => matches!(kind, FdKind::Socket | FdKind::Udp | FdKind::PipeRead),
+            Want::Writable => matches!(kind, FdKind::Socket | FdKind::Udp | FdKind::PipeWrite),
             Want::EventFd => kind == FdKind::EventFd,
             Want::Epoll => kind == FdKind::Epoll,
         }
@@ -133,6 +137,25 @@ pub enum Step {
         epfd: Pick,
         maxevents: i32,
     },
+    UdpSocket,
+    SendTo {
+        fd: Pick,
+        len: usize,
+        to: Option<u16>,
+    },
+    RecvFrom {
+        fd: Pick,
+        len: usize,
+        peek: bool,
+        trunc: bool,
+    },
+    GetSockOpt {
+        fd: Pick,
+        opt: SockOptGet,
+    },
+    GetPeerName {
+        fd: Pick,
+    },
     Settle,
     /// Let a little time pass without settling: on the simulator some segments arrive, on
     /// Linux (where loopback delivers within the sending syscall) nothing happens.
@@ -154,6 +177,10 @@ pub enum Call {
     GetSockName {
         fd: Fd,
     },
+    /// `getpeername`: likewise.
+    GetPeerName {
+        fd: Fd,
+    },
     Nap,
     /// A call the model cannot judge as one op, not run (`shown` is the call).
     Skip {
@@ -167,7 +194,9 @@ impl Call {
     pub fn op(&self) -> Option<&Op> {
         match self {
             Call::Op(op) | Call::Writev { op, .. } => Some(op),
-            Call::GetSockName { .. } | Call::Nap | Call::Skip { .. } => None,
+            Call::GetSockName { .. } | Call::GetPeerName { .. } | Call::Nap | Call::Skip { .. } => {
+                None
+            }
         }
     }
 
@@ -176,6 +205,7 @@ impl Call {
         match self {
             Call::Writev { .. } | Call::Skip { .. } => "writev",
             Call::GetSockName { .. } => "getsockname",
+            Call::GetPeerName { .. } => "getpeername",
             Call::Nap => "nap",
             Call::Op(op) => op_kind(op),
         }
@@ -203,6 +233,10 @@ pub fn op_kind(op: &Op) -> &'static str {
         Op::EpollCreate => "epoll_create",
         Op::EpollCtl { .. } => "epoll_ctl",
         Op::EpollWait { .. } => "epoll_wait",
+        Op::UdpSocket => "socket(udp)",
+        Op::SendTo { .. } => "sendto",
+        Op::RecvFrom { .. } => "recvfrom",
+        Op::GetSockOpt { .. } => "getsockopt",
         Op::Settle => "settle",
     }
 }
@@ -251,6 +285,7 @@ impl Fds {
         };
         match (op, outcome) {
             (Op::Socket | Op::Accept { .. }, Outcome::Fd(fd)) => add(*fd, FdKind::Socket),
+            (Op::UdpSocket, Outcome::Fd(fd)) => add(*fd, FdKind::Udp),
             (Op::EventFd { .. }, Outcome::Fd(fd)) => add(*fd, FdKind::EventFd),
             (Op::EpollCreate, Outcome::Fd(fd)) => add(*fd, FdKind::Epoll),
             (Op::Pipe, Outcome::Pair(r, w)) => {
@@ -328,6 +363,28 @@ impl Fds {
                 opt: *opt,
             },
             Step::GetSockName { fd: p } => return Call::GetSockName { fd: fd(*p) },
+            Step::GetPeerName { fd: p } => return Call::GetPeerName { fd: fd(*p) },
+            Step::UdpSocket => Op::UdpSocket,
+            Step::SendTo { fd: p, len, to } => Op::SendTo {
+                fd: fd(*p),
+                len: *len,
+                to: to.map(Port),
+            },
+            Step::RecvFrom {
+                fd: p,
+                len,
+                peek,
+                trunc,
+            } => Op::RecvFrom {
+                fd: fd(*p),
+                len: *len,
+                peek: *peek,
+                trunc: *trunc,
+            },
+            Step::GetSockOpt { fd: p, opt } => Op::GetSockOpt {
+                fd: fd(*p),
+                opt: *opt,
+            },
             Step::Read { fd: p, len } => {
                 let fd = fd(*p);
                 if is_eventfd(fd) {
@@ -423,6 +480,7 @@ impl fmt::Display for Call {
             Call::Nap => write!(f, "nap()"),
             Call::Skip { shown, .. } => write!(f, "{shown}"),
             Call::GetSockName { fd } => write!(f, "getsockname({})", fd.0),
+            Call::GetPeerName { fd } => write!(f, "getpeername({})", fd.0),
             Call::Writev {
                 op: Op::EventFdWrite { fd, value, .. },
                 lens,
@@ -465,6 +523,19 @@ impl fmt::Display for Call {
                     events_expr(*events)
                 ),
                 Op::EpollWait { epfd, maxevents } => write!(f, "wait({}, {maxevents})", epfd.0),
+                Op::UdpSocket => write!(f, "udp_socket()"),
+                Op::SendTo { fd, len, to } => {
+                    write!(f, "sendto({}, {len}, {:?})", fd.0, to.map(|p| p.0))
+                }
+                Op::RecvFrom {
+                    fd,
+                    len,
+                    peek,
+                    trunc,
+                } => write!(f, "recvfrom({}, {len}, {peek}, {trunc})", fd.0),
+                Op::GetSockOpt { fd, opt } => {
+                    write!(f, "getsockopt({}, SockOptGet::{opt:?})", fd.0)
+                }
                 Op::Settle => write!(f, "settle()"),
             },
         }

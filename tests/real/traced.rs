@@ -6,7 +6,9 @@
 //! Every syscall is `LinuxSys`'s, unchanged; the log is the only addition. `LinuxSys::probe`
 //! is a no-op, which is why the plain backend cannot give this evidence.
 
-use simkern::poller::sys::{Domain, EpollEvent, EpollOp, Shutdown, SockOpt};
+use simkern::poller::sys::{
+    Domain, EpollEvent, EpollOp, MsgFlags, Shutdown, SockOpt, SockOptGet, SockType,
+};
 use simkern::poller::{Errno, Fd, LinuxSys, Probe, Sys, SysResult};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::IoSlice;
@@ -121,8 +123,8 @@ impl Sys for Traced {
     fn epoll_wait(&self, epfd: Fd, events: &mut [EpollEvent], timeout_ms: i32) -> SysResult<usize> {
         LinuxSys.epoll_wait(epfd, events, timeout_ms)
     }
-    fn socket(&self, domain: Domain) -> SysResult<Fd> {
-        let fd = LinuxSys.socket(domain)?;
+    fn socket(&self, domain: Domain, ty: SockType) -> SysResult<Fd> {
+        let fd = LinuxSys.socket(domain, ty)?;
         self.push(Entry::Socket(fd));
         Ok(fd)
     }
@@ -131,6 +133,29 @@ impl Sys for Traced {
     }
     fn bind(&self, fd: Fd, addr: SocketAddr) -> SysResult<()> {
         LinuxSys.bind(fd, addr)
+    }
+    fn getpeername(&self, fd: Fd) -> SysResult<SocketAddr> {
+        LinuxSys.getpeername(fd)
+    }
+    fn getsockopt(&self, fd: Fd, opt: SockOptGet) -> SysResult<i32> {
+        LinuxSys.getsockopt(fd, opt)
+    }
+    fn sendto(
+        &self,
+        fd: Fd,
+        buf: &[u8],
+        flags: MsgFlags,
+        addr: Option<SocketAddr>,
+    ) -> SysResult<usize> {
+        LinuxSys.sendto(fd, buf, flags, addr)
+    }
+    fn recvfrom(
+        &self,
+        fd: Fd,
+        buf: &mut [u8],
+        flags: MsgFlags,
+    ) -> SysResult<(usize, Option<SocketAddr>)> {
+        LinuxSys.recvfrom(fd, buf, flags)
     }
     fn listen(&self, fd: Fd, backlog: i32) -> SysResult<()> {
         LinuxSys.listen(fd, backlog)

@@ -18,6 +18,9 @@ mod shrink;
 mod signals;
 mod strategies;
 mod teardown;
+mod udp;
+#[path = "../real/udp_body.rs"]
+mod udp_body;
 mod user_crate;
 mod user_scenario;
 mod virtual_time;

@@ -49,11 +49,21 @@ fn with_time_per_step_bytes_land_while_a_handler_is_still_running() {
         let flag = seen.clone();
         let outcome = run(&config, move || {
             let sys = SimSys;
-            let l = sys.socket(simkern::poller::sys::Domain::Inet).unwrap();
+            let l = sys
+                .socket(
+                    simkern::poller::sys::Domain::Inet,
+                    simkern::poller::sys::SockType::Stream,
+                )
+                .unwrap();
             let at: std::net::SocketAddr = "127.0.0.1:9100".parse().unwrap();
             sys.bind(l, at).unwrap();
             sys.listen(l, 1).unwrap();
-            let c = sys.socket(simkern::poller::sys::Domain::Inet).unwrap();
+            let c = sys
+                .socket(
+                    simkern::poller::sys::Domain::Inet,
+                    simkern::poller::sys::SockType::Stream,
+                )
+                .unwrap();
             let _ = sys.connect(c, at); // EINPROGRESS
             let writer = sys
                 .spawn("writer", move || {

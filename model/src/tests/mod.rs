@@ -9,6 +9,7 @@ mod network;
 mod pipe;
 mod properties;
 mod socket;
+mod udp;
 
 use crate::event::Event;
 use crate::{Config, Ctl, Expect, Fd, Model, Op, Outcome, Port};

@@ -47,6 +47,11 @@ fn op() -> impl Strategy<Value = Op> {
             data: fd.0 as u64,
         }),
         2 => (fd(), 1i32..4).prop_map(|(epfd, maxevents)| Op::EpollWait { epfd, maxevents }),
+        2 => Just(Op::UdpSocket),
+        2 => (fd(), 0usize..300, prop::option::of(0u16..3))
+            .prop_map(|(fd, len, to)| Op::SendTo { fd, len, to: to.map(Port) }),
+        2 => (fd(), 0usize..300, any::<bool>(), any::<bool>())
+            .prop_map(|(fd, len, peek, trunc)| Op::RecvFrom { fd, len, peek, trunc }),
     ]
 }
 
@@ -77,8 +82,16 @@ fn aim(op: &Op, open: &[Fd]) -> Op {
         | Op::Dup { fd }
         | Op::EventFdRead { fd, .. }
         | Op::EventFdWrite { fd, .. }
-        | Op::EpollWait { epfd: fd, .. } => *fd = pick(*fd),
-        Op::Socket | Op::Pipe | Op::EventFd { .. } | Op::EpollCreate | Op::Settle => {}
+        | Op::EpollWait { epfd: fd, .. }
+        | Op::SendTo { fd, .. }
+        | Op::RecvFrom { fd, .. }
+        | Op::GetSockOpt { fd, .. } => *fd = pick(*fd),
+        Op::Socket
+        | Op::UdpSocket
+        | Op::Pipe
+        | Op::EventFd { .. }
+        | Op::EpollCreate
+        | Op::Settle => {}
     }
     op
 }

@@ -9,7 +9,7 @@ use crate::errno_policy::{self, Call};
 use crate::net::{IoSource, TcpStream};
 use crate::reactor::Direction;
 use crate::runtime::Handle;
-use crate::sys::{Domain, ErrnoAction, Fd, SockOpt, Sys, SysResult};
+use crate::sys::{Domain, ErrnoAction, Fd, SockOpt, SockType, Sys, SysResult};
 use std::cell::Cell;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -40,7 +40,7 @@ impl<S: Sys> TcpListener<S> {
         backlog: i32,
     ) -> SysResult<Self> {
         let sys = handle.sys();
-        let fd = sys.socket(Domain::of(&addr))?;
+        let fd = sys.socket(Domain::of(&addr), SockType::Stream)?;
         let setup = sys
             .setsockopt(fd, SockOpt::ReuseAddr(true))
             .and_then(|()| sys.bind(fd, addr))

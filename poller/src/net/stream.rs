@@ -9,7 +9,7 @@ use crate::errno_policy::{self, Call};
 use crate::net::IoSource;
 use crate::reactor::Direction;
 use crate::runtime::Handle;
-use crate::sys::{Domain, Errno, Fd, Shutdown, SockOpt, Sys, SysResult};
+use crate::sys::{Domain, Errno, Fd, Shutdown, SockOpt, SockType, Sys, SysResult};
 use std::io::IoSlice;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -31,7 +31,7 @@ impl<S: Sys> TcpStream<S> {
     /// Dropping the future mid-way cancels the dial and releases its fd and registration.
     pub async fn connect(handle: &Handle<S>, addr: SocketAddr) -> SysResult<Self> {
         let sys = handle.sys();
-        let fd = sys.socket(Domain::of(&addr))?;
+        let fd = sys.socket(Domain::of(&addr), SockType::Stream)?;
         let io = IoSource::new(handle, fd)?;
         match sys.connect(fd, addr) {
             Ok(()) => return Ok(TcpStream { io }),

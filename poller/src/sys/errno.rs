@@ -56,6 +56,9 @@ errnos! {
     EPIPE = 32, "Write to a socket or pipe whose reading side is gone.";
     ELOOP = 40, "An epoll instance would watch itself, directly or through a loop.";
     ENOTSOCK = 88, "Not a socket.";
+    EDESTADDRREQ = 89, "A send on an unconnected datagram socket named no destination.";
+    EMSGSIZE = 90, "Datagram too long.";
+    ENOPROTOOPT = 92, "Protocol not available (a TCP option on a UDP socket).";
     EOPNOTSUPP = 95, "Operation not supported on this socket.";
     EAFNOSUPPORT = 97, "Address family not supported.";
     EADDRINUSE = 98, "Address already in use.";
@@ -63,6 +66,7 @@ errnos! {
     ENETUNREACH = 101, "Network unreachable.";
     ECONNABORTED = 103, "Connection aborted before accept completed.";
     ECONNRESET = 104, "Connection reset by peer.";
+    ENOBUFS = 105, "No buffer space available.";
     EISCONN = 106, "Socket already connected.";
     ENOTCONN = 107, "Socket not connected.";
     ETIMEDOUT = 110, "Connection timed out.";

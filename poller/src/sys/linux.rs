@@ -5,7 +5,10 @@
 //! (retry policy lives in `crate::errno_policy`, named once). `sched_point` and `probe` are
 //! empty and vanish after inlining.
 
-use super::{Domain, EpollEvent, EpollOp, Errno, Fd, Probe, Shutdown, SockOpt, Sys, SysResult};
+use super::{
+    Domain, EpollEvent, EpollOp, Errno, Fd, MsgFlags, Probe, Shutdown, SockOpt, SockOptGet,
+    SockType, Sys, SysResult,
+};
 use std::io::IoSlice;
 use std::mem::{size_of, MaybeUninit};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
@@ -172,20 +175,18 @@ impl Sys for LinuxSys {
     }
 
     #[inline]
-    fn socket(&self, domain: Domain) -> SysResult<Fd> {
+    fn socket(&self, domain: Domain, ty: SockType) -> SysResult<Fd> {
         let family = match domain {
             Domain::Inet => libc::AF_INET,
             Domain::Inet6 => libc::AF_INET6,
         };
+        let ty = match ty {
+            SockType::Stream => libc::SOCK_STREAM,
+            SockType::Dgram => libc::SOCK_DGRAM,
+        };
         // SAFETY: no pointers.
-        cvt(unsafe {
-            libc::socket(
-                family,
-                libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
-                0,
-            )
-        })
-        .map(Fd)
+        cvt(unsafe { libc::socket(family, ty | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC, 0) })
+            .map(Fd)
     }
 
     fn setsockopt(&self, fd: Fd, opt: SockOpt) -> SysResult<()> {
@@ -289,6 +290,40 @@ impl Sys for LinuxSys {
         sockaddr_to(&unsafe { storage.assume_init() })
     }
 
+    fn getpeername(&self, fd: Fd) -> SysResult<SocketAddr> {
+        let mut storage = MaybeUninit::<libc::sockaddr_storage>::zeroed();
+        let mut len = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+        // SAFETY: storage is writable for `len` bytes.
+        cvt(unsafe {
+            libc::getpeername(fd.0, storage.as_mut_ptr() as *mut libc::sockaddr, &mut len)
+        })?;
+        // SAFETY: zero-initialised, then filled by the kernel.
+        sockaddr_to(&unsafe { storage.assume_init() })
+    }
+
+    fn getsockopt(&self, fd: Fd, opt: SockOptGet) -> SysResult<i32> {
+        let name = match opt {
+            SockOptGet::SndBuf => libc::SO_SNDBUF,
+            SockOptGet::RcvBuf => libc::SO_RCVBUF,
+            SockOptGet::Type => libc::SO_TYPE,
+            SockOptGet::Error => libc::SO_ERROR,
+        };
+        let mut value: libc::c_int = 0;
+        let mut len = size_of::<libc::c_int>() as libc::socklen_t;
+        // SAFETY: value is writable for `len` bytes.
+        let ret = unsafe {
+            libc::getsockopt(
+                fd.0,
+                libc::SOL_SOCKET,
+                name,
+                &mut value as *mut _ as *mut libc::c_void,
+                &mut len,
+            )
+        };
+        cvt(ret)?;
+        Ok(value)
+    }
+
     fn shutdown(&self, fd: Fd, how: Shutdown) -> SysResult<()> {
         let how = match how {
             Shutdown::Read => libc::SHUT_RD,
@@ -343,6 +378,65 @@ impl Sys for LinuxSys {
             });
         }
         cvt_size(ret)
+    }
+
+    #[inline]
+    fn sendto(
+        &self,
+        fd: Fd,
+        buf: &[u8],
+        flags: MsgFlags,
+        addr: Option<SocketAddr>,
+    ) -> SysResult<usize> {
+        let flags = (flags | MsgFlags::NOSIGNAL).0;
+        let ret = match addr {
+            // SAFETY: buf is readable for its length.
+            None => unsafe {
+                libc::send(fd.0, buf.as_ptr() as *const libc::c_void, buf.len(), flags)
+            },
+            Some(addr) => {
+                let (storage, len) = sockaddr_from(&addr);
+                // SAFETY: buf is readable for its length; storage holds a sockaddr of `len`.
+                unsafe {
+                    libc::sendto(
+                        fd.0,
+                        buf.as_ptr() as *const libc::c_void,
+                        buf.len(),
+                        flags,
+                        &storage as *const _ as *const libc::sockaddr,
+                        len,
+                    )
+                }
+            }
+        };
+        cvt_size(ret)
+    }
+
+    #[inline]
+    fn recvfrom(
+        &self,
+        fd: Fd,
+        buf: &mut [u8],
+        flags: MsgFlags,
+    ) -> SysResult<(usize, Option<SocketAddr>)> {
+        let mut storage = MaybeUninit::<libc::sockaddr_storage>::zeroed();
+        let mut len = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+        // SAFETY: buf is writable for its length; storage for `len` bytes.
+        let n = cvt_size(unsafe {
+            libc::recvfrom(
+                fd.0,
+                buf.as_mut_ptr() as *mut libc::c_void,
+                buf.len(),
+                flags.0,
+                storage.as_mut_ptr() as *mut libc::sockaddr,
+                &mut len,
+            )
+        })?;
+        // SAFETY: zero-initialised, then filled by the kernel (or left zero: a stream socket
+        // writes no address, and family 0 reads as `None`).
+        let storage = unsafe { storage.assume_init() };
+        let from = (len > 0 && storage.ss_family != 0).then(|| sockaddr_to(&storage));
+        Ok((n, from.transpose()?))
     }
 
     #[inline]

@@ -127,6 +127,59 @@ impl Domain {
     }
 }
 
+/// Socket type for `socket`: a byte stream (TCP) or datagrams (UDP).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum SockType {
+    /// `SOCK_STREAM`.
+    Stream,
+    /// `SOCK_DGRAM`.
+    Dgram,
+}
+
+/// `flags` of `sendto`/`recvfrom`, Linux's values (`<sys/socket.h>`).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct MsgFlags(pub i32);
+
+impl MsgFlags {
+    /// No flags.
+    pub const EMPTY: MsgFlags = MsgFlags(0);
+    /// `MSG_PEEK`: return the data without taking it from the queue.
+    pub const PEEK: MsgFlags = MsgFlags(0x02);
+    /// `MSG_TRUNC`: on a datagram socket, return the datagram's real length even when the
+    /// buffer was shorter.
+    pub const TRUNC: MsgFlags = MsgFlags(0x20);
+    /// `MSG_DONTWAIT`: nonblocking for this call (every fd here is nonblocking anyway).
+    pub const DONTWAIT: MsgFlags = MsgFlags(0x40);
+    /// `MSG_NOSIGNAL`: a closed peer is `EPIPE`, never `SIGPIPE`.
+    pub const NOSIGNAL: MsgFlags = MsgFlags(0x4000);
+
+    /// Whether every flag of `other` is set.
+    pub const fn contains(self, other: MsgFlags) -> bool {
+        self.0 & other.0 == other.0
+    }
+}
+
+impl std::ops::BitOr for MsgFlags {
+    type Output = MsgFlags;
+    fn bitor(self, rhs: MsgFlags) -> MsgFlags {
+        MsgFlags(self.0 | rhs.0)
+    }
+}
+
+/// The socket options `getsockopt` reads (as `int`s).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum SockOptGet {
+    /// `SO_SNDBUF`: the send buffer's size (Linux reports twice what `setsockopt` set).
+    SndBuf,
+    /// `SO_RCVBUF`: the receive buffer's size (twice what `setsockopt` set).
+    RcvBuf,
+    /// `SO_TYPE`: 1 (`SOCK_STREAM`) or 2 (`SOCK_DGRAM`).
+    Type,
+    /// `SO_ERROR`: the pending error as an errno value, or 0; reading it clears it (as
+    /// `so_error`).
+    Error,
+}
+
 /// `how` argument of `shutdown`.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Shutdown {
@@ -158,8 +211,9 @@ pub trait Sys: Clone + Send + Sync + 'static {
     /// `epoll_wait`: up to `events.len()` ready events; `timeout_ms` -1 blocks, 0 polls.
     fn epoll_wait(&self, epfd: Fd, events: &mut [EpollEvent], timeout_ms: i32) -> SysResult<usize>;
 
-    /// `socket(domain, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)`.
-    fn socket(&self, domain: Domain) -> SysResult<Fd>;
+    /// `socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)`, type `SOCK_STREAM` or
+    /// `SOCK_DGRAM`.
+    fn socket(&self, domain: Domain, ty: SockType) -> SysResult<Fd>;
     /// `setsockopt` for the options in `SockOpt`.
     fn setsockopt(&self, fd: Fd, opt: SockOpt) -> SysResult<()>;
     /// `bind`.
@@ -174,8 +228,31 @@ pub trait Sys: Clone + Send + Sync + 'static {
     fn so_error(&self, fd: Fd) -> SysResult<Option<Errno>>;
     /// `getsockname`.
     fn getsockname(&self, fd: Fd) -> SysResult<SocketAddr>;
+    /// `getpeername`: the connected peer (a UDP socket's default destination); `ENOTCONN`
+    /// when there is none.
+    fn getpeername(&self, fd: Fd) -> SysResult<SocketAddr>;
+    /// `getsockopt` of an `int` option (`SO_SNDBUF`, `SO_RCVBUF`, `SO_TYPE`).
+    fn getsockopt(&self, fd: Fd, opt: SockOptGet) -> SysResult<i32>;
     /// `shutdown`.
     fn shutdown(&self, fd: Fd, how: Shutdown) -> SysResult<()>;
+    /// `sendto(fd, buf, flags | MSG_NOSIGNAL, addr)`: `None` sends to the connected peer.
+    /// A UDP socket sends one datagram; a TCP socket ignores the address once connected, as
+    /// Linux does. `EPIPE`, never `SIGPIPE`, as `write`.
+    fn sendto(
+        &self,
+        fd: Fd,
+        buf: &[u8],
+        flags: MsgFlags,
+        addr: Option<SocketAddr>,
+    ) -> SysResult<usize>;
+    /// `recvfrom`: the bytes read (with `MSG_TRUNC` on UDP, the datagram's real length) and
+    /// the sender's address (`None` on TCP). `MSG_PEEK` leaves the data queued.
+    fn recvfrom(
+        &self,
+        fd: Fd,
+        buf: &mut [u8],
+        flags: MsgFlags,
+    ) -> SysResult<(usize, Option<SocketAddr>)>;
 
     /// `read`.
     fn read(&self, fd: Fd, buf: &mut [u8]) -> SysResult<usize>;

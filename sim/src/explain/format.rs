@@ -36,12 +36,33 @@ pub fn describe(what: &What) -> (String, String) {
                     format!("{}(fd {}, {} bytes)", call.name(), args[0], args[1])
                 }
                 Call::Writev => format!("writev(fd {}, {} bytes in {})", args[0], args[1], args[2]),
+                Call::Sendto => format!(
+                    "sendto(fd {}, {} bytes, flags {:#x}{})",
+                    args[0],
+                    args[1] & 0xffff_ffff,
+                    args[1] >> 32,
+                    if args[2] < 0 { "" } else { ", addr" }
+                ),
+                Call::Recvfrom => format!(
+                    "recvfrom(fd {}, {} bytes, flags {:#x})",
+                    args[0], args[1], args[2]
+                ),
+                Call::Getsockopt => {
+                    let opt = ["SO_SNDBUF", "SO_RCVBUF", "SO_TYPE", "SO_ERROR"];
+                    let name = usize::try_from(args[1]).ok().and_then(|i| opt.get(i));
+                    format!("getsockopt(fd {}, {})", args[0], name.unwrap_or(&"?"))
+                }
                 Call::Connect | Call::Bind => format!("{}(fd {}, addr)", call.name(), args[0]),
                 Call::Spawn | Call::EpollCreate | Call::Pipe2 | Call::Socket => {
                     format!("{}()", call.name())
                 }
                 Call::Join => format!("join(t{})", args[0]),
-                Call::Close | Call::Dup | Call::Accept4 | Call::SoError | Call::Getsockname => {
+                Call::Close
+                | Call::Dup
+                | Call::Accept4
+                | Call::SoError
+                | Call::Getsockname
+                | Call::Getpeername => {
                     format!("{}(fd {})", call.name(), args[0])
                 }
                 _ => format!("{}({}, {}, {})", call.name(), args[0], args[1], args[2]),

@@ -434,7 +434,11 @@ pub fn fds_of(call: Call, args: &[i64; 3], result: i64) -> Vec<i64> {
         | Call::SoError
         | Call::Getsockname
         | Call::Shutdown
-        | Call::Setsockopt => fds.push(args[0]),
+        | Call::Setsockopt
+        | Call::Sendto
+        | Call::Recvfrom
+        | Call::Getpeername
+        | Call::Getsockopt => fds.push(args[0]),
         Call::EpollCtl => fds.push(args[1] & 0xffff_ffff),
         _ => {}
     }

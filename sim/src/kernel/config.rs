@@ -52,6 +52,10 @@ pub const PIPE_CAPACITY: usize = PIPE_DEF_BUFFERS * PAGE_SIZE;
 pub const TCP_WMEM_DEFAULT: usize = 16 * 1024;
 /// `net.ipv4.tcp_rmem[1]`: the default TCP receive buffer, 128 KiB.
 pub const TCP_RMEM_DEFAULT: usize = 128 * 1024;
+/// `net.core.rmem_default`: the default receive buffer of other sockets (UDP), 208 KiB.
+pub const RMEM_DEFAULT: usize = 212_992;
+/// `net.core.wmem_default`: the default send buffer of other sockets (UDP), 208 KiB.
+pub const WMEM_DEFAULT: usize = 212_992;
 /// `TCP_TIMEOUT_INIT`: the first SYN retransmission timeout, 1 s (RFC 6298).
 pub const TCP_TIMEOUT_INIT_NS: u64 = 1_000_000_000;
 /// `TCP_TIMEWAIT_LEN`: how long a TIME_WAIT entry keeps its address busy for `bind`, 60 s.
@@ -88,6 +92,9 @@ pub struct Config {
     pub sndbuf: usize,
     /// Bytes a socket may hold delivered but not yet read (`SO_RCVBUF`).
     pub rcvbuf: usize,
+    /// Bytes a UDP socket's receive queue may be charged (`SO_RCVBUF`, `rmem_default`); each
+    /// datagram is charged about its skb's `truesize` (`udp::truesize`), not its length.
+    pub udp_rcvbuf: usize,
     /// Pipe capacity in bytes; a multiple of `PAGE_SIZE` (`F_SETPIPE_SZ`).
     pub pipe_capacity: usize,
     /// First SYN retransmission timeout, in ns; doubles after each retransmission.
@@ -129,6 +136,7 @@ impl Default for Config {
             latency_ns_max: LATENCY_NS_MAX,
             sndbuf: TCP_WMEM_DEFAULT,
             rcvbuf: TCP_RMEM_DEFAULT,
+            udp_rcvbuf: RMEM_DEFAULT,
             pipe_capacity: PIPE_CAPACITY,
             syn_rto_initial_ns: TCP_TIMEOUT_INIT_NS,
             syn_retries: TCP_SYN_RETRIES,
@@ -197,6 +205,13 @@ impl Config {
         }
         if self.rcvbuf == 0 {
             return Err(bad("rcvbuf", self.rcvbuf, "must be at least 1 byte"));
+        }
+        if self.udp_rcvbuf == 0 {
+            return Err(bad(
+                "udp_rcvbuf",
+                self.udp_rcvbuf,
+                "must be at least 1 byte",
+            ));
         }
         if self.pipe_capacity < PAGE_SIZE || !self.pipe_capacity.is_multiple_of(PAGE_SIZE) {
             return Err(bad(
@@ -282,6 +297,7 @@ impl Config {
             latency_ns_max,
             sndbuf,
             rcvbuf,
+            udp_rcvbuf,
             pipe_capacity,
             syn_rto_initial_ns,
             syn_retries,
@@ -354,6 +370,7 @@ impl Config {
             "latency_ns_max" => self.latency_ns_max = num("latency_ns_max", value)?,
             "sndbuf" => self.sndbuf = num("sndbuf", value)?,
             "rcvbuf" => self.rcvbuf = num("rcvbuf", value)?,
+            "udp_rcvbuf" => self.udp_rcvbuf = num("udp_rcvbuf", value)?,
             "pipe_capacity" => self.pipe_capacity = num("pipe_capacity", value)?,
             "syn_rto_initial_ns" => self.syn_rto_initial_ns = num("syn_rto_initial_ns", value)?,
             "syn_retries" => self.syn_retries = num("syn_retries", value)?,
@@ -391,7 +408,7 @@ impl Config {
                 value: format!("{other:?}"),
                 why:
                     "is not one of the kernel's tunables (latency_ns_min, latency_ns_max, sndbuf, \
-                          rcvbuf, pipe_capacity, syn_rto_initial_ns, syn_retries, \
+                          rcvbuf, udp_rcvbuf, pipe_capacity, syn_rto_initial_ns, syn_retries, \
                           ephemeral_port_min, ephemeral_port_max, rlimit_nofile, somaxconn, \
                           step_ns_max, permute_ready, write_len_freedom, profile, linux)",
             }),

@@ -95,6 +95,26 @@ impl Kernel {
                 Kind::Socket(s) => {
                     let _ = writeln!(out, "{}", self.describe_socket(*s));
                 }
+                Kind::Udp(u) => {
+                    let sock = &self.udps[*u];
+                    let mut line = format!("udp socket {}", id(*u));
+                    if let Some(local) = sock.local {
+                        let _ = write!(line, " {local}");
+                    }
+                    if let Some(peer) = sock.peer {
+                        let _ = write!(line, " -> {peer}");
+                    }
+                    let _ = write!(
+                        line,
+                        " queued {} ({} bytes charged)",
+                        sock.queue.len(),
+                        sock.rmem
+                    );
+                    if let Some(e) = sock.error {
+                        let _ = write!(line, " error {e}");
+                    }
+                    let _ = writeln!(out, "{line}");
+                }
                 Kind::PipeRead(p) => {
                     let pipe = &self.pipes[*p];
                     let _ = writeln!(

@@ -16,6 +16,7 @@ use super::epoll::{EntryKey, EpollKey};
 use super::eventfd::EventFd;
 use super::pipe::PipeKey;
 use super::tcp::SocketKey;
+use super::udp::UdpKey;
 use super::Kernel;
 use simkern_poller::sys::{Errno, Fd, SysResult};
 
@@ -28,6 +29,7 @@ slotmap::new_key_type! {
 pub(crate) enum Kind {
     Epoll(EpollKey),
     Socket(SocketKey),
+    Udp(UdpKey),
     PipeRead(PipeKey),
     PipeWrite(PipeKey),
     EventFd(EventFd),
@@ -52,7 +54,7 @@ pub(crate) struct File {
 }
 
 impl Kernel {
-    /// Whether `fd` is a byte stream (a socket or a pipe end), where Linux may accept part of
+    /// Whether `fd` is a byte stream (a TCP socket or a pipe end), where Linux may accept part of
     /// a write. An eventfd write is all or nothing, so a short-write fault must never hit one.
     pub fn is_stream(&self, fd: Fd) -> bool {
         self.file_of(fd)
@@ -112,6 +114,7 @@ impl Kernel {
         match kind {
             Kind::Epoll(ep) => self.epoll_release(ep),
             Kind::Socket(s) => self.tcp_close(s, now, ch),
+            Kind::Udp(u) => self.udp_close(u),
             Kind::PipeRead(p) => self.pipe_release(p, true),
             Kind::PipeWrite(p) => self.pipe_release(p, false),
             Kind::EventFd(_) => {}

@@ -3,7 +3,8 @@
 //!
 //! Errors common to every kind: `EBADF` for an fd that is not open, or a pipe end used in the
 //! wrong direction; `EINVAL` to read or write an epoll. Kind-specific semantics live with each
-//! kind (`tcp::stream`, `pipe`, `eventfd`). A `writev` of more than `UIO_MAXIOV` slices writes
+//! kind (`tcp::stream`, `udp`, `pipe`, `eventfd`); on a UDP socket `read` and `write` are
+//! `recv` and `send` (one datagram each). A `writev` of more than `UIO_MAXIOV` slices writes
 //! only the first `UIO_MAXIOV`, as the real backend does (it caps `msg_iovlen`). `writev`'s
 //! `limit` caps the bytes taken (a fault plan's short write); the kernel sees a shorter write.
 //! Sockets and pipes gather a `writev`'s slices into one write (`sendmsg`, `write_iter`); an
@@ -12,7 +13,7 @@
 use super::choices::Choices;
 use super::file::Kind;
 use super::Kernel;
-use simkern_poller::sys::{Errno, Fd, SysResult};
+use simkern_poller::sys::{Errno, Fd, MsgFlags, SysResult};
 use std::collections::VecDeque;
 use std::io::IoSlice;
 
@@ -119,6 +120,9 @@ impl Kernel {
         let file = self.file_of(fd)?;
         match self.files[file].kind {
             Kind::Socket(s) => self.tcp_read(s, buf, now, ch),
+            // sock_read_iter: a zero-length read returns 0 before the protocol looks.
+            Kind::Udp(_) if buf.is_empty() => Ok(0),
+            Kind::Udp(u) => self.udp_recvfrom(u, buf, MsgFlags::EMPTY).map(|(n, _)| n),
             Kind::PipeRead(p) => self.pipe_read(p, buf),
             Kind::EventFd(_) => self.eventfd_read(file, buf),
             Kind::PipeWrite(_) => Err(Errno::EBADF),
@@ -165,6 +169,7 @@ impl Kernel {
         let src = Src::new(bufs, limit);
         match self.files[file].kind {
             Kind::Socket(s) => self.tcp_write(s, &src, now, ch),
+            Kind::Udp(u) => self.udp_sendto(u, &src, None, now, ch),
             Kind::PipeWrite(p) => self.pipe_write(p, &src),
             Kind::EventFd(_) if vectored => self.eventfd_writev(file, &src),
             Kind::EventFd(_) => self.eventfd_write(file, &src),

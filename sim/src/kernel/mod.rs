@@ -1,4 +1,4 @@
-//! The simulated kernel: Linux's fd, epoll, TCP-over-loopback, pipe and eventfd objects for
+//! The simulated kernel: Linux's fd, epoll, TCP and UDP over loopback, pipe and eventfd objects for
 //! one process, as a deterministic state machine.
 //!
 //! It knows nothing of threads or scheduling and does no I/O. Time is a `u64` of nanoseconds
@@ -14,14 +14,17 @@
 //! - `wait_queue`: each file's poll mask and the wakeups that queue epoll entries.
 //! - `epoll`: epoll instances: interest and ready lists, `epoll_ctl`, the harvest half of wait.
 //! - `tcp`: stream sockets, connections and the loopback network with its delivery events.
+//! - `udp`: datagram sockets: bind table, receive queues, datagrams and ICMP on the wire.
+//! - `sockets`: the calls both socket types share (`sendto`, `recvfrom`, `getpeername`,
+//!   `getsockopt`), dispatched by type.
 //! - `pipe`: pipes with page buffers, `PIPE_BUF` atomicity and `EPIPE`.
 //! - `eventfd`: eventfd counters, semaphore mode.
 //! - `io`: `read`, `write`, `writev`, `close` dispatched by file kind.
 //! - `describe`: the state as text for failure messages.
 //!
 //! How a scheduler drives it: each simulated syscall is one method call; calls that can put
-//! something on the network (connect, read, write, shutdown, close) take the current virtual
-//! time `now` and a `Choices`. Time handed in never goes back (asserted). Network events
+//! something on the network (connect, read, write, sendto, recvfrom, shutdown, close) take the
+//! current virtual time `now` and a `Choices`. Time handed in never goes back (asserted). Network events
 //! happen only in `advance(now, ..)`, which applies everything due by `now`; call it whenever
 //! virtual time moves (all events are scheduled at or after the time of the call that caused
 //! them, so nothing is ever due in the past). `epoll_wait` is split: `epoll_harvest` never
@@ -45,7 +48,9 @@ mod fd_table;
 mod file;
 mod io;
 mod pipe;
+mod sockets;
 mod tcp;
+mod udp;
 mod wait_queue;
 
 #[cfg(test)]
@@ -54,14 +59,16 @@ mod tests;
 pub use choices::{Choice, Choices, XorShift, Zero};
 pub use config::{
     Config, ConfigError, EPHEMERAL_PORT_MAX, EPHEMERAL_PORT_MIN, LATENCY_NS_MAX, LATENCY_NS_MIN,
-    PAGE_SIZE, PIPE_BUF, PIPE_CAPACITY, PIPE_DEF_BUFFERS, RLIMIT_NOFILE, SOMAXCONN,
+    PAGE_SIZE, PIPE_BUF, PIPE_CAPACITY, PIPE_DEF_BUFFERS, RLIMIT_NOFILE, RMEM_DEFAULT, SOMAXCONN,
     TCP_RMEM_DEFAULT, TCP_SYN_RETRIES, TCP_TIMEOUT_INIT_NS, TCP_TIMEWAIT_LEN_NS, TCP_WMEM_DEFAULT,
+    WMEM_DEFAULT,
 };
 pub use describe::epoll_bits;
 pub use epoll::EP_MAX_EVENTS;
 pub use eventfd::EVENTFD_MAX;
 pub use io::UIO_MAXIOV;
 pub use tcp::Partition;
+pub use udp::{truesize as udp_truesize, UDP_MAX_PAYLOAD};
 
 use epoll::Epoll;
 pub(crate) use epoll::EpollKey;
@@ -82,7 +89,10 @@ pub struct Kernel {
     sockets: SlotMap<SocketKey, Socket>,
     conns: SlotMap<ConnKey, Conn>,
     pipes: SlotMap<PipeKey, Pipe>,
+    udps: SlotMap<udp::UdpKey, udp::Socket>,
     net: Net,
+    /// UDP's bind table and datagrams in flight (their events are on `net`'s queue).
+    udp: udp::Net,
     /// Wakeups that passed an epoll entry's filters, ever.
     wake_count: u64,
     /// Epolls that may have become ready since the scheduler last asked (`take_woken`):
@@ -105,6 +115,8 @@ impl Kernel {
         Kernel {
             fds: fd_table::Table::new(config.rlimit_nofile),
             net: Net::new(&config),
+            udp: udp::Net::new(config.ephemeral_port_min),
+            udps: SlotMap::with_key(),
             config,
             clock: 0,
             files: SlotMap::with_key(),

@@ -33,6 +33,7 @@ impl Kernel {
                 }
             }
             Kind::Socket(s) => self.tcp_poll(*s),
+            Kind::Udp(u) => self.udps[*u].poll(),
             Kind::PipeRead(p) => self.pipes[*p].poll_read(),
             Kind::PipeWrite(p) => self.pipes[*p].poll_write(),
             Kind::EventFd(e) => e.poll(),

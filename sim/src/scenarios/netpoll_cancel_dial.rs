@@ -26,7 +26,7 @@ use super::support::{self, retry_eintr};
 use crate::scenario::{Param, Scenario, Setup};
 use crate::sys::SimSys;
 use simkern_poller::sys::epoll::{EPOLLET, EPOLLOUT};
-use simkern_poller::sys::{Domain, EpollEvent, EpollOp};
+use simkern_poller::sys::{Domain, EpollEvent, EpollOp, SockType};
 use simkern_poller::{Errno, Fd, Handle, Notify, Probe, Sys, TcpStream};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -262,7 +262,7 @@ impl<S: Sys> Dialer<S> {
     }
 
     fn try_start(&mut self, attempts: u32) -> bool {
-        let Ok(fd) = self.sys.socket(Domain::Inet) else {
+        let Ok(fd) = self.sys.socket(Domain::Inet, SockType::Stream) else {
             return false;
         };
         match self.sys.connect(fd, self.addr) {

@@ -61,6 +61,7 @@ impl Kernel {
             match event {
                 Event::Flow { conn, side } => self.deliver(conn, side, at, ch),
                 Event::SynTimer { sock, attempt } => self.syn_timer(sock, attempt, at, ch),
+                Event::Datagram { flight } => self.udp_arrive(flight, at, ch),
             }
         }
     }
@@ -75,6 +76,7 @@ impl Kernel {
                 .sockets
                 .get(sock)
                 .is_some_and(|s| matches!(s.state, State::SynSent) && s.syn_attempt == attempt),
+            Event::Datagram { flight } => self.udp.flights.contains_key(flight),
         }
     }
 

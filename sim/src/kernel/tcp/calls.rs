@@ -1,5 +1,5 @@
 //! The socket syscalls: `socket`, `setsockopt`, `bind`, `listen`, `accept4`, `connect`,
-//! `SO_ERROR`, `getsockname`, `shutdown`.
+//! `SO_ERROR`, `getsockname`, `shutdown`; each hands a UDP socket to `udp::calls`.
 //!
 //! Errors come in Linux's order for each call (checked against `net/socket.c`,
 //! `net/ipv4/af_inet.c`, `inet_connection_sock.c`): `EBADF`, then for fd-creating calls
@@ -17,19 +17,27 @@ use super::socket::{Listener, Ss};
 use super::{net, Owner, SegKind, Side, Socket, SocketKey, State};
 use crate::kernel::choices::Choices;
 use crate::kernel::file::Kind;
+use crate::kernel::sockets::SockRef;
 use crate::kernel::Kernel;
 use simkern_poller::sys::epoll::EPOLLERR;
-use simkern_poller::sys::{Domain, Errno, Fd, Shutdown, SockOpt, SysResult};
+use simkern_poller::sys::{Domain, Errno, Fd, Shutdown, SockOpt, SockType, SysResult};
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 
 impl Kernel {
-    /// `socket(domain, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)`. IPv6 is not modelled.
-    pub fn socket(&mut self, domain: Domain) -> SysResult<Fd> {
+    /// `socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)`: TCP or UDP. IPv6 is not
+    /// modelled.
+    pub fn socket(&mut self, domain: Domain, ty: SockType) -> SysResult<Fd> {
         if domain != Domain::Inet {
             return Err(Errno::EAFNOSUPPORT);
         }
         if !self.fds.can_alloc(1) {
             return Err(Errno::EMFILE);
+        }
+        if ty == SockType::Dgram {
+            let u = self.udp_new();
+            let fd = self.install(Kind::Udp(u));
+            self.udps[u].file = Some(self.fds.get(fd).expect("just installed"));
+            return Ok(fd);
         }
         let s = self.sockets.insert(Socket::new(Owner::Orphan));
         let fd = self.install(Kind::Socket(s));
@@ -39,7 +47,10 @@ impl Kernel {
 
     /// `setsockopt` for `SO_REUSEADDR`, `TCP_NODELAY` (stored, no effect) and `SO_LINGER`.
     pub fn setsockopt(&mut self, fd: Fd, opt: SockOpt) -> SysResult<()> {
-        let s = self.sock_of(fd)?;
+        let s = match self.sock_ref(fd)? {
+            SockRef::Tcp(s) => s,
+            SockRef::Udp(u) => return self.udp_setsockopt(u, opt),
+        };
         let sock = &mut self.sockets[s];
         match opt {
             SockOpt::ReuseAddr(on) => sock.reuseaddr = on,
@@ -51,7 +62,10 @@ impl Kernel {
 
     /// `bind`. Port 0 picks an ephemeral port.
     pub fn bind(&mut self, fd: Fd, addr: SocketAddr) -> SysResult<()> {
-        let s = self.sock_of(fd)?;
+        let s = match self.sock_ref(fd)? {
+            SockRef::Tcp(s) => s,
+            SockRef::Udp(u) => return self.udp_bind(u, addr),
+        };
         let SocketAddr::V4(addr) = addr else {
             return Err(Errno::EAFNOSUPPORT);
         };
@@ -117,7 +131,10 @@ impl Kernel {
     /// `listen`. The backlog is capped at `somaxconn` (a negative one becomes `somaxconn`, as
     /// Linux's unsigned comparison makes it); `backlog + 1` connections fit in the queue.
     pub fn listen(&mut self, fd: Fd, backlog: i32) -> SysResult<()> {
-        let s = self.sock_of(fd)?;
+        let s = match self.sock_ref(fd)? {
+            SockRef::Tcp(s) => s,
+            SockRef::Udp(_) => return Err(Errno::EOPNOTSUPP),
+        };
         let somaxconn = self.config.somaxconn;
         let backlog = u32::try_from(backlog).map_or(somaxconn, |b| b.min(somaxconn));
         let sock = &mut self.sockets[s];
@@ -174,8 +191,10 @@ impl Kernel {
         if !self.fds.can_alloc(1) {
             return Err(Errno::EMFILE);
         }
-        let Kind::Socket(s) = self.files[file].kind else {
-            return Err(Errno::ENOTSOCK);
+        let s = match self.files[file].kind {
+            Kind::Socket(s) => s,
+            Kind::Udp(_) => return Err(Errno::EOPNOTSUPP),
+            _ => return Err(Errno::ENOTSOCK),
         };
         let State::Listen(l) = &mut self.sockets[s].state else {
             return Err(Errno::EINVAL);
@@ -202,7 +221,10 @@ impl Kernel {
         ch: &mut dyn Choices,
     ) -> SysResult<()> {
         self.set_clock(now);
-        let s = self.sock_of(fd)?;
+        let s = match self.sock_ref(fd)? {
+            SockRef::Tcp(s) => s,
+            SockRef::Udp(u) => return self.udp_connect(u, addr),
+        };
         let SocketAddr::V4(dst) = addr else {
             return Err(Errno::EAFNOSUPPORT);
         };
@@ -296,14 +318,20 @@ impl Kernel {
 
     /// `getsockopt(SO_ERROR)`: the pending error, cleared by reading it.
     pub fn so_error(&mut self, fd: Fd) -> SysResult<Option<Errno>> {
-        let s = self.sock_of(fd)?;
+        let s = match self.sock_ref(fd)? {
+            SockRef::Tcp(s) => s,
+            SockRef::Udp(u) => return Ok(self.udp_so_error(u)),
+        };
         Ok(self.sockets[s].error.take())
     }
 
     /// `getsockname`: the bound address (still the old one after an autobound port went
     /// back), 0.0.0.0:0 if never bound.
     pub fn getsockname(&self, fd: Fd) -> SysResult<SocketAddr> {
-        let s = self.sock_of(fd)?;
+        let s = match self.sock_ref(fd)? {
+            SockRef::Tcp(s) => s,
+            SockRef::Udp(u) => return Ok(self.udp_getsockname(u)),
+        };
         let sock = &self.sockets[s];
         let local =
             (sock.local.or(sock.name)).unwrap_or(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0));
@@ -324,7 +352,10 @@ impl Kernel {
         ch: &mut dyn Choices,
     ) -> SysResult<()> {
         self.set_clock(now);
-        let s = self.sock_of(fd)?;
+        let s = match self.sock_ref(fd)? {
+            SockRef::Tcp(s) => s,
+            SockRef::Udp(u) => return self.udp_shutdown(u, how),
+        };
         let (rd, wr) = match how {
             Shutdown::Read => (true, false),
             Shutdown::Write => (false, true),

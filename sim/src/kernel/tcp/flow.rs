@@ -145,13 +145,19 @@ impl Flow {
         seg
     }
 
-    /// Copies up to `buf.len()` received bytes out of the receiver's queue.
-    pub(crate) fn read(&mut self, buf: &mut [u8]) -> usize {
+    /// Copies up to `buf.len()` received bytes, leaving them queued (`MSG_PEEK`).
+    pub(crate) fn peek(&self, buf: &mut [u8]) -> usize {
         let n = buf.len().min(self.delivered);
         let (a, b) = self.bytes.as_slices();
         let from_a = n.min(a.len());
         buf[..from_a].copy_from_slice(&a[..from_a]);
         buf[from_a..n].copy_from_slice(&b[..n - from_a]);
+        n
+    }
+
+    /// Copies up to `buf.len()` received bytes out of the receiver's queue.
+    pub(crate) fn read(&mut self, buf: &mut [u8]) -> usize {
+        let n = self.peek(buf);
         self.bytes.drain(..n);
         self.delivered -= n;
         self.check();

@@ -29,7 +29,9 @@
 //!   peer's pending error `ECONNRESET` (`EPIPE` if it had already received FIN), returned once
 //!   by the next read/write or `SO_ERROR`; then reads return 0 and writes `EPIPE`; data received
 //!   before the RST stays readable first. Writes after one's own `SHUT_WR` are `EPIPE`; reads
-//!   on an unconnected socket `ENOTCONN`, writes `EPIPE`.
+//!   on an unconnected socket `ENOTCONN`, writes `EPIPE`. `recvfrom` reads the same way, with
+//!   `MSG_PEEK` (copy, leave queued, no window update) and `MSG_TRUNC` (take, do not copy);
+//!   unlike `read`, a 0-byte `recvfrom` goes through the checks (0 with data, else the error).
 //! - closing a listener resets every connection still in its accept queue.
 //! - entering CLOSE (refused, reset, timed out, a failed connect's disconnect, a listener shut
 //!   down with `SHUT_RD`) gives back a port the kernel chose — `connect`'s and `listen`'s
@@ -62,7 +64,7 @@
 //!
 //! Not modelled: IPv6 (`socket(Inet6)` is `EAFNOSUPPORT`), TIME_WAIT as a socket (no ACK is
 //! re-sent, no late segment is answered from it: only its bind-table entry is kept),
-//! `SO_REUSEPORT`, privileged ports, urgent data, `MSG_PEEK`, Nagle and
+//! `SO_REUSEPORT`, privileged ports, urgent data, Nagle and
 //! delayed ACKs (`TCP_NODELAY` is accepted and stored), congestion control, data
 //! retransmission and its timeout (`tcp_retries2`), keepalive, the FIN_WAIT2 timeout (an
 //! orphan whose peer never closes lives on), `SO_LINGER` with a non-zero timeout (treated as
@@ -80,7 +82,7 @@ mod stream;
 
 pub use fault::Partition;
 pub(crate) use flow::{Flow, SegKind};
-pub(crate) use net::Net;
+pub(crate) use net::{ephemeral_port, latency, Event, Net};
 pub(crate) use socket::{Owner, Socket, SocketKey, State};
 
 use std::net::SocketAddrV4;

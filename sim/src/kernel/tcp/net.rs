@@ -1,5 +1,5 @@
-//! `Net`: the loopback network's bookkeeping — the queue of timed network events, the bind
-//! table of ports, and partitions.
+//! `Net`: the loopback network's bookkeeping — the queue of timed network events (TCP's and
+//! UDP's), TCP's bind table of ports, and partitions.
 //!
 //! Events are applied in `(time, seq)` order, `seq` being the order of scheduling, so equal
 //! times keep their causal order and nothing depends on addresses. The queue is a heap
@@ -30,6 +30,7 @@ use super::queue::Queue;
 use super::{ConnKey, Side, SocketKey};
 use crate::kernel::choices::{draw, Choice, Choices};
 use crate::kernel::config::Config;
+use crate::kernel::udp::FlightKey;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::net::{Ipv4Addr, SocketAddrV4};
 
@@ -40,6 +41,8 @@ pub(crate) enum Event {
     Flow { conn: ConnKey, side: Side },
     /// The SYN retransmission timer of `sock`'s attempt `attempt`.
     SynTimer { sock: SocketKey, attempt: u32 },
+    /// A UDP datagram (or an ICMP answer) arrives (`udp::delivery`).
+    Datagram { flight: FlightKey },
 }
 
 /// The network's bookkeeping.
@@ -172,13 +175,10 @@ impl Net {
 
     /// A port in `[min, max]` nobody is bound to, if any.
     pub(crate) fn ephemeral(&mut self, min: u16, max: u16) -> Option<u16> {
-        let span = u32::from(max - min) + 1;
-        let start = self.next_ephemeral.clamp(min, max);
-        (0..span)
-            .map(|i| (u32::from(start - min) + i) % span + u32::from(min))
-            .map(|p| p as u16)
-            .find(|p| !self.ports.contains_key(p))
-            .inspect(|&p| self.next_ephemeral = if p == max { min } else { p + 1 })
+        let ports = &self.ports;
+        ephemeral_port(&mut self.next_ephemeral, min, max, |p| {
+            ports.contains_key(&p)
+        })
     }
 
     /// Whether segments between these addresses are held by a partition.
@@ -191,7 +191,24 @@ impl Net {
     }
 }
 
-/// One segment's one-way latency.
+/// The first port in `[min, max]`, walking up from `*next` and wrapping, that `taken` does
+/// not claim; `*next` moves past it. TCP and UDP each walk their own bind table with it.
+pub(crate) fn ephemeral_port(
+    next: &mut u16,
+    min: u16,
+    max: u16,
+    taken: impl Fn(u16) -> bool,
+) -> Option<u16> {
+    let span = u32::from(max - min) + 1;
+    let start = (*next).clamp(min, max);
+    (0..span)
+        .map(|i| (u32::from(start - min) + i) % span + u32::from(min))
+        .map(|p| p as u16)
+        .find(|&p| !taken(p))
+        .inspect(|&p| *next = if p == max { min } else { p + 1 })
+}
+
+/// One segment's (or datagram's) one-way latency.
 pub(crate) fn latency(config: &Config, ch: &mut dyn Choices) -> u64 {
     let span = config.latency_ns_max - config.latency_ns_min;
     config.latency_ns_min + draw(ch, Choice::Latency, span + 1)

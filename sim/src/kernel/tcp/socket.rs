@@ -17,10 +17,9 @@
 
 use super::{Conn, ConnKey, Side};
 use crate::kernel::file::FileKey;
-use crate::kernel::file::Kind;
 use crate::kernel::Kernel;
 use simkern_poller::sys::epoll::{EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP};
-use simkern_poller::sys::{Errno, Fd, SysResult};
+use simkern_poller::sys::Errno;
 use std::collections::VecDeque;
 use std::net::SocketAddrV4;
 
@@ -170,14 +169,6 @@ impl Socket {
 }
 
 impl Kernel {
-    /// The socket behind `fd`: `EBADF` if not open, `ENOTSOCK` if not a socket.
-    pub(crate) fn sock_of(&self, fd: Fd) -> SysResult<SocketKey> {
-        match self.files[self.file_of(fd)?].kind {
-            Kind::Socket(s) => Ok(s),
-            _ => Err(Errno::ENOTSOCK),
-        }
-    }
-
     /// Bytes `s` can read now.
     pub(crate) fn tcp_readable(&self, s: SocketKey) -> usize {
         self.sockets[s].conn.map_or(0, |(c, side)| {

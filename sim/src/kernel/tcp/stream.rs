@@ -21,7 +21,7 @@ use crate::kernel::choices::{draw, Choice, Choices};
 use crate::kernel::io::Src;
 use crate::kernel::Kernel;
 use simkern_poller::sys::epoll::EPOLLOUT;
-use simkern_poller::sys::{Errno, SysResult};
+use simkern_poller::sys::{Errno, MsgFlags, SysResult};
 
 impl Kernel {
     /// `read` on a socket.
@@ -35,6 +35,20 @@ impl Kernel {
         if buf.is_empty() {
             return Ok(0); // sock_read_iter: a zero-length read succeeds before any check
         }
+        self.tcp_recv(s, buf, MsgFlags::EMPTY, now, ch)
+    }
+
+    /// `recvfrom` on a socket (`tcp_recvmsg`): `MSG_PEEK` copies without taking (and sends
+    /// no window update); `MSG_TRUNC` takes without copying. A 0-byte buffer returns 0 when
+    /// data is queued, else the errors an empty queue gives (unlike `read`).
+    pub(crate) fn tcp_recv(
+        &mut self,
+        s: SocketKey,
+        buf: &mut [u8],
+        flags: MsgFlags,
+        now: u64,
+        ch: &mut dyn Choices,
+    ) -> SysResult<usize> {
         let sock = &mut self.sockets[s];
         if matches!(sock.state, State::Listen(_)) {
             return Err(Errno::ENOTCONN);
@@ -42,7 +56,15 @@ impl Kernel {
         if let Some((c, side)) = sock.conn {
             let flow = &mut self.conns[c].flows[side.peer().idx()];
             if flow.readable() > 0 {
-                let n = flow.read(buf);
+                if flags.contains(MsgFlags::PEEK) {
+                    return Ok(flow.peek(buf));
+                }
+                let n = if flags.contains(MsgFlags::TRUNC) {
+                    let mut scratch = vec![0; buf.len().min(flow.readable())];
+                    flow.read(&mut scratch)
+                } else {
+                    flow.read(buf)
+                };
                 if flow.blocked {
                     flow.blocked = false;
                     let at = now.saturating_add(latency(&self.config, ch));

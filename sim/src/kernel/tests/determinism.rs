@@ -17,7 +17,7 @@ fn scenario(seed: u64) -> (String, Vec<Harvest>) {
     watch(&mut k, ep, l, EPOLLIN);
     let clients: Vec<Fd> = (0..4)
         .map(|_| {
-            let c = k.socket(Domain::Inet).unwrap();
+            let c = k.socket(Domain::Inet, SockType::Stream).unwrap();
             let now = k.clock();
             k.connect(c, addr(9100), now, ch).unwrap_err();
             watch(&mut k, ep, c, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET);

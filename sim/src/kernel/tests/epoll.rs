@@ -266,7 +266,7 @@ fn a_fresh_socket_polls_hup_and_out_until_it_connects() {
     // Linux reports EPOLLOUT|EPOLLHUP for a socket in TCP_CLOSE; a poller that registers
     // before connect and harvests in between sees it.
     let mut k = kernel();
-    let s = k.socket(Domain::Inet).unwrap();
+    let s = k.socket(Domain::Inet, SockType::Stream).unwrap();
     assert_eq!(k.poll(s), Ok(EPOLLOUT | EPOLLHUP));
 }
 

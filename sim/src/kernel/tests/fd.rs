@@ -12,7 +12,11 @@ fn closed_fd_numbers_are_reused_lowest_first() {
     assert_eq!((a, b, c), (Fd(0), Fd(1), Fd(2)));
     k.close(c, 0, ch).unwrap();
     k.close(a, 0, ch).unwrap();
-    assert_eq!(k.socket(Domain::Inet), Ok(Fd(0)), "lowest free first");
+    assert_eq!(
+        k.socket(Domain::Inet, SockType::Stream),
+        Ok(Fd(0)),
+        "lowest free first"
+    );
     assert_eq!(k.pipe2(), Ok((Fd(2), Fd(3))));
     assert_eq!(k.open_fds(), vec![Fd(0), Fd(1), Fd(2), Fd(3)]);
 }
@@ -37,7 +41,7 @@ fn emfile_at_rlimit_nofile_and_nothing_is_created() {
     let ch = &mut zero();
     let a = k.eventfd(0, false).unwrap();
     let _ = k.pipe2().unwrap();
-    assert_eq!(k.socket(Domain::Inet), Err(Errno::EMFILE));
+    assert_eq!(k.socket(Domain::Inet, SockType::Stream), Err(Errno::EMFILE));
     assert_eq!(k.dup(a), Err(Errno::EMFILE));
     assert_eq!(k.epoll_create(), Err(Errno::EMFILE));
     k.close(a, 0, ch).unwrap();

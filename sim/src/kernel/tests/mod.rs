@@ -12,9 +12,10 @@ mod random_ops;
 mod tcp;
 mod tcp_connect;
 mod tcp_errors;
+mod udp;
 
 use super::{Choices, Config, Kernel, Zero};
-use simkern_poller::sys::{Domain, EpollEvent, EpollOp, Errno, Fd};
+use simkern_poller::sys::{Domain, EpollEvent, EpollOp, Errno, Fd, SockType};
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 
 /// One second of virtual time.
@@ -54,7 +55,7 @@ fn run_until(k: &mut Kernel, until: u64, ch: &mut dyn Choices) {
 
 /// A listening socket on 127.0.0.1:`port`.
 fn listener(k: &mut Kernel, port: u16, backlog: i32) -> Fd {
-    let l = k.socket(Domain::Inet).unwrap();
+    let l = k.socket(Domain::Inet, SockType::Stream).unwrap();
     k.bind(l, addr(port)).unwrap();
     k.listen(l, backlog).unwrap();
     l
@@ -63,7 +64,7 @@ fn listener(k: &mut Kernel, port: u16, backlog: i32) -> Fd {
 /// `(client, server)` connected through a listener on `port` (left open), network settled.
 fn pair(k: &mut Kernel, port: u16, ch: &mut dyn Choices) -> (Fd, Fd, Fd) {
     let l = listener(k, port, 16);
-    let c = k.socket(Domain::Inet).unwrap();
+    let c = k.socket(Domain::Inet, SockType::Stream).unwrap();
     let now = k.clock();
     assert_eq!(k.connect(c, addr(port), now, ch), Err(Errno::EINPROGRESS));
     settle(k, ch);

@@ -32,11 +32,11 @@ fn step(k: &mut Kernel, r: &mut XorShift, ch: &mut XorShift, t: &mut u64) {
     let now = *t;
     match pick(r, 25) {
         0 => {
-            let _ = k.socket(Domain::Inet);
+            let _ = k.socket(Domain::Inet, SockType::Stream);
         }
         1 | 22 => {
             // A whole listener, so connections happen often.
-            if let Ok(l) = k.socket(Domain::Inet) {
+            if let Ok(l) = k.socket(Domain::Inet, SockType::Stream) {
                 let _ = k.setsockopt(l, SockOpt::ReuseAddr(pick(r, 2) == 0));
                 let _ = k.bind(l, addr(port));
                 let _ = k.listen(l, pick(r, 3) as i32);
@@ -44,7 +44,7 @@ fn step(k: &mut Kernel, r: &mut XorShift, ch: &mut XorShift, t: &mut u64) {
         }
         23 | 24 => {
             // A whole dial, and accepting whatever any listener has.
-            if let Ok(c) = k.socket(Domain::Inet) {
+            if let Ok(c) = k.socket(Domain::Inet, SockType::Stream) {
                 let _ = k.connect(c, addr(port), now, ch);
             }
             for fd in k.open_fds() {

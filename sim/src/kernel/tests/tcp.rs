@@ -289,7 +289,7 @@ fn a_partition_holds_segments_until_it_heals() {
     let mut buf = [0u8; 8];
     assert_eq!(rd(&mut k, s, &mut buf), Err(Errno::EAGAIN));
     // A new dial into the partition loses its SYNs.
-    let d = k.socket(Domain::Inet).unwrap();
+    let d = k.socket(Domain::Inet, SockType::Stream).unwrap();
     let t = k.clock();
     k.connect(d, addr(7600), t, ch).unwrap_err();
     run_until(&mut k, t + SEC / 2, ch);

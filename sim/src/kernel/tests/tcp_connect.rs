@@ -10,7 +10,7 @@ fn accept4_returns_the_clients_address_and_eagain_when_empty() {
     let ch = &mut zero();
     let l = listener(&mut k, 9000, 8);
     assert_eq!(k.accept4(l), Err(Errno::EAGAIN));
-    let c = k.socket(Domain::Inet).unwrap();
+    let c = k.socket(Domain::Inet, SockType::Stream).unwrap();
     assert_eq!(k.connect(c, addr(9000), 0, ch), Err(Errno::EINPROGRESS));
     assert_eq!(k.poll(c), Ok(0), "SYN_SENT polls nothing");
     settle(&mut k, ch);
@@ -24,7 +24,7 @@ fn connecting_to_a_closed_port_is_econnrefused_through_so_error() {
     let mut k = kernel();
     let ch = &mut zero();
     let ep = k.epoll_create().unwrap();
-    let c = k.socket(Domain::Inet).unwrap();
+    let c = k.socket(Domain::Inet, SockType::Stream).unwrap();
     assert_eq!(k.connect(c, addr(9), 0, ch), Err(Errno::EINPROGRESS));
     watch(&mut k, ep, c, EPOLLOUT | EPOLLET);
     assert!(harvest(&mut k, ep, ch).is_empty());
@@ -54,7 +54,7 @@ fn connecting_to_a_closed_port_is_econnrefused_through_so_error() {
 fn a_failed_connect_reports_its_error_to_the_next_connect_call() {
     let mut k = kernel();
     let ch = &mut zero();
-    let c = k.socket(Domain::Inet).unwrap();
+    let c = k.socket(Domain::Inet, SockType::Stream).unwrap();
     k.connect(c, addr(9), 0, ch).unwrap_err();
     settle(&mut k, ch);
     let now = k.clock();
@@ -67,7 +67,7 @@ fn connect_again_is_ealready_then_zero_once_then_eisconn() {
     let mut k = kernel();
     let ch = &mut zero();
     let _l = listener(&mut k, 7000, 4);
-    let c = k.socket(Domain::Inet).unwrap();
+    let c = k.socket(Domain::Inet, SockType::Stream).unwrap();
     assert_eq!(k.connect(c, addr(7000), 0, ch), Err(Errno::EINPROGRESS));
     assert_eq!(k.connect(c, addr(7000), 0, ch), Err(Errno::EALREADY));
     settle(&mut k, ch);
@@ -83,12 +83,12 @@ fn a_dial_into_a_full_accept_queue_is_blackholed_until_etimedout() {
     let mut k = kernel();
     let ch = &mut XorShift::new(11);
     let _l = listener(&mut k, 5000, 0);
-    let first = k.socket(Domain::Inet).unwrap();
+    let first = k.socket(Domain::Inet, SockType::Stream).unwrap();
     k.connect(first, addr(5000), 0, ch).unwrap_err();
     run_until(&mut k, SEC / 2, ch);
     assert_eq!(k.so_error(first), Ok(None));
     let ep = k.epoll_create().unwrap();
-    let c = k.socket(Domain::Inet).unwrap();
+    let c = k.socket(Domain::Inet, SockType::Stream).unwrap();
     let t0 = k.clock();
     assert_eq!(k.connect(c, addr(5000), t0, ch), Err(Errno::EINPROGRESS));
     watch(&mut k, ep, c, EPOLLOUT | EPOLLET);
@@ -125,7 +125,7 @@ fn a_dial_to_a_non_loopback_address_times_out() {
         c.syn_rto_initial_ns = SEC;
     });
     let ch = &mut zero();
-    let c = k.socket(Domain::Inet).unwrap();
+    let c = k.socket(Domain::Inet, SockType::Stream).unwrap();
     let far = "10.1.2.3:80".parse().unwrap();
     assert_eq!(k.connect(c, far, 0, ch), Err(Errno::EINPROGRESS));
     run_until(&mut k, 7 * SEC - 1, ch);
@@ -140,7 +140,7 @@ fn closing_a_listener_resets_connections_still_in_its_queue() {
     let mut k = kernel();
     let ch = &mut zero();
     let l = listener(&mut k, 7400, 4);
-    let c = k.socket(Domain::Inet).unwrap();
+    let c = k.socket(Domain::Inet, SockType::Stream).unwrap();
     k.connect(c, addr(7400), 0, ch).unwrap_err();
     settle(&mut k, ch);
     assert_eq!(k.so_error(c), Ok(None));
@@ -153,7 +153,7 @@ fn closing_a_listener_resets_connections_still_in_its_queue() {
         "{}",
         k.describe()
     );
-    let c2 = k.socket(Domain::Inet).unwrap();
+    let c2 = k.socket(Domain::Inet, SockType::Stream).unwrap();
     let now = k.clock();
     k.connect(c2, addr(7400), now, ch).unwrap_err();
     settle(&mut k, ch);
@@ -171,7 +171,7 @@ fn closing_a_listener_resets_connections_still_in_its_queue() {
 fn a_refused_socket_gives_its_autobound_port_back_and_may_bind_again() {
     let mut k = kernel();
     let ch = &mut zero();
-    let c = k.socket(Domain::Inet).unwrap();
+    let c = k.socket(Domain::Inet, SockType::Stream).unwrap();
     assert_eq!(k.connect(c, addr(9), 0, ch), Err(Errno::EINPROGRESS));
     let autobound = k.getsockname(c).unwrap();
     settle(&mut k, ch);
@@ -186,20 +186,20 @@ fn a_refused_socket_gives_its_autobound_port_back_and_may_bind_again() {
         "the port went back: bind again"
     );
     assert_eq!(k.getsockname(c), Ok(addr(9100)));
-    let other = k.socket(Domain::Inet).unwrap();
+    let other = k.socket(Domain::Inet, SockType::Stream).unwrap();
     assert_eq!(
         k.bind(other, autobound),
         Ok(()),
         "nobody holds the old port"
     );
     // A named port stays through a refusal.
-    let named = k.socket(Domain::Inet).unwrap();
+    let named = k.socket(Domain::Inet, SockType::Stream).unwrap();
     k.bind(named, addr(9200)).unwrap();
     let now = k.clock();
     assert_eq!(k.connect(named, addr(9), now, ch), Err(Errno::EINPROGRESS));
     settle(&mut k, ch);
     assert_eq!(k.bind(named, addr(9201)), Err(Errno::EINVAL), "still bound");
-    let third = k.socket(Domain::Inet).unwrap();
+    let third = k.socket(Domain::Inet, SockType::Stream).unwrap();
     assert_eq!(k.bind(third, addr(9200)), Err(Errno::EADDRINUSE));
 }
 
@@ -210,7 +210,7 @@ fn a_refused_socket_gives_its_autobound_port_back_and_may_bind_again() {
 fn shutdown_after_a_refused_connect_makes_connect_and_listen_einval() {
     let mut k = kernel();
     let ch = &mut zero();
-    let c = k.socket(Domain::Inet).unwrap();
+    let c = k.socket(Domain::Inet, SockType::Stream).unwrap();
     assert_eq!(k.connect(c, addr(9), 0, ch), Err(Errno::EINPROGRESS));
     settle(&mut k, ch);
     let now = k.clock();
@@ -258,7 +258,7 @@ fn both_fins_in_close_both_ends_and_the_first_closer_leaves_time_wait() {
         Ok(()),
         "the child gave port 9300 back"
     );
-    let fresh = k.socket(Domain::Inet).unwrap();
+    let fresh = k.socket(Domain::Inet, SockType::Stream).unwrap();
     assert_eq!(
         k.bind(fresh, addr(9300)),
         Err(Errno::EADDRINUSE),
@@ -283,7 +283,7 @@ fn shutting_a_listener_down_forgets_earlier_shutdowns() {
     use simkern_poller::sys::Shutdown;
     let mut k = kernel();
     let ch = &mut zero();
-    let s = k.socket(Domain::Inet).unwrap();
+    let s = k.socket(Domain::Inet, SockType::Stream).unwrap();
     assert_eq!(k.shutdown(s, Shutdown::Read, 0, ch), Err(Errno::ENOTCONN));
     let mut buf = [0u8; 1];
     assert_eq!(rd(&mut k, s, &mut buf), Ok(0), "RCV_SHUTDOWN");
@@ -300,7 +300,7 @@ fn reporting_a_refusal_resets_the_source_address_unless_bind_named_it() {
     let mut k = kernel();
     let ch = &mut zero();
     for named in [false, true] {
-        let c = k.socket(Domain::Inet).unwrap();
+        let c = k.socket(Domain::Inet, SockType::Stream).unwrap();
         if named {
             k.bind(c, addr(0)).unwrap();
         }
@@ -329,12 +329,12 @@ fn children_inherit_the_listeners_shutdown_bits() {
     let mut k = kernel();
     let ch = &mut zero();
     for (port, how) in [(9400, Shutdown::Write), (9401, Shutdown::Read)] {
-        let l = k.socket(Domain::Inet).unwrap();
+        let l = k.socket(Domain::Inet, SockType::Stream).unwrap();
         k.bind(l, addr(port)).unwrap();
         let now = k.clock();
         assert_eq!(k.shutdown(l, how, now, ch), Err(Errno::ENOTCONN));
         k.listen(l, 1).unwrap();
-        let c = k.socket(Domain::Inet).unwrap();
+        let c = k.socket(Domain::Inet, SockType::Stream).unwrap();
         assert_eq!(k.connect(c, addr(port), now, ch), Err(Errno::EINPROGRESS));
         settle(&mut k, ch);
         let (s, _) = k.accept4(l).unwrap();
@@ -360,7 +360,7 @@ fn reporting_a_failed_connect_wakes_edge_triggered_entries() {
     let mut k = kernel();
     let ch = &mut zero();
     let ep = k.epoll_create().unwrap();
-    let c = k.socket(Domain::Inet).unwrap();
+    let c = k.socket(Domain::Inet, SockType::Stream).unwrap();
     assert_eq!(k.connect(c, addr(9), 0, ch), Err(Errno::EINPROGRESS));
     watch(&mut k, ep, c, EPOLLIN | EPOLLET);
     settle(&mut k, ch);
@@ -395,7 +395,7 @@ fn a_simultaneous_close_goes_through_closing_to_time_wait_on_both_ends() {
         Err(Errno::ENOTCONN)
     );
     k.close(l, now, ch).unwrap();
-    let fresh = k.socket(Domain::Inet).unwrap();
+    let fresh = k.socket(Domain::Inet, SockType::Stream).unwrap();
     assert_eq!(
         k.bind(fresh, addr(9500)),
         Err(Errno::EADDRINUSE),
@@ -412,7 +412,7 @@ fn listen_after_a_refused_connect_follows_the_target_kernel() {
     for (version, refused) in [("6.18.44", true), ("5.10", false)] {
         let mut k = kernel_with(|c| c.linux = Behaviours::of(version.parse::<Version>().unwrap()));
         let ch = &mut zero();
-        let c = k.socket(Domain::Inet).unwrap();
+        let c = k.socket(Domain::Inet, SockType::Stream).unwrap();
         assert_eq!(k.connect(c, addr(9), 0, ch), Err(Errno::EINPROGRESS));
         settle(&mut k, ch);
         let now = k.clock();

@@ -7,7 +7,7 @@ use simkern_poller::sys::{Shutdown, SockOpt};
 fn an_unconnected_socket_reads_enotconn_and_writes_epipe() {
     let mut k = kernel();
     let ch = &mut zero();
-    let s = k.socket(Domain::Inet).unwrap();
+    let s = k.socket(Domain::Inet, SockType::Stream).unwrap();
     let mut buf = [0u8; 4];
     assert_eq!(rd(&mut k, s, &mut buf), Err(Errno::ENOTCONN));
     assert_eq!(
@@ -28,7 +28,7 @@ fn a_connecting_socket_reads_and_writes_eagain() {
     let mut k = kernel();
     let ch = &mut zero();
     let _l = listener(&mut k, 4001, 1);
-    let c = k.socket(Domain::Inet).unwrap();
+    let c = k.socket(Domain::Inet, SockType::Stream).unwrap();
     k.connect(c, addr(4001), 0, ch).unwrap_err();
     let mut buf = [0u8; 4];
     assert_eq!(rd(&mut k, c, &mut buf), Err(Errno::EAGAIN));
@@ -61,8 +61,11 @@ fn socket_calls_on_other_files_are_enotsock_and_ipv6_is_eafnosupport() {
         k.setsockopt(e, SockOpt::NoDelay(true)),
         Err(Errno::ENOTSOCK)
     );
-    assert_eq!(k.socket(Domain::Inet6), Err(Errno::EAFNOSUPPORT));
-    let s = k.socket(Domain::Inet).unwrap();
+    assert_eq!(
+        k.socket(Domain::Inet6, SockType::Stream),
+        Err(Errno::EAFNOSUPPORT)
+    );
+    let s = k.socket(Domain::Inet, SockType::Stream).unwrap();
     let v6 = "[::1]:80".parse().unwrap();
     assert_eq!(k.bind(s, v6), Err(Errno::EAFNOSUPPORT));
     assert_eq!(k.connect(s, v6, 0, ch), Err(Errno::EAFNOSUPPORT));
@@ -71,8 +74,8 @@ fn socket_calls_on_other_files_are_enotsock_and_ipv6_is_eafnosupport() {
 #[test]
 fn bind_follows_linux_address_rules() {
     let mut k = kernel();
-    let a = k.socket(Domain::Inet).unwrap();
-    let b = k.socket(Domain::Inet).unwrap();
+    let a = k.socket(Domain::Inet, SockType::Stream).unwrap();
+    let b = k.socket(Domain::Inet, SockType::Stream).unwrap();
     assert_eq!(
         k.bind(a, "10.0.0.1:80".parse().unwrap()),
         Err(Errno::EADDRNOTAVAIL)
@@ -86,7 +89,7 @@ fn bind_follows_linux_address_rules() {
         "the wildcard overlaps"
     );
     k.bind(b, "127.0.0.2:4100".parse().unwrap()).unwrap();
-    let c = k.socket(Domain::Inet).unwrap();
+    let c = k.socket(Domain::Inet, SockType::Stream).unwrap();
     k.bind(c, "0.0.0.0:0".parse().unwrap()).unwrap();
     let port = k.getsockname(c).unwrap().port();
     assert!(
@@ -97,15 +100,15 @@ fn bind_follows_linux_address_rules() {
 #[test]
 fn so_reuseaddr_shares_a_port_until_the_second_socket_listens() {
     let mut k = kernel();
-    let a = k.socket(Domain::Inet).unwrap();
-    let b = k.socket(Domain::Inet).unwrap();
+    let a = k.socket(Domain::Inet, SockType::Stream).unwrap();
+    let b = k.socket(Domain::Inet, SockType::Stream).unwrap();
     for s in [a, b] {
         k.setsockopt(s, SockOpt::ReuseAddr(true)).unwrap();
         k.bind(s, addr(4200)).unwrap();
     }
     k.listen(a, 8).unwrap();
     assert_eq!(k.listen(b, 8), Err(Errno::EADDRINUSE));
-    let c = k.socket(Domain::Inet).unwrap();
+    let c = k.socket(Domain::Inet, SockType::Stream).unwrap();
     k.setsockopt(c, SockOpt::ReuseAddr(true)).unwrap();
     assert_eq!(
         k.bind(c, addr(4200)),
@@ -119,19 +122,19 @@ fn so_reuseaddr_lets_a_new_listener_bind_while_old_connections_live() {
     // The server-restart case: connections accepted from the old listener keep the port.
     let mut k = kernel();
     let ch = &mut zero();
-    let l = k.socket(Domain::Inet).unwrap();
+    let l = k.socket(Domain::Inet, SockType::Stream).unwrap();
     k.setsockopt(l, SockOpt::ReuseAddr(true)).unwrap();
     k.bind(l, addr(4300)).unwrap();
     k.listen(l, 8).unwrap();
-    let c = k.socket(Domain::Inet).unwrap();
+    let c = k.socket(Domain::Inet, SockType::Stream).unwrap();
     k.connect(c, addr(4300), 0, ch).unwrap_err();
     settle(&mut k, ch);
     let (_s, _) = k.accept4(l).unwrap();
     let now = k.clock();
     k.close(l, now, ch).unwrap();
-    let plain = k.socket(Domain::Inet).unwrap();
+    let plain = k.socket(Domain::Inet, SockType::Stream).unwrap();
     assert_eq!(k.bind(plain, addr(4300)), Err(Errno::EADDRINUSE));
-    let l2 = k.socket(Domain::Inet).unwrap();
+    let l2 = k.socket(Domain::Inet, SockType::Stream).unwrap();
     k.setsockopt(l2, SockOpt::ReuseAddr(true)).unwrap();
     assert_eq!(k.bind(l2, addr(4300)), Ok(()));
     assert_eq!(k.listen(l2, 8), Ok(()));
@@ -144,7 +147,7 @@ fn listen_on_a_connected_socket_is_einval() {
     let (c, s, _l) = pair(&mut k, 4400, ch);
     assert_eq!(k.listen(c, 1), Err(Errno::EINVAL));
     assert_eq!(k.listen(s, 1), Err(Errno::EINVAL));
-    let fresh = k.socket(Domain::Inet).unwrap();
+    let fresh = k.socket(Domain::Inet, SockType::Stream).unwrap();
     assert_eq!(
         k.listen(fresh, -1),
         Ok(()),
@@ -158,7 +161,7 @@ fn accept4_at_the_fd_limit_is_emfile_and_the_connection_waits() {
     let mut k = kernel_with(|c| c.rlimit_nofile = 3);
     let ch = &mut zero();
     let l = listener(&mut k, 4500, 4);
-    let c = k.socket(Domain::Inet).unwrap();
+    let c = k.socket(Domain::Inet, SockType::Stream).unwrap();
     k.connect(c, addr(4500), 0, ch).unwrap_err();
     settle(&mut k, ch);
     let filler = k.eventfd(0, false).unwrap();

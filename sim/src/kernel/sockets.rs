@@ -1,0 +1,111 @@
+//! The socket calls TCP and UDP share, dispatched by socket type: `sendto`, `recvfrom`,
+//! `getpeername`, `getsockopt`; and `SockRef`, which socket an fd names.
+//!
+//! Errors common to both: `EBADF` for an fd that is not open, `ENOTSOCK` for one that is
+//! not a socket. `sendto` and `recvfrom` take `MsgFlags`: `MSG_DONTWAIT` changes nothing
+//! (every fd is nonblocking), `MSG_NOSIGNAL` is always on (`EPIPE`, never `SIGPIPE`),
+//! `MSG_PEEK` and `MSG_TRUNC` as each protocol's module says. A TCP socket ignores
+//! `sendto`'s address, as Linux does once connected (and answers as `write` otherwise, where
+//! Linux would also ignore it: `EPIPE` unconnected, `EAGAIN` while connecting).
+
+use super::choices::Choices;
+use super::file::Kind;
+use super::io::Src;
+use super::tcp::{SocketKey, State};
+use super::udp::UdpKey;
+use super::Kernel;
+use simkern_poller::sys::{Errno, Fd, MsgFlags, SockOptGet, SysResult};
+use std::io::IoSlice;
+use std::net::SocketAddr;
+
+/// `SOCK_STREAM`, as `SO_TYPE` reports it.
+const SOCK_STREAM: i32 = 1;
+/// `SOCK_DGRAM`, as `SO_TYPE` reports it.
+const SOCK_DGRAM: i32 = 2;
+
+/// The socket an fd names.
+#[derive(Copy, Clone, Debug)]
+pub(crate) enum SockRef {
+    Tcp(SocketKey),
+    Udp(UdpKey),
+}
+
+impl Kernel {
+    /// The socket behind `fd`: `EBADF` if not open, `ENOTSOCK` if not a socket.
+    pub(crate) fn sock_ref(&self, fd: Fd) -> SysResult<SockRef> {
+        match self.files[self.file_of(fd)?].kind {
+            Kind::Socket(s) => Ok(SockRef::Tcp(s)),
+            Kind::Udp(u) => Ok(SockRef::Udp(u)),
+            _ => Err(Errno::ENOTSOCK),
+        }
+    }
+
+    /// `sendto(fd, buf, flags | MSG_NOSIGNAL, addr)` at `now`; `addr` `None` is `send`.
+    pub fn sendto(
+        &mut self,
+        fd: Fd,
+        buf: &[u8],
+        _flags: MsgFlags,
+        addr: Option<SocketAddr>,
+        now: u64,
+        ch: &mut dyn Choices,
+    ) -> SysResult<usize> {
+        self.set_clock(now);
+        let bufs = [IoSlice::new(buf)];
+        let src = Src::new(&bufs, usize::MAX);
+        match self.sock_ref(fd)? {
+            SockRef::Tcp(s) => self.tcp_write(s, &src, now, ch),
+            SockRef::Udp(u) => self.udp_sendto(u, &src, addr, now, ch),
+        }
+    }
+
+    /// `recvfrom` at `now`: the bytes (or, for UDP with `MSG_TRUNC`, the datagram's length)
+    /// and the sender (`None` on TCP).
+    pub fn recvfrom(
+        &mut self,
+        fd: Fd,
+        buf: &mut [u8],
+        flags: MsgFlags,
+        now: u64,
+        ch: &mut dyn Choices,
+    ) -> SysResult<(usize, Option<SocketAddr>)> {
+        self.set_clock(now);
+        match self.sock_ref(fd)? {
+            SockRef::Tcp(s) => self.tcp_recv(s, buf, flags, now, ch).map(|n| (n, None)),
+            SockRef::Udp(u) => self
+                .udp_recvfrom(u, buf, flags)
+                .map(|(n, from)| (n, Some(from))),
+        }
+    }
+
+    /// `getpeername`: `ENOTCONN` without a peer (a TCP socket still connecting or closed has
+    /// none, as `inet_getname` says).
+    pub fn getpeername(&self, fd: Fd) -> SysResult<SocketAddr> {
+        match self.sock_ref(fd)? {
+            SockRef::Tcp(s) => {
+                let sock = &self.sockets[s];
+                match (&sock.state, sock.peer) {
+                    (State::Established, Some(peer)) => Ok(SocketAddr::V4(peer)),
+                    _ => Err(Errno::ENOTCONN),
+                }
+            }
+            SockRef::Udp(u) => self.udp_getpeername(u),
+        }
+    }
+
+    /// `getsockopt` of `SO_ERROR` (as `so_error`), `SO_SNDBUF`, `SO_RCVBUF` (the configured sizes: TCP's `sndbuf` and
+    /// `rcvbuf`, UDP's `WMEM_DEFAULT` and `udp_rcvbuf`; Linux reports twice what
+    /// `setsockopt` asked for, and these are what it reports) or `SO_TYPE`.
+    pub fn getsockopt(&mut self, fd: Fd, opt: SockOptGet) -> SysResult<i32> {
+        let int = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
+        Ok(match (self.sock_ref(fd)?, opt) {
+            (_, SockOptGet::Error) => self.so_error(fd)?.map_or(0, |e| e.0),
+            (SockRef::Tcp(_), SockOptGet::Type) => SOCK_STREAM,
+            (SockRef::Udp(_), SockOptGet::Type) => SOCK_DGRAM,
+            (SockRef::Tcp(_), SockOptGet::SndBuf) => int(self.config.sndbuf),
+            (SockRef::Tcp(_), SockOptGet::RcvBuf) => int(self.config.rcvbuf),
+            (SockRef::Udp(_), SockOptGet::SndBuf) => int(super::WMEM_DEFAULT),
+            (SockRef::Udp(_), SockOptGet::RcvBuf) => int(self.config.udp_rcvbuf),
+        })
+    }
+}
