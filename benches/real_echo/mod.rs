@@ -1,4 +1,5 @@
-//! Echo ping-pong over loopback on the real kernel: the poller against mio, written alike.
+//! Echo ping-pong over loopback on the real kernel: the poller against mio, written alike,
+//! and `simkern::mio` against mio on one source (`mio_api.rs`, compiled over each).
 //!
 //! For each framework and each connection count, one server loop thread and one client loop
 //! thread, both on the framework under test, both edge-triggered, `TCP_NODELAY` on every
@@ -27,8 +28,20 @@
 //! message in flight per connection), more than one loop thread per side.
 
 pub mod pin;
-mod with_mio;
 mod with_poller;
+
+/// The mio-style echo over mio itself.
+mod with_mio {
+    use ::mio as api;
+    include!("mio_api.rs");
+}
+
+/// The same source over `simkern::mio`, outside a simulation: real epoll through its
+/// dispatch (the kernel chosen per object at creation).
+mod with_simkern_mio {
+    use simkern::mio as api;
+    include!("mio_api.rs");
+}
 
 use crate::noise::{self, Cpu};
 use crate::report::{Entry, Report, Summary};
@@ -91,6 +104,7 @@ pub fn fill_message(msg: &mut [u8], conn: usize, seq: u64) {
 enum Framework {
     Poller,
     Mio,
+    SimkernMio,
 }
 
 impl Framework {
@@ -108,6 +122,7 @@ impl Framework {
                 match self {
                     Framework::Poller => with_poller::server(listen, conns, tx),
                     Framework::Mio => with_mio::server(listen, conns, tx),
+                    Framework::SimkernMio => with_simkern_mio::server(listen, conns, tx),
                 }
             })
             .expect("spawning the server thread");
@@ -133,6 +148,7 @@ impl Framework {
                 match self {
                     Framework::Poller => with_poller::client(addr, conns, meter),
                     Framework::Mio => with_mio::client(addr, conns, meter),
+                    Framework::SimkernMio => with_simkern_mio::client(addr, conns, meter),
                 }
             })
             .expect("spawning the client thread")
@@ -187,14 +203,14 @@ pub fn run(report: &mut Report, opts: &Options) {
         }
         let mut poller = Vec::new();
         let mut mio = Vec::new();
+        let mut simkern_mio = Vec::new();
         let mut foreign_max = 0.0f64;
         for rep in 0..opts.reps {
-            // ABBA: a linear drift in machine speed lands on both frameworks equally.
-            let order = if rep % 2 == 0 {
-                [Framework::Poller, Framework::Mio]
-            } else {
-                [Framework::Mio, Framework::Poller]
-            };
+            // ABC CBA: a linear drift in machine speed lands on every framework equally.
+            let mut order = [Framework::Poller, Framework::Mio, Framework::SimkernMio];
+            if rep % 2 == 1 {
+                order.reverse();
+            }
             for framework in order {
                 let run = framework.run(conns, opts);
                 let foreign = match run.foreign_cpus {
@@ -212,11 +228,13 @@ pub fn run(report: &mut Report, opts: &Options) {
                 match framework {
                     Framework::Poller => poller.push(run.rate),
                     Framework::Mio => mio.push(run.rate),
+                    Framework::SimkernMio => simkern_mio.push(run.rate),
                 }
             }
         }
         let (poller, mio) = (Summary::of(&mut poller), Summary::of(&mut mio));
-        eprintln!("  {name}: poller {poller}; mio {mio}");
+        let simkern_mio = Summary::of(&mut simkern_mio);
+        eprintln!("  {name}: poller {poller}; mio {mio}; simkern::mio {simkern_mio}");
         if foreign_max > NOISY_CPUS {
             eprintln!(
                 "  {name}: WARNING: other processes took up to {foreign_max:.2} CPU during \
@@ -227,6 +245,13 @@ pub fn run(report: &mut Report, opts: &Options) {
             &name,
             "round_trips_per_s",
             poller.median,
+            "mio",
+            mio.median,
+        ));
+        report.push(Entry::throughput(
+            &format!("mio_api_{name}"),
+            "round_trips_per_s",
+            simkern_mio.median,
             "mio",
             mio.median,
         ));

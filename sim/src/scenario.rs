@@ -175,6 +175,7 @@ pub fn builtin() -> &'static [Scenario] {
         lws_timer_after_destroy::SCENARIO,
         mio_session_takeover::SCENARIO,
         mio_examples::TCP_SERVER,
+        mio_examples::UDP_SERVER,
         selftest_crash::SCENARIO,
         selftest_teardown::SCENARIO,
     ]

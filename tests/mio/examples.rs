@@ -2,9 +2,9 @@
 //! `sim/src/scenarios/mio_examples.rs`): on real epoll against a std client, and as built-in
 //! scenarios against simulated clients over many seeds.
 
-use simkern::sim::scenarios::mio_examples::{self, tcp_server, EXAMPLE_ADDR, GREETING};
+use simkern::sim::scenarios::mio_examples::{self, tcp_server, udp_server, EXAMPLE_ADDR, GREETING};
 use std::io::{ErrorKind, Read, Write};
-use std::net::TcpStream;
+use std::net::{TcpStream, UdpSocket};
 use std::time::Duration;
 
 /// Connect attempts while the example's thread starts listening (10 ms apart).
@@ -53,6 +53,48 @@ fn connect(server: &std::thread::JoinHandle<std::io::Result<()>>) -> TcpStream {
 #[test]
 fn mios_tcp_server_example_greets_simulated_clients_over_200_seeds() {
     simkern::Check::new(&mio_examples::TCP_SERVER, None)
+        .seeds(200)
+        .run();
+}
+
+/// The UDP example on real epoll (UDP 127.0.0.1:9000, apart from the TCP example's port):
+/// each datagram comes back whole from the example's address. A datagram sent before the
+/// example has bound is lost, so each is resent until its echo arrives.
+#[test]
+fn mios_udp_server_example_echoes_real_datagrams_on_real_epoll() {
+    let server = std::thread::Builder::new()
+        .name("udp_server".into())
+        .spawn(udp_server::run)
+        .unwrap();
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_millis(20)))
+        .unwrap();
+    for d in 0..4 {
+        let message = format!("datagram {d}");
+        let mut buf = [0u8; 64];
+        let echoed = (0..CONNECT_ATTEMPTS).any(|_| {
+            assert!(
+                !server.is_finished(),
+                "the example exited (is UDP {EXAMPLE_ADDR} taken?)"
+            );
+            socket.send_to(message.as_bytes(), EXAMPLE_ADDR).unwrap();
+            match socket.recv_from(&mut buf) {
+                Ok((n, from)) => {
+                    assert_eq!(from.to_string(), EXAMPLE_ADDR);
+                    &buf[..n] == message.as_bytes()
+                }
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => false,
+                Err(e) => panic!("recv_from: {e}"),
+            }
+        });
+        assert!(echoed, "no echo of {message:?}");
+    }
+}
+
+#[test]
+fn mios_udp_server_example_echoes_simulated_clients_over_200_seeds() {
+    simkern::Check::new(&mio_examples::UDP_SERVER, None)
         .seeds(200)
         .run();
 }

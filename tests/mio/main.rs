@@ -6,8 +6,9 @@
 //! - `tcp`: echo round trips, a refused connect, shutdown, `take_error`, local and peer addresses.
 //! - `registration`: edge-triggered delivery, `reregister`, `deregister`, `maxevents`, `EEXIST`,
 //!   a source of the other kernel refused.
+//! - `udp`: datagram boundaries, truncation, `peek_from`, connected sockets, ICMP refusal.
 //! - `waker`: wakes from another thread; many wakes coalesce.
-//! - `examples`: mio's own `tcp_server` example, unchanged, on both kernels.
+//! - `examples`: mio's own `tcp_server` and `udp_server` examples, unchanged, on both kernels.
 //! - `pipe`: readable, read-closed after the sender drops, `SourceFd`.
 
 mod examples;
@@ -15,4 +16,5 @@ mod pipe;
 mod registration;
 mod support;
 mod tcp;
+mod udp;
 mod waker;

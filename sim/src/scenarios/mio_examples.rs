@@ -38,6 +38,35 @@ pub mod tcp_server {
     }
 }
 
+/// mio's `examples/udp_server.rs`, unchanged.
+#[allow(clippy::all)]
+pub mod udp_server {
+    use crate::mio;
+    macro_rules! println {
+        ($($t:tt)*) => {{
+            let _ = format!($($t)*);
+        }};
+    }
+    mod env_logger {
+        pub fn init() {}
+    }
+    mod log {
+        // Named apart from the built-in `warn` attribute, exported as `warn` (as `log` does).
+        macro_rules! log_warn {
+            ($($t:tt)*) => {{
+                let _ = format!($($t)*);
+            }};
+        }
+        pub(crate) use log_warn as warn;
+    }
+    include!(concat!(env!("SIMKERN_MIO_EXAMPLES"), "/udp_server.rs"));
+
+    /// The example's `main`.
+    pub fn run() -> std::io::Result<()> {
+        main()
+    }
+}
+
 /// Where both examples listen, as written in them.
 pub const EXAMPLE_ADDR: &str = "127.0.0.1:9000";
 /// What `tcp_server` writes to each connection first, as written in it.
@@ -82,6 +111,91 @@ fn build_tcp(setup: &Setup) -> Box<dyn FnOnce()> {
         }
         // The example serves forever; the run ends when the clients are done.
     })
+}
+
+pub const UDP_SERVER: Scenario = Scenario {
+    name: "mio-example-udp-server",
+    about: "mio's own examples/udp_server.rs, unchanged on simkern::mio, echoing simulated clients' datagrams",
+    variants: &["example"],
+    params: &[
+        Param { name: "clients", default: 3, min: 1, max: 100, about: "client threads, one socket each" },
+        Param { name: "datagrams", default: 4, min: 1, max: 1000, about: "datagrams each client sends, one at a time" },
+    ],
+    kernel: &[],
+    build: build_udp,
+};
+
+/// Sends of one datagram before a client gives up on its echo (a datagram sent before the
+/// example has bound is lost, as on Linux: nobody answers an unconnected sender).
+const UDP_ATTEMPTS_MAX: u32 = 100;
+
+fn build_udp(setup: &Setup) -> Box<dyn FnOnce()> {
+    let (clients, datagrams) = (setup.param("clients"), setup.param("datagrams"));
+    Box::new(move || {
+        let addr: SocketAddr = EXAMPLE_ADDR.parse().expect("valid address");
+        crate::mio::thread::spawn("udp_server", || {
+            if let Err(e) = udp_server::run() {
+                panic!("mio's udp_server example returned an error: {e}");
+            }
+        })
+        .expect("spawn the example");
+        crate::harness();
+        let threads: Vec<_> = (0..clients)
+            .map(|c| {
+                crate::mio::thread::spawn(&format!("client{c}"), move || echoed(addr, c, datagrams))
+                    .expect("spawn a client")
+            })
+            .collect();
+        for t in threads {
+            t.join();
+        }
+    })
+}
+
+/// Sends each datagram until its echo comes back whole, from the example's address.
+fn echoed(addr: SocketAddr, client: u64, datagrams: u64) {
+    use crate::mio::net::UdpSocket;
+    use crate::mio::{Events, Interest, Poll, Token};
+    use std::io::ErrorKind;
+    let mut poll = Poll::new().expect("client poll");
+    let mut events = Events::with_capacity(4);
+    let mut socket = UdpSocket::bind("127.0.0.1:0".parse().unwrap()).expect("client bind");
+    poll.registry()
+        .register(&mut socket, Token(0), Interest::READABLE)
+        .expect("client register");
+    for d in 0..datagrams {
+        let message = format!("client {client} datagram {d}");
+        let mut buf = [0u8; 64];
+        let echo = (0..UDP_ATTEMPTS_MAX).find_map(|_| {
+            socket
+                .send_to(message.as_bytes(), addr)
+                .expect("client send_to");
+            // Whatever is queued, then one wait for more.
+            for waited in [false, true] {
+                if waited {
+                    let _ = poll.poll(&mut events, Some(super::mio_link::CLIENT_POLL));
+                }
+                loop {
+                    match socket.recv_from(&mut buf) {
+                        Ok((n, from)) => {
+                            assert_eq!(from, addr, "client {client}: a datagram from a stranger");
+                            if &buf[..n] == message.as_bytes() {
+                                return Some(n);
+                            }
+                            // An echo of an earlier resend of an earlier datagram: skip it.
+                        }
+                        Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                        Err(e) => panic!("client {client}: recv_from: {e}"),
+                    }
+                }
+            }
+            None
+        });
+        assert!(
+            echo.is_some(),
+            "client {client}: no echo of datagram {d} after {UDP_ATTEMPTS_MAX} sends"
+        );
+    }
 }
 
 /// Connects (retrying until the example listens), reads the greeting whole, says something

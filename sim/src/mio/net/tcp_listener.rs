@@ -3,7 +3,7 @@
 use super::TcpStream;
 use crate::mio::os::{on, raw_fd, Os, OwnedFd};
 use crate::mio::poll::fd_source;
-use simkern_poller::sys::{Domain, SockOpt};
+use simkern_poller::sys::{Domain, SockOpt, SockType};
 use std::io;
 use std::net::SocketAddr;
 use std::os::fd::IntoRawFd;
@@ -22,7 +22,7 @@ impl TcpListener {
     /// thread's kernel.
     pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
         let os = Os::current();
-        let fd = on!(os, |s| s.socket(Domain::of(&addr)))?;
+        let fd = on!(os, |s| s.socket(Domain::of(&addr), SockType::Stream))?;
         let inner = OwnedFd { os, fd };
         on!(os, |s| s.setsockopt(fd, SockOpt::ReuseAddr(true)))?;
         on!(os, |s| s.bind(fd, addr))?;

@@ -6,7 +6,7 @@
 
 use crate::mio::os::{io_error, on, raw_fd, Os, OwnedFd};
 use crate::mio::poll::fd_source;
-use simkern_poller::sys::{Domain, Errno, Fd, Shutdown, SockOpt};
+use simkern_poller::sys::{Domain, Errno, Fd, MsgFlags, Shutdown, SockOpt, SockType};
 use std::io::{self, IoSlice, Read, Write};
 use std::net::SocketAddr;
 use std::os::fd::IntoRawFd;
@@ -25,7 +25,7 @@ impl TcpStream {
     /// Starts a connection to `addr` in the calling thread's kernel.
     pub fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
         let os = Os::current();
-        let fd = on!(os, |s| s.socket(Domain::of(&addr)))?;
+        let fd = on!(os, |s| s.socket(Domain::of(&addr), SockType::Stream))?;
         let stream = TcpStream::from_owned(OwnedFd { os, fd });
         match on!(os, |s| s.connect(fd, addr)) {
             Err(e) if e.raw_os_error() == Some(Errno::EINPROGRESS.0) => Ok(stream),
@@ -50,6 +50,19 @@ impl TcpStream {
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         let (os, fd) = self.parts();
         on!(os, |s| s.getsockname(fd))
+    }
+
+    /// The peer; `NotConnected` while a connect is still in progress (mio's documented way to
+    /// tell, after the first writable event, whether it has completed).
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        let (os, fd) = self.parts();
+        on!(os, |s| s.getpeername(fd))
+    }
+
+    /// Reads without taking the bytes from the socket (`MSG_PEEK`).
+    pub fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        let (os, fd) = self.parts();
+        on!(os, |s| s.recvfrom(fd, buf, MsgFlags::PEEK)).map(|(n, _)| n)
     }
 
     pub fn shutdown(&self, how: std::net::Shutdown) -> io::Result<()> {

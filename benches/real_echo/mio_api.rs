@@ -1,14 +1,17 @@
-//! The echo benchmark's two sides on mio 1.x, written the way mio documents: a `Poll`,
-//! `Events::with_capacity(1024)`, a `Token` per connection indexing a `Vec`, registration for
-//! `READABLE | WRITABLE` (edge-triggered on Linux), reads until `WouldBlock` on every readable
-//! event, and a pending-output buffer flushed on writable events after a partial write.
-//!
-//! Connect follows `mio::net::TcpStream::connect`'s documented steps: register, wait for
-//! writable, `take_error`, then `peer_addr` to confirm.
+// The echo benchmark's two sides on mio 1.x's API, written the way mio documents: a `Poll`,
+// `Events::with_capacity(1024)`, a `Token` per connection indexing a `Vec`, registration for
+// `READABLE | WRITABLE` (edge-triggered on Linux), reads until `WouldBlock` on every readable
+// event, and a pending-output buffer flushed on writable events after a partial write.
+//
+// Connect follows `mio::net::TcpStream::connect`'s documented steps: register, wait for
+// writable, `take_error`, then `peer_addr` to confirm.
+//
+// Compiled twice (`real_echo/mod.rs` includes it): once over mio itself and once over
+// `simkern::mio`, each as `api`, so the two are measured on the same source, token for token.
 
 use super::{fill_message, Meter, MSG_LEN, SERVER_READ_BUF};
-use mio::net::{TcpListener, TcpStream};
-use mio::{Events, Interest, Poll, Token};
+use api::net::{TcpListener, TcpStream};
+use api::{Events, Interest, Poll, Token};
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::SocketAddr;
 use std::sync::mpsc::Sender;
@@ -52,7 +55,7 @@ struct ServerConn {
 
 impl ServerConn {
     /// Handles one event; returns true when the peer has closed.
-    fn on_event(&mut self, event: &mio::event::Event, buf: &mut [u8]) -> io::Result<bool> {
+    fn on_event(&mut self, event: &api::event::Event, buf: &mut [u8]) -> io::Result<bool> {
         if event.is_writable() && !self.pending.is_empty() {
             let n = write_some(&mut self.stream, &self.pending)?;
             self.pending.drain(..n);
@@ -166,7 +169,7 @@ impl ClientConn {
     /// Handles one event; returns true when this connection is finished (stop was asked).
     fn on_event(
         &mut self,
-        event: &mio::event::Event,
+        event: &api::event::Event,
         meter: &Meter,
         total: &mut u64,
     ) -> io::Result<bool> {

@@ -1,0 +1,117 @@
+//! `UdpSocket`: a nonblocking UDP socket, bound as mio binds one.
+
+use crate::mio::os::{io_error, on, raw_fd, Os, OwnedFd};
+use crate::mio::poll::fd_source;
+use simkern_poller::sys::{Domain, Fd, MsgFlags, SockType};
+use std::io;
+use std::net::SocketAddr;
+use std::os::fd::IntoRawFd;
+
+/// A UDP socket (mio's `net::UdpSocket`). Each send is one datagram; a receive takes one
+/// whole datagram, cut to the buffer (the rest is lost, as on Linux).
+#[derive(Debug)]
+pub struct UdpSocket {
+    inner: OwnedFd,
+}
+
+impl UdpSocket {
+    /// `socket(SOCK_DGRAM)` and `bind`, in the calling thread's kernel.
+    pub fn bind(addr: SocketAddr) -> io::Result<UdpSocket> {
+        let os = Os::current();
+        let fd = on!(os, |s| s.socket(Domain::of(&addr), SockType::Dgram))?;
+        let socket = UdpSocket {
+            inner: OwnedFd { os, fd },
+        };
+        on!(os, |s| s.bind(fd, addr))?;
+        Ok(socket)
+    }
+
+    /// Wraps a std socket, a real one: usable only outside a simulation (a simulated `Poll`
+    /// refuses it with `InvalidInput`). The caller must have made it nonblocking.
+    pub fn from_std(socket: std::net::UdpSocket) -> UdpSocket {
+        UdpSocket {
+            inner: OwnedFd {
+                os: Os::Linux,
+                fd: Fd(socket.into_raw_fd()),
+            },
+        }
+    }
+
+    fn parts(&self) -> (Os, Fd) {
+        (self.inner.os, self.inner.fd)
+    }
+
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        let (os, fd) = self.parts();
+        on!(os, |s| s.getsockname(fd))
+    }
+
+    /// The connected peer; `NotConnected` before `connect`.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        let (os, fd) = self.parts();
+        on!(os, |s| s.getpeername(fd))
+    }
+
+    /// One datagram to `target`.
+    pub fn send_to(&self, buf: &[u8], target: SocketAddr) -> io::Result<usize> {
+        let (os, fd) = self.parts();
+        on!(os, |s| s.sendto(fd, buf, MsgFlags::NOSIGNAL, Some(target)))
+    }
+
+    /// One datagram and its sender; `WouldBlock` when none is queued.
+    pub fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        self.recv_with(buf, MsgFlags::EMPTY)
+    }
+
+    /// The next datagram and its sender, left queued.
+    pub fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        self.recv_with(buf, MsgFlags::PEEK)
+    }
+
+    fn recv_with(&self, buf: &mut [u8], flags: MsgFlags) -> io::Result<(usize, SocketAddr)> {
+        let (os, fd) = self.parts();
+        let (n, from) = on!(os, |s| s.recvfrom(fd, buf, flags))?;
+        let from = from.expect("a datagram socket names each datagram's sender");
+        Ok((n, from))
+    }
+
+    /// One datagram to the connected peer (`EDESTADDRREQ` before `connect`).
+    pub fn send(&self, buf: &[u8]) -> io::Result<usize> {
+        let (os, fd) = self.parts();
+        on!(os, |s| s.sendto(fd, buf, MsgFlags::NOSIGNAL, None))
+    }
+
+    /// One datagram from the connected peer.
+    pub fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.recv_with(buf, MsgFlags::EMPTY).map(|(n, _)| n)
+    }
+
+    /// The next datagram, left queued.
+    pub fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.recv_with(buf, MsgFlags::PEEK).map(|(n, _)| n)
+    }
+
+    /// Sets the default peer: `send`/`recv` then talk to it only. On loopback, sending to a
+    /// port nobody has bound gets `ECONNREFUSED` back on a later call (an ICMP answer).
+    pub fn connect(&self, addr: SocketAddr) -> io::Result<()> {
+        let (os, fd) = self.parts();
+        on!(os, |s| s.connect(fd, addr))
+    }
+
+    /// `SO_ERROR`, cleared by reading it (a refused datagram's `ECONNREFUSED`).
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        let (os, fd) = self.parts();
+        Ok(on!(os, |s| s.so_error(fd))?.map(io_error))
+    }
+
+    /// Runs `f`, an I/O call on this socket's fd (see `TcpStream::try_io`).
+    pub fn try_io<F, T>(&self, f: F) -> io::Result<T>
+    where
+        F: FnOnce() -> io::Result<T>,
+    {
+        f()
+    }
+}
+
+fd_source!(UdpSocket, |this| &this.inner);
+raw_fd!(UdpSocket);

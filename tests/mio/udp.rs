@@ -1,0 +1,115 @@
+//! UDP through `simkern::mio`: datagram boundaries, truncation, `peek_from`, connected
+//! sockets, and the ICMP refusal a connected socket hears.
+
+use crate::support::{both_kernels, wait_for, would_block};
+use simkern::mio::net::UdpSocket;
+use simkern::mio::{Events, Interest, Poll, Token};
+use std::io::ErrorKind;
+use std::net::SocketAddr;
+
+both_kernels!(datagrams_keep_their_boundaries, boundaries);
+both_kernels!(
+    a_connected_socket_talks_to_its_peer_and_hears_a_refusal,
+    connected
+);
+
+const A: Token = Token(1);
+const B: Token = Token(2);
+
+fn local() -> SocketAddr {
+    "127.0.0.1:0".parse().unwrap()
+}
+
+/// Two datagrams stay two; a short buffer takes the head of one and loses its tail;
+/// `peek_from` leaves a datagram queued; an empty queue would block.
+fn boundaries() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(4);
+    let tx = UdpSocket::bind(local()).unwrap();
+    let mut rx = UdpSocket::bind(local()).unwrap();
+    poll.registry()
+        .register(&mut rx, B, Interest::READABLE)
+        .unwrap();
+    let to = rx.local_addr().unwrap();
+    assert_eq!(tx.send_to(b"first", to).unwrap(), 5);
+    assert_eq!(tx.send_to(b"second datagram", to).unwrap(), 15);
+    assert_eq!(tx.send_to(b"third", to).unwrap(), 5);
+    let mut buf = [0u8; 64];
+    let mut got = Vec::new();
+    while got.len() < 3 {
+        let r = if got.len() == 1 {
+            // The second: peeked whole first, then read into six bytes.
+            let peeked = rx.peek_from(&mut buf);
+            if would_block(&peeked) {
+                wait_for(&mut poll, &mut events, B, |e| e.is_readable());
+                continue;
+            }
+            let (n, from) = peeked.unwrap();
+            assert_eq!(
+                (&buf[..n], from),
+                (&b"second datagram"[..], tx.local_addr().unwrap())
+            );
+            let mut short = [0u8; 6];
+            rx.recv_from(&mut short)
+                .map(|(n, f)| (short[..n].to_vec(), f))
+        } else {
+            rx.recv_from(&mut buf).map(|(n, f)| (buf[..n].to_vec(), f))
+        };
+        match r {
+            Ok((bytes, from)) => {
+                assert_eq!(from, tx.local_addr().unwrap());
+                got.push(bytes);
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                wait_for(&mut poll, &mut events, B, |e| e.is_readable())
+            }
+            Err(e) => panic!("recv_from: {e}"),
+        }
+    }
+    assert_eq!(got, [&b"first"[..], b"second", b"third"]);
+    assert!(
+        would_block(&rx.recv_from(&mut buf)),
+        "the tail of the second is gone"
+    );
+}
+
+/// `connect` sets the peer: `send`/`recv` talk to it, `peer_addr` names it. A peer port that
+/// nobody has bound answers with ICMP: the connected sender hears `ECONNREFUSED` (an error
+/// event, then `take_error` or the next call), where an unconnected one would hear nothing.
+fn connected() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(4);
+    let mut a = UdpSocket::bind(local()).unwrap();
+    let b = UdpSocket::bind(local()).unwrap();
+    assert_eq!(
+        a.peer_addr().unwrap_err().kind(),
+        ErrorKind::NotConnected,
+        "no peer before connect"
+    );
+    a.connect(b.local_addr().unwrap()).unwrap();
+    assert_eq!(a.peer_addr().unwrap(), b.local_addr().unwrap());
+    poll.registry()
+        .register(&mut a, A, Interest::READABLE | Interest::WRITABLE)
+        .unwrap();
+    b.send_to(b"to a", a.local_addr().unwrap()).unwrap();
+    let mut buf = [0u8; 16];
+    loop {
+        match a.recv(&mut buf) {
+            Ok(n) => {
+                assert_eq!(&buf[..n], b"to a");
+                break;
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                wait_for(&mut poll, &mut events, A, |e| e.is_readable())
+            }
+            Err(e) => panic!("recv: {e}"),
+        }
+    }
+    // A port with nobody on it: bind one, note it, close it.
+    let gone = UdpSocket::bind(local()).unwrap().local_addr().unwrap();
+    a.connect(gone).unwrap();
+    assert_eq!(a.send(b"anyone?").unwrap(), 7, "the send itself succeeds");
+    wait_for(&mut poll, &mut events, A, |e| e.is_error());
+    let error = a.take_error().unwrap().expect("the ICMP answer's error");
+    assert_eq!(error.raw_os_error(), Some(libc::ECONNREFUSED));
+}
