@@ -1,6 +1,10 @@
 //! Finds the source of mio's own examples (`tcp_server.rs`, `udp_server.rs`) so that the
-//! `mio-example-*` scenarios compile them unchanged against `simkern::mio`
-//! (`src/scenarios/mio_examples.rs`), and tells the compiler where they are.
+//! `mio-example-*` scenarios compile them against `simkern::mio`
+//! (`src/scenarios/mio_examples.rs`), and writes them to `OUT_DIR` with one `use` line
+//! changed: `use std::collections::HashMap;` becomes a `BTreeMap` under the same name. The
+//! example drops its map of connections when `main` returns an error, and a `HashMap` drops
+//! (closes) them in the random order of its hasher, which would make the trace differ from
+//! run to run. Every other line is theirs, as written.
 //!
 //! mio is a build-dependency only so that cargo fetches its source before this script runs;
 //! nothing of it is linked. The version is the one `Cargo.lock` resolved; the source is where

@@ -1,4 +1,4 @@
-//! mio's own examples, compiled unchanged against `simkern::mio` (see
+//! mio's own examples, compiled against `simkern::mio` (one `use` line changed; see
 //! `sim/src/scenarios/mio_examples.rs`): on real epoll against a std client, and as built-in
 //! scenarios against simulated clients over many seeds.
 

@@ -8,7 +8,7 @@
 //!   a source of the other kernel refused.
 //! - `udp`: datagram boundaries, truncation, `peek_from`, connected sockets, ICMP refusal.
 //! - `waker`: wakes from another thread; many wakes coalesce.
-//! - `examples`: mio's own `tcp_server` and `udp_server` examples, unchanged, on both kernels.
+//! - `examples`: mio's own `tcp_server` and `udp_server` examples on both kernels.
 //! - `pipe`: readable, read-closed after the sender drops, `SourceFd`.
 
 mod examples;

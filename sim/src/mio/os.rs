@@ -97,6 +97,24 @@ impl OwnedFd {
     pub(crate) fn into_raw(self) -> i32 {
         ManuallyDrop::new(self).fd.0
     }
+
+    /// `SO_ERROR`, cleared by reading it (mio's `take_error` on every socket type).
+    pub(crate) fn take_error(&self) -> io::Result<Option<io::Error>> {
+        let fd = self.fd;
+        Ok(on!(self.os, |s| s.so_error(fd))?.map(io_error))
+    }
+
+    /// `shutdown`, with std's `Shutdown` as mio takes it.
+    pub(crate) fn shutdown(&self, how: std::net::Shutdown) -> io::Result<()> {
+        use simkern_poller::sys::Shutdown;
+        let how = match how {
+            std::net::Shutdown::Read => Shutdown::Read,
+            std::net::Shutdown::Write => Shutdown::Write,
+            std::net::Shutdown::Both => Shutdown::Both,
+        };
+        let fd = self.fd;
+        on!(self.os, |s| s.shutdown(fd, how))
+    }
 }
 
 impl Drop for OwnedFd {
@@ -135,3 +153,53 @@ macro_rules! raw_fd {
     };
 }
 pub(crate) use raw_fd;
+
+/// `Read` for `&$ty` and `$ty`, a type that is one `OwnedFd` (`inner`): `read(2)`.
+macro_rules! fd_read {
+    ($ty:ident) => {
+        impl std::io::Read for &$ty {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let (os, fd) = (self.inner.os, self.inner.fd);
+                $crate::mio::os::on!(os, |s| s.read(fd, buf))
+            }
+        }
+        impl std::io::Read for $ty {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                std::io::Read::read(&mut &*self, buf)
+            }
+        }
+    };
+}
+pub(crate) use fd_read;
+
+/// `Write` for `&$ty` and `$ty`: `write(2)` and `writev(2)` (`EPIPE`, never `SIGPIPE`, on a
+/// socket), `flush` a no-op as on every unbuffered fd.
+macro_rules! fd_write {
+    ($ty:ident) => {
+        impl std::io::Write for &$ty {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                let (os, fd) = (self.inner.os, self.inner.fd);
+                $crate::mio::os::on!(os, |s| s.write(fd, buf))
+            }
+            fn write_vectored(&mut self, bufs: &[std::io::IoSlice<'_>]) -> std::io::Result<usize> {
+                let (os, fd) = (self.inner.os, self.inner.fd);
+                $crate::mio::os::on!(os, |s| s.writev(fd, bufs))
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        impl std::io::Write for $ty {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                std::io::Write::write(&mut &*self, buf)
+            }
+            fn write_vectored(&mut self, bufs: &[std::io::IoSlice<'_>]) -> std::io::Result<usize> {
+                std::io::Write::write_vectored(&mut &*self, bufs)
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+    };
+}
+pub(crate) use fd_write;

@@ -55,8 +55,7 @@ impl TcpListener {
 
     /// `SO_ERROR`, cleared by reading it.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        let (os, fd) = (self.inner.os, self.inner.fd);
-        Ok(on!(os, |s| s.so_error(fd))?.map(crate::mio::os::io_error))
+        self.inner.take_error()
     }
 }
 

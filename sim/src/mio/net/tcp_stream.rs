@@ -4,10 +4,10 @@
 //! caller learns the outcome on the first writable event, from `take_error` or `peer_addr`,
 //! as mio documents.
 
-use crate::mio::os::{io_error, on, raw_fd, Os, OwnedFd};
+use crate::mio::os::{fd_read, fd_write, on, raw_fd, Os, OwnedFd};
 use crate::mio::poll::fd_source;
-use simkern_poller::sys::{Domain, Errno, Fd, MsgFlags, Shutdown, SockOpt, SockType};
-use std::io::{self, IoSlice, Read, Write};
+use simkern_poller::sys::{Domain, Errno, Fd, MsgFlags, SockOpt, SockType};
+use std::io;
 use std::net::SocketAddr;
 use std::os::fd::IntoRawFd;
 
@@ -66,13 +66,7 @@ impl TcpStream {
     }
 
     pub fn shutdown(&self, how: std::net::Shutdown) -> io::Result<()> {
-        let how = match how {
-            std::net::Shutdown::Read => Shutdown::Read,
-            std::net::Shutdown::Write => Shutdown::Write,
-            std::net::Shutdown::Both => Shutdown::Both,
-        };
-        let (os, fd) = self.parts();
-        on!(os, |s| s.shutdown(fd, how))
+        self.inner.shutdown(how)
     }
 
     /// `TCP_NODELAY`.
@@ -84,8 +78,7 @@ impl TcpStream {
     /// `SO_ERROR`, cleared by reading it: after a connect's first writable event, the reason
     /// it failed (`ECONNREFUSED`), or `None`.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        let (os, fd) = self.parts();
-        Ok(on!(os, |s| s.so_error(fd))?.map(io_error))
+        self.inner.take_error()
     }
 
     /// Runs `f`, an I/O call on this stream's fd, as mio's `try_io`: on epoll the edge needs no
@@ -98,44 +91,7 @@ impl TcpStream {
     }
 }
 
-impl Read for &TcpStream {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let (os, fd) = self.parts();
-        on!(os, |s| s.read(fd, buf))
-    }
-}
-
-impl Write for &TcpStream {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let (os, fd) = self.parts();
-        on!(os, |s| s.write(fd, buf))
-    }
-    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        let (os, fd) = self.parts();
-        on!(os, |s| s.writev(fd, bufs))
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Read for TcpStream {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        (&*self).read(buf)
-    }
-}
-
-impl Write for TcpStream {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        (&*self).write(buf)
-    }
-    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        (&*self).write_vectored(bufs)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
+fd_read!(TcpStream);
+fd_write!(TcpStream);
 fd_source!(TcpStream, |this| &this.inner);
 raw_fd!(TcpStream);

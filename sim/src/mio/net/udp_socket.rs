@@ -1,6 +1,6 @@
 //! `UdpSocket`: a nonblocking UDP socket, bound as mio binds one.
 
-use crate::mio::os::{io_error, on, raw_fd, Os, OwnedFd};
+use crate::mio::os::{on, raw_fd, Os, OwnedFd};
 use crate::mio::poll::fd_source;
 use simkern_poller::sys::{Domain, Fd, MsgFlags, SockType};
 use std::io;
@@ -100,8 +100,7 @@ impl UdpSocket {
 
     /// `SO_ERROR`, cleared by reading it (a refused datagram's `ECONNREFUSED`).
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        let (os, fd) = self.parts();
-        Ok(on!(os, |s| s.so_error(fd))?.map(io_error))
+        self.inner.take_error()
     }
 
     /// Runs `f`, an I/O call on this socket's fd (see `TcpStream::try_io`).

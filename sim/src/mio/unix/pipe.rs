@@ -1,8 +1,8 @@
 //! `pipe`: a nonblocking pipe's two ends (mio's `unix::pipe`).
 
-use crate::mio::os::{on, raw_fd, Os, OwnedFd};
+use crate::mio::os::{fd_read, fd_write, on, raw_fd, Os, OwnedFd};
 use crate::mio::poll::fd_source;
-use std::io::{self, IoSlice, Read, Write};
+use std::io;
 
 /// The write end.
 #[derive(Debug)]
@@ -30,44 +30,8 @@ pub fn new() -> io::Result<(Sender, Receiver)> {
     ))
 }
 
-impl Write for &Sender {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let (os, fd) = (self.inner.os, self.inner.fd);
-        on!(os, |s| s.write(fd, buf))
-    }
-    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        let (os, fd) = (self.inner.os, self.inner.fd);
-        on!(os, |s| s.writev(fd, bufs))
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Write for Sender {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        (&*self).write(buf)
-    }
-    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        (&*self).write_vectored(bufs)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Read for &Receiver {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let (os, fd) = (self.inner.os, self.inner.fd);
-        on!(os, |s| s.read(fd, buf))
-    }
-}
-
-impl Read for Receiver {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        (&*self).read(buf)
-    }
-}
+fd_write!(Sender);
+fd_read!(Receiver);
 
 fd_source!(Sender, |this| &this.inner);
 fd_source!(Receiver, |this| &this.inner);
