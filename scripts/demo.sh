@@ -60,7 +60,9 @@ echo "$details"
 echo "The same hunt as a nightly search (random and PCT, swarm faults, 2 jobs): each distinct"
 echo "failure saved, shrunk to the fewest decisions, and told as a story:"
 nightly="$tmp/nightly"
-"$bin" nightly --variants buggy --seeds 3072 --strategies random,pct:3 --faults swarm --jobs 2 \
+# 3,584 seeds: 14 rounds of 256, one per unit (7 buggy variants x 2 strategies); fewer would
+# leave the last units in the rotation unrun.
+"$bin" nightly --variants buggy --seeds 3584 --strategies random,pct:3 --faults swarm --jobs 2 \
   --out "$nightly" >"$tmp/nightly.out" 2>&1 || true
 sed -e 's/^/  /' -e "s|$tmp/||g" "$tmp/nightly.out"
 distinct=$(grep -c '^== ' "$tmp/nightly.out" || true)

@@ -90,7 +90,14 @@ fn every_builtin_scenario_gives_the_same_run_hash_in_a_fresh_child_process() {
         let report = batch.run(&|_, _| {});
         let report_path = dir.join(format!("{}.json", scenario.name));
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_simkern"));
-        child.args(["run", scenario.name, "--seeds", "0..20", "--faults", "default"]);
+        child.args([
+            "run",
+            scenario.name,
+            "--seeds",
+            "0..20",
+            "--faults",
+            "default",
+        ]);
         for (name, value) in &batch.setup.params {
             child.args(["--param", &format!("{name}={value}")]);
         }
@@ -100,7 +107,11 @@ fn every_builtin_scenario_gives_the_same_run_hash_in_a_fresh_child_process() {
             .stdout(std::process::Stdio::null())
             .status()
             .expect("run simkern");
-        assert!(status.code().is_some(), "{}: child died by a signal", scenario.name);
+        assert!(
+            status.code().is_some(),
+            "{}: child died by a signal",
+            scenario.name
+        );
         let child: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&report_path).unwrap()).unwrap();
         assert_eq!(
