@@ -147,7 +147,6 @@ fn build_udp(setup: &Setup) -> Box<dyn FnOnce()> {
             }
         })
         .expect("spawn the example");
-        crate::harness();
         let threads: Vec<_> = (0..clients)
             .map(|c| {
                 crate::mio::thread::spawn(&format!("client{c}"), move || echoed(addr, c, datagrams))
