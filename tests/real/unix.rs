@@ -51,3 +51,9 @@ fn unix_datagram_sockets_behave_as_the_simulator_assumes() {
     let dir = TempDir::new("dgram");
     unix_body::unix_dgram_behaviours(&LinuxSys, &dir.names("dgram"));
 }
+
+#[test]
+fn unix_sockets_wake_edge_triggered_registrations_as_the_simulator_assumes() {
+    let dir = TempDir::new("et");
+    unix_body::unix_edge_triggered(&LinuxSys, &dir.names("et"));
+}

@@ -435,3 +435,71 @@ pub fn unix_dgram_behaviours<S: Sys>(sys: &S, names: &Names) {
         sys.close(fd).expect("close");
     }
 }
+
+/// One edge-triggered harvest of `ep` (timeout 0): `(data, events)` in report order.
+fn harvest<S: Sys>(sys: &S, ep: Fd) -> Vec<(u64, u32)> {
+    let mut out = [EpollEvent::zeroed(); 8];
+    let n = sys.epoll_wait(ep, &mut out, 0).expect("epoll_wait");
+    let mut got: Vec<(u64, u32)> = out[..n].iter().map(|e| (e.data(), e.events())).collect();
+    got.sort_unstable();
+    got
+}
+
+/// Edge-triggered wakeups, as mio registers: each arrival is an edge, a partial read is none,
+/// freed send space is one, the peer's close is one; a full datagram receiver's reader gives
+/// its connected sender an `EPOLLOUT` edge.
+pub fn unix_edge_triggered<S: Sys>(sys: &S, names: &Names) {
+    use simkern::poller::sys::epoll::EPOLLET;
+    let ep = sys.epoll_create().expect("epoll_create");
+    let (x, y) = sys.socketpair(SockType::Stream).expect("socketpair");
+    for (fd, data) in [(x, 1), (y, 2)] {
+        sys.epoll_ctl(
+            ep,
+            EpollOp::Add,
+            fd,
+            Some(EpollEvent::new(ALL | EPOLLET, data)),
+        )
+        .expect("epoll_ctl");
+    }
+    assert_eq!(harvest(sys, ep), vec![(1, EPOLLOUT), (2, EPOLLOUT)]);
+    assert_eq!(harvest(sys, ep), vec![], "no edge, no report");
+    assert_eq!(sys.write(x, b"one"), Ok(3));
+    assert_eq!(harvest(sys, ep), vec![(2, EPOLLIN | EPOLLOUT)]);
+    assert_eq!(sys.write(x, b"two"), Ok(3));
+    assert_eq!(
+        harvest(sys, ep),
+        vec![(2, EPOLLIN | EPOLLOUT)],
+        "every arrival is an edge"
+    );
+    let mut buf = [0u8; 2];
+    assert_eq!(sys.read(y, &mut buf), Ok(2));
+    assert_eq!(harvest(sys, ep), vec![], "a partial read is no edge");
+    sys.close(x).expect("close");
+    assert_eq!(
+        harvest(sys, ep),
+        vec![(2, EPOLLIN | EPOLLOUT | EPOLLHUP | EPOLLRDHUP)]
+    );
+    sys.close(y).expect("close");
+
+    let rp = names.path("et");
+    let r = sock(sys, SockType::Dgram);
+    sys.bind_unix(r, &rp).expect("bind");
+    let c = sock(sys, SockType::Dgram);
+    sys.connect_unix(c, &rp).expect("connect");
+    sys.epoll_ctl(ep, EpollOp::Add, c, Some(EpollEvent::new(ALL | EPOLLET, 3)))
+        .expect("epoll_ctl");
+    assert_eq!(harvest(sys, ep), vec![(3, EPOLLOUT)]);
+    while sys.write(c, b"d").is_ok() {}
+    assert_eq!(harvest(sys, ep), vec![], "full: no EPOLLOUT");
+    let mut buf = [0u8; 4];
+    assert_eq!(sys.read(r, &mut buf), Ok(1));
+    assert_eq!(
+        harvest(sys, ep),
+        vec![(3, EPOLLOUT)],
+        "the reader frees a slot: an edge"
+    );
+    unlink_path(sys, &rp);
+    for fd in [r, c, ep] {
+        sys.close(fd).expect("close");
+    }
+}

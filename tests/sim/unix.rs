@@ -38,3 +38,8 @@ fn unix_stream_send_buffer_on_the_simulator_is_the_senders_sndbuf() {
 fn unix_datagram_sockets_on_the_simulator_behave_as_on_linux() {
     over_seeds(|| unix_body::unix_dgram_behaviours(&SimSys, &names("dgram")));
 }
+
+#[test]
+fn unix_sockets_on_the_simulator_wake_edge_triggered_registrations_as_on_linux() {
+    over_seeds(|| unix_body::unix_edge_triggered(&SimSys, &names("et")));
+}
