@@ -144,6 +144,67 @@ pub const ALLOWED: &[(Call, &[Fault])] = &[
         ],
     ),
     (Call::Getpeername, &[Fault::Errno(Errno::ENOBUFS)]),
+    // Unix sockets, appended likewise (bind(2), connect(2), accept(2), socketpair(2),
+    // send(2), recv(2), getsockname(2), unlink(2)). Directory errnos stand for the path
+    // checks the simulated namespace does not make.
+    (
+        Call::BindUnix,
+        &[
+            Fault::Errno(Errno::EACCES),
+            Fault::Errno(Errno::ENOENT),
+            Fault::Errno(Errno::ENOTDIR),
+            Fault::Errno(Errno::ENOMEM),
+        ],
+    ),
+    (
+        Call::ConnectUnix,
+        &[
+            Fault::Errno(Errno::EINTR),
+            Fault::Errno(Errno::EACCES),
+            Fault::Errno(Errno::EAGAIN),
+            Fault::Errno(Errno::ENOMEM),
+        ],
+    ),
+    (
+        Call::Accept4Unix,
+        &[
+            Fault::Errno(Errno::EINTR),
+            Fault::Errno(Errno::EMFILE),
+            Fault::Errno(Errno::ENFILE),
+            Fault::Errno(Errno::ENOBUFS),
+            Fault::Errno(Errno::ENOMEM),
+        ],
+    ),
+    (Call::UnixName, &[Fault::Errno(Errno::ENOBUFS)]),
+    (
+        Call::Socketpair,
+        &[
+            Fault::Errno(Errno::EMFILE),
+            Fault::Errno(Errno::ENFILE),
+            Fault::Errno(Errno::ENOMEM),
+        ],
+    ),
+    (
+        Call::SendtoUnix,
+        &[
+            Fault::Errno(Errno::EINTR),
+            Fault::Errno(Errno::ENOBUFS),
+            Fault::Errno(Errno::ENOMEM),
+            Fault::Short,
+        ],
+    ),
+    (
+        Call::RecvfromUnix,
+        &[Fault::Errno(Errno::EINTR), Fault::Errno(Errno::ENOMEM)],
+    ),
+    (
+        Call::Unlink,
+        &[
+            Fault::Errno(Errno::EACCES),
+            Fault::Errno(Errno::EBUSY),
+            Fault::Errno(Errno::EIO),
+        ],
+    ),
 ];
 
 fn allowed(call: Call) -> &'static [Fault] {

@@ -18,7 +18,7 @@ use crate::unwind::unwinding;
 use crate::world::{self, with_world, World};
 use simkern_poller::sys::{
     Domain, EpollEvent, EpollOp, Errno, Fd, MsgFlags, Probe, Shutdown, SockOpt, SockOptGet,
-    SockType, Sys, SysResult,
+    SockType, Sys, SysResult, UnixAddr,
 };
 use std::io::IoSlice;
 use std::net::SocketAddr;
@@ -38,6 +38,21 @@ fn addr_word(addr: &SocketAddr) -> i64 {
         SocketAddr::V4(a) => ((u32::from(*a.ip()) as i64) << 16) | a.port() as i64,
         SocketAddr::V6(a) => a.port() as i64,
     }
+}
+
+/// A Unix address as one trace word: FNV-1a over its kind and bytes, nonnegative (stable
+/// across runs and platforms; `-1` is reserved for "no address").
+fn unix_addr_word(addr: &UnixAddr) -> i64 {
+    let (kind, bytes): (u8, &[u8]) = match addr {
+        UnixAddr::Unnamed => (0, &[]),
+        UnixAddr::Path(p) => (1, p),
+        UnixAddr::Abstract(a) => (2, a),
+    };
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in std::iter::once(&kind).chain(bytes) {
+        h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+    }
+    (h >> 1) as i64
 }
 
 /// One syscall step: schedule, roll faults, apply, record.
@@ -340,6 +355,107 @@ impl Sys for SimSys {
                 w.kernel.recvfrom(fd, buf, flags, now, &mut w.decisions)
             },
             |(n, _)| *n as i64,
+        )
+    }
+
+    fn bind_unix(&self, fd: Fd, addr: &UnixAddr) -> SysResult<()> {
+        syscall(
+            Call::BindUnix,
+            [fd.0 as i64, unix_addr_word(addr), 0],
+            |w, _| w.kernel.bind_unix(fd, addr),
+            unit,
+        )
+    }
+
+    fn connect_unix(&self, fd: Fd, addr: &UnixAddr) -> SysResult<()> {
+        syscall(
+            Call::ConnectUnix,
+            [fd.0 as i64, unix_addr_word(addr), 0],
+            |w, _| w.kernel.connect_unix(fd, addr),
+            unit,
+        )
+    }
+
+    fn accept4_unix(&self, fd: Fd) -> SysResult<(Fd, UnixAddr)> {
+        syscall(
+            Call::Accept4Unix,
+            [fd.0 as i64, 0, 0],
+            |w, _| w.kernel.accept4_unix(fd),
+            |(fd, _)| fd.0 as i64,
+        )
+    }
+
+    fn unix_name(&self, fd: Fd, peer: bool) -> SysResult<UnixAddr> {
+        syscall(
+            Call::UnixName,
+            [fd.0 as i64, peer as i64, 0],
+            |w, _| w.kernel.unix_name(fd, peer),
+            unix_addr_word,
+        )
+    }
+
+    fn socketpair(&self, ty: SockType) -> SysResult<(Fd, Fd)> {
+        syscall(
+            Call::Socketpair,
+            [ty as i64, 0, 0],
+            |w, _| w.kernel.socketpair(ty),
+            |(a, b)| ((a.0 as i64) << 32) | b.0 as i64,
+        )
+    }
+
+    fn sendto_unix(
+        &self,
+        fd: Fd,
+        buf: &[u8],
+        flags: MsgFlags,
+        addr: Option<&UnixAddr>,
+    ) -> SysResult<usize> {
+        let args = [
+            fd.0 as i64,
+            ((flags.0 as i64) << 32) | buf.len() as i64,
+            addr.map_or(-1, unix_addr_word),
+        ];
+        syscall(
+            Call::SendtoUnix,
+            args,
+            |w, fault| {
+                let now = w.now_ns;
+                let len = match fault {
+                    Some(Fault::Short) => shortened(w, fd, buf.len()),
+                    _ => buf.len(),
+                };
+                w.kernel
+                    .sendto_unix(fd, &buf[..len], flags, addr, now, &mut w.decisions)
+            },
+            len_result,
+        )
+    }
+
+    fn recvfrom_unix(
+        &self,
+        fd: Fd,
+        buf: &mut [u8],
+        flags: MsgFlags,
+    ) -> SysResult<(usize, UnixAddr)> {
+        syscall(
+            Call::RecvfromUnix,
+            [fd.0 as i64, buf.len() as i64, flags.0 as i64],
+            |w, _| {
+                let now = w.now_ns;
+                w.kernel
+                    .recvfrom_unix(fd, buf, flags, now, &mut w.decisions)
+            },
+            |(n, _)| *n as i64,
+        )
+    }
+
+    fn unlink(&self, path: &[u8]) -> SysResult<()> {
+        let word = unix_addr_word(&UnixAddr::Path(path.to_vec()));
+        syscall(
+            Call::Unlink,
+            [word, 0, 0],
+            |w, _| w.kernel.unlink(path),
+            unit,
         )
     }
 

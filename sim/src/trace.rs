@@ -45,10 +45,18 @@ pub enum Call {
     Recvfrom,
     Getpeername,
     Getsockopt,
+    BindUnix,
+    ConnectUnix,
+    Accept4Unix,
+    UnixName,
+    Socketpair,
+    SendtoUnix,
+    RecvfromUnix,
+    Unlink,
 }
 
 impl Call {
-    pub const ALL: [Call; 27] = [
+    pub const ALL: [Call; 35] = [
         Call::EpollCreate,
         Call::EpollCtl,
         Call::EpollWait,
@@ -76,6 +84,14 @@ impl Call {
         Call::Recvfrom,
         Call::Getpeername,
         Call::Getsockopt,
+        Call::BindUnix,
+        Call::ConnectUnix,
+        Call::Accept4Unix,
+        Call::UnixName,
+        Call::Socketpair,
+        Call::SendtoUnix,
+        Call::RecvfromUnix,
+        Call::Unlink,
     ];
 
     pub fn from_name(name: &str) -> Option<Call> {
@@ -111,6 +127,14 @@ impl Call {
             Call::Recvfrom => "recvfrom",
             Call::Getpeername => "getpeername",
             Call::Getsockopt => "getsockopt",
+            Call::BindUnix => "bind(AF_UNIX)",
+            Call::ConnectUnix => "connect(AF_UNIX)",
+            Call::Accept4Unix => "accept4(AF_UNIX)",
+            Call::UnixName => "getsockname(AF_UNIX)",
+            Call::Socketpair => "socketpair",
+            Call::SendtoUnix => "sendto(AF_UNIX)",
+            Call::RecvfromUnix => "recvfrom(AF_UNIX)",
+            Call::Unlink => "unlink",
         }
     }
 }

@@ -11,6 +11,7 @@
 //! - `emfile`: the `echo-server` example under `RLIMIT_NOFILE` 32 backs off instead of spinning.
 //! - `cancel_dial`: a dial cancelled mid-wait frees its fd for the next connection, cleanly.
 //! - `udp`, `udp_body`: UDP and TCP's `MSG_PEEK` on loopback, one body for both backends.
+//! - `unix`, `unix_body`: Unix-domain stream and datagram sockets, one body for both backends.
 //! - `waker`: 20,000 cross-thread wakes, all observed, at most one eventfd write per sleep.
 //!
 //! Real threads are the point here (this is the real backend): the `std::thread::spawn` ban
@@ -25,4 +26,6 @@ mod support;
 mod traced;
 mod udp;
 pub mod udp_body;
+mod unix;
+pub mod unix_body;
 mod waker;

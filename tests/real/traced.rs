@@ -7,7 +7,7 @@
 //! is a no-op, which is why the plain backend cannot give this evidence.
 
 use simkern::poller::sys::{
-    Domain, EpollEvent, EpollOp, MsgFlags, Shutdown, SockOpt, SockOptGet, SockType,
+    Domain, EpollEvent, EpollOp, MsgFlags, Shutdown, SockOpt, SockOptGet, SockType, UnixAddr,
 };
 use simkern::poller::{Errno, Fd, LinuxSys, Probe, Sys, SysResult};
 use std::collections::{BTreeMap, BTreeSet};
@@ -156,6 +156,46 @@ impl Sys for Traced {
         flags: MsgFlags,
     ) -> SysResult<(usize, Option<SocketAddr>)> {
         LinuxSys.recvfrom(fd, buf, flags)
+    }
+    fn bind_unix(&self, fd: Fd, addr: &UnixAddr) -> SysResult<()> {
+        LinuxSys.bind_unix(fd, addr)
+    }
+    fn connect_unix(&self, fd: Fd, addr: &UnixAddr) -> SysResult<()> {
+        LinuxSys.connect_unix(fd, addr)
+    }
+    fn accept4_unix(&self, fd: Fd) -> SysResult<(Fd, UnixAddr)> {
+        let (new, peer) = LinuxSys.accept4_unix(fd)?;
+        self.push(Entry::Accept(new));
+        Ok((new, peer))
+    }
+    fn unix_name(&self, fd: Fd, peer: bool) -> SysResult<UnixAddr> {
+        LinuxSys.unix_name(fd, peer)
+    }
+    fn socketpair(&self, ty: SockType) -> SysResult<(Fd, Fd)> {
+        let (a, b) = LinuxSys.socketpair(ty)?;
+        self.push(Entry::Socket(a));
+        self.push(Entry::Socket(b));
+        Ok((a, b))
+    }
+    fn sendto_unix(
+        &self,
+        fd: Fd,
+        buf: &[u8],
+        flags: MsgFlags,
+        addr: Option<&UnixAddr>,
+    ) -> SysResult<usize> {
+        LinuxSys.sendto_unix(fd, buf, flags, addr)
+    }
+    fn recvfrom_unix(
+        &self,
+        fd: Fd,
+        buf: &mut [u8],
+        flags: MsgFlags,
+    ) -> SysResult<(usize, UnixAddr)> {
+        LinuxSys.recvfrom_unix(fd, buf, flags)
+    }
+    fn unlink(&self, path: &[u8]) -> SysResult<()> {
+        LinuxSys.unlink(path)
     }
     fn listen(&self, fd: Fd, backlog: i32) -> SysResult<()> {
         LinuxSys.listen(fd, backlog)

@@ -21,6 +21,9 @@ mod teardown;
 mod udp;
 #[path = "../real/udp_body.rs"]
 mod udp_body;
+mod unix;
+#[path = "../real/unix_body.rs"]
+mod unix_body;
 mod user_crate;
 mod user_scenario;
 mod virtual_time;

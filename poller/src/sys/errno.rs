@@ -73,6 +73,11 @@ errnos! {
     ECONNREFUSED = 111, "Connection refused.";
     EALREADY = 114, "A nonblocking connect is already in progress.";
     EINPROGRESS = 115, "Nonblocking connect started; wait for EPOLLOUT, then read SO_ERROR.";
+    EACCES = 13, "Permission denied (search or write permission on a socket path).";
+    ENOTDIR = 20, "A component of a socket path is not a directory.";
+    ENAMETOOLONG = 36, "A socket path is too long.";
+    EBUSY = 16, "Device or resource busy (unlink of a path in use by the system).";
+    EPROTOTYPE = 91, "Protocol wrong type for socket (a stream connect to a datagram socket).";
 }
 
 impl Errno {

@@ -116,6 +116,8 @@ impl fmt::Debug for EpollEvent {
 pub enum Domain {
     Inet,
     Inet6,
+    /// `AF_UNIX`: a Unix-domain socket, addressed by `UnixAddr`.
+    Unix,
 }
 
 impl Domain {
@@ -123,6 +125,53 @@ impl Domain {
         match addr {
             SocketAddr::V4(_) => Domain::Inet,
             SocketAddr::V6(_) => Domain::Inet6,
+        }
+    }
+}
+
+/// A Unix-domain socket's address (`sockaddr_un`).
+///
+/// Both backends refuse, with `EINVAL`, to bind, connect or send to `Unnamed`, to an empty
+/// `Path`, to a `Path` holding a NUL byte or longer than 108 bytes (`sun_path`'s size; Linux
+/// takes a full 108-byte path without its NUL), or to an `Abstract` name longer than 107 bytes
+/// (the leading NUL takes one). Linux autobinds on a `bind` of an empty name; the boundary
+/// does not offer it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum UnixAddr {
+    /// No name: an unbound socket, a `socketpair` end, an accepted socket's peer that never
+    /// bound, a datagram from an unbound sender.
+    Unnamed,
+    /// A filesystem path, as bytes without the trailing NUL.
+    Path(Vec<u8>),
+    /// An abstract name (Linux's leading-NUL namespace): the bytes after the NUL.
+    Abstract(Vec<u8>),
+}
+
+/// `sun_path`'s size in `sockaddr_un`.
+pub const UNIX_PATH_MAX: usize = 108;
+
+impl UnixAddr {
+    /// `EINVAL` unless the address can name a socket (see the type's docs).
+    pub fn check(&self) -> SysResult<()> {
+        let ok = match self {
+            UnixAddr::Unnamed => false,
+            UnixAddr::Path(p) => !p.is_empty() && p.len() <= UNIX_PATH_MAX && !p.contains(&0),
+            UnixAddr::Abstract(a) => a.len() < UNIX_PATH_MAX,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(Errno::EINVAL)
+        }
+    }
+
+    /// The length of the `sockaddr_un` the real backend passes for it: the family, then the
+    /// bytes (with the leading NUL of an abstract name), no trailing NUL.
+    pub fn sockaddr_len(&self) -> usize {
+        2 + match self {
+            UnixAddr::Unnamed => 0,
+            UnixAddr::Path(p) => p.len(),
+            UnixAddr::Abstract(a) => 1 + a.len(),
         }
     }
 }
@@ -253,6 +302,48 @@ pub trait Sys: Clone + Send + Sync + 'static {
         buf: &mut [u8],
         flags: MsgFlags,
     ) -> SysResult<(usize, Option<SocketAddr>)>;
+
+    /// `bind` of a Unix socket to a path or an abstract name. A path stays bound after the
+    /// socket closes until `unlink` (a later `bind` is `EADDRINUSE`); an abstract name goes
+    /// with its socket. On an inet socket: `EINVAL` or `EAFNOSUPPORT`, as Linux.
+    fn bind_unix(&self, fd: Fd, addr: &UnixAddr) -> SysResult<()>;
+    /// `connect` of a Unix socket. A stream connect completes at once or fails (`EAGAIN` with
+    /// the listener's backlog full, `ENOENT` for a path nobody bound, `ECONNREFUSED` for a
+    /// name whose socket is not listening or is gone, `EPROTOTYPE` for a socket of the other
+    /// type); a datagram connect sets the default peer.
+    fn connect_unix(&self, fd: Fd, addr: &UnixAddr) -> SysResult<()>;
+    /// `accept4(fd, .., SOCK_NONBLOCK | SOCK_CLOEXEC)` on a Unix listener: the new socket and
+    /// the peer's name (`Unnamed` unless the peer bound one). On an inet listener the
+    /// connection is accepted and its address reported `Unnamed`.
+    fn accept4_unix(&self, fd: Fd) -> SysResult<(Fd, UnixAddr)>;
+    /// getsockname (peer = false) or getpeername (peer = true) of a Unix socket;
+    /// `EAFNOSUPPORT` on an inet socket, `ENOTCONN` for the peer of an unconnected one.
+    fn unix_name(&self, fd: Fd, peer: bool) -> SysResult<UnixAddr>;
+    /// socketpair(AF_UNIX, ty | SOCK_NONBLOCK | SOCK_CLOEXEC).
+    fn socketpair(&self, ty: SockType) -> SysResult<(Fd, Fd)>;
+    /// `sendto(fd, buf, flags | MSG_NOSIGNAL, addr)` on a Unix socket; `None` is `send`.
+    /// A stream socket given an address is `EISCONN` when connected, else `EOPNOTSUPP`.
+    fn sendto_unix(
+        &self,
+        fd: Fd,
+        buf: &[u8],
+        flags: MsgFlags,
+        addr: Option<&UnixAddr>,
+    ) -> SysResult<usize>;
+    /// `recvfrom` on a Unix socket: the bytes (with `MSG_TRUNC` on a datagram socket, the
+    /// datagram's real length) and the sender's name (`Unnamed` when it has none, and on a
+    /// stream socket whose peer has none). On an inet socket the data is taken and, as the
+    /// sender is no Unix name, the call is `EAFNOSUPPORT` (a TCP socket, which reports no
+    /// sender, gives `Unnamed`).
+    fn recvfrom_unix(
+        &self,
+        fd: Fd,
+        buf: &mut [u8],
+        flags: MsgFlags,
+    ) -> SysResult<(usize, UnixAddr)>;
+    /// unlink(2) of a socket file's path (the simulated kernel keeps a namespace of socket
+    /// paths only: `ENOENT` for any other path).
+    fn unlink(&self, path: &[u8]) -> SysResult<()>;
 
     /// `read`.
     fn read(&self, fd: Fd, buf: &mut [u8]) -> SysResult<usize>;

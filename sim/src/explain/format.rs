@@ -52,7 +52,27 @@ pub fn describe(what: &What) -> (String, String) {
                     let name = usize::try_from(args[1]).ok().and_then(|i| opt.get(i));
                     format!("getsockopt(fd {}, {})", args[0], name.unwrap_or(&"?"))
                 }
-                Call::Connect | Call::Bind => format!("{}(fd {}, addr)", call.name(), args[0]),
+                Call::Connect | Call::Bind | Call::ConnectUnix | Call::BindUnix => {
+                    format!("{}(fd {}, addr)", call.name(), args[0])
+                }
+                Call::SendtoUnix => format!(
+                    "sendto(fd {}, {} bytes, flags {:#x}{}) [AF_UNIX]",
+                    args[0],
+                    args[1] & 0xffff_ffff,
+                    args[1] >> 32,
+                    if args[2] < 0 { "" } else { ", addr" }
+                ),
+                Call::RecvfromUnix => format!(
+                    "recvfrom(fd {}, {} bytes, flags {:#x}) [AF_UNIX]",
+                    args[0], args[1], args[2]
+                ),
+                Call::UnixName if args[1] != 0 => format!("getpeername(fd {}) [AF_UNIX]", args[0]),
+                Call::UnixName => format!("getsockname(fd {}) [AF_UNIX]", args[0]),
+                Call::Socketpair => format!(
+                    "socketpair({})",
+                    ["SOCK_STREAM", "SOCK_DGRAM"][(args[0] & 1) as usize]
+                ),
+                Call::Unlink => "unlink(path)".to_string(),
                 Call::Spawn | Call::EpollCreate | Call::Pipe2 | Call::Socket => {
                     format!("{}()", call.name())
                 }
@@ -60,6 +80,7 @@ pub fn describe(what: &What) -> (String, String) {
                 Call::Close
                 | Call::Dup
                 | Call::Accept4
+                | Call::Accept4Unix
                 | Call::SoError
                 | Call::Getsockname
                 | Call::Getpeername => {
@@ -75,6 +96,7 @@ pub fn describe(what: &What) -> (String, String) {
                 match call {
                     Call::Socket
                     | Call::Accept4
+                    | Call::Accept4Unix
                     | Call::Dup
                     | Call::EpollCreate
                     | Call::Eventfd => {
@@ -85,6 +107,7 @@ pub fn describe(what: &What) -> (String, String) {
                         result >> 32,
                         result & 0xffff_ffff
                     ),
+                    Call::Socketpair => format!("fd {}, fd {}", result >> 32, result & 0xffff_ffff),
                     Call::Spawn => format!("t{result}"),
                     Call::SoError if *result > 0 => Errno(*result as i32).to_string(),
                     _ => result.to_string(),

@@ -438,16 +438,25 @@ pub fn fds_of(call: Call, args: &[i64; 3], result: i64) -> Vec<i64> {
         | Call::Sendto
         | Call::Recvfrom
         | Call::Getpeername
-        | Call::Getsockopt => fds.push(args[0]),
+        | Call::Getsockopt
+        | Call::BindUnix
+        | Call::ConnectUnix
+        | Call::Accept4Unix
+        | Call::UnixName
+        | Call::SendtoUnix
+        | Call::RecvfromUnix => fds.push(args[0]),
         Call::EpollCtl => fds.push(args[1] & 0xffff_ffff),
         _ => {}
     }
     if result >= 0 && result != PARKED {
         match call {
-            Call::Socket | Call::Accept4 | Call::Dup | Call::EpollCreate | Call::Eventfd => {
-                fds.push(result)
-            }
-            Call::Pipe2 => fds.extend([result >> 32, result & 0xffff_ffff]),
+            Call::Socket
+            | Call::Accept4
+            | Call::Accept4Unix
+            | Call::Dup
+            | Call::EpollCreate
+            | Call::Eventfd => fds.push(result),
+            Call::Pipe2 | Call::Socketpair => fds.extend([result >> 32, result & 0xffff_ffff]),
             _ => {}
         }
     }

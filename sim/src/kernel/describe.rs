@@ -115,6 +115,9 @@ impl Kernel {
                     }
                     let _ = writeln!(out, "{line}");
                 }
+                Kind::Unix(k) => {
+                    let _ = writeln!(out, "{}", self.describe_unix(*k));
+                }
                 Kind::PipeRead(p) => {
                     let pipe = &self.pipes[*p];
                     let _ = writeln!(
@@ -159,6 +162,18 @@ impl Kernel {
             if !matches!(sock.owner, Owner::File(_)) {
                 let _ = writeln!(out, "unnamed {}", self.describe_socket(s));
             }
+        }
+        for (k, sock) in &self.unixes {
+            if sock.file.is_none() {
+                let _ = writeln!(out, "embryo {}", self.describe_unix(k));
+            }
+        }
+        for (name, k) in self.unix_names.iter() {
+            let holder = match k {
+                Some(k) => format!("{k:?}"),
+                None => "a closed socket (until unlink)".to_string(),
+            };
+            let _ = writeln!(out, "unix name {name:?}: {holder}");
         }
         out
     }

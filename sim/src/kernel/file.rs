@@ -17,6 +17,7 @@ use super::eventfd::EventFd;
 use super::pipe::PipeKey;
 use super::tcp::SocketKey;
 use super::udp::UdpKey;
+use super::unix::UnixKey;
 use super::Kernel;
 use simkern_poller::sys::{Errno, Fd, SysResult};
 
@@ -30,6 +31,7 @@ pub(crate) enum Kind {
     Epoll(EpollKey),
     Socket(SocketKey),
     Udp(UdpKey),
+    Unix(UnixKey),
     PipeRead(PipeKey),
     PipeWrite(PipeKey),
     EventFd(EventFd),
@@ -54,17 +56,16 @@ pub(crate) struct File {
 }
 
 impl Kernel {
-    /// Whether `fd` is a byte stream (a TCP socket or a pipe end), where Linux may accept part of
+    /// Whether `fd` is a byte stream (a TCP or Unix stream socket, or a pipe end), where Linux may accept part of
     /// a write. An eventfd write is all or nothing, so a short-write fault must never hit one.
     pub fn is_stream(&self, fd: Fd) -> bool {
         self.file_of(fd)
             .ok()
             .and_then(|f| self.files.get(f))
-            .is_some_and(|f| {
-                matches!(
-                    f.kind,
-                    Kind::Socket(_) | Kind::PipeRead(_) | Kind::PipeWrite(_)
-                )
+            .is_some_and(|f| match f.kind {
+                Kind::Socket(_) | Kind::PipeRead(_) | Kind::PipeWrite(_) => true,
+                Kind::Unix(k) => self.unixes[k].ty == simkern_poller::sys::SockType::Stream,
+                _ => false,
             })
     }
 
@@ -115,6 +116,7 @@ impl Kernel {
             Kind::Epoll(ep) => self.epoll_release(ep),
             Kind::Socket(s) => self.tcp_close(s, now, ch),
             Kind::Udp(u) => self.udp_close(u),
+            Kind::Unix(k) => self.unix_close(k),
             Kind::PipeRead(p) => self.pipe_release(p, true),
             Kind::PipeWrite(p) => self.pipe_release(p, false),
             Kind::EventFd(_) => {}

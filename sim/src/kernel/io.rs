@@ -123,6 +123,7 @@ impl Kernel {
             // sock_read_iter: a zero-length read returns 0 before the protocol looks.
             Kind::Udp(_) if buf.is_empty() => Ok(0),
             Kind::Udp(u) => self.udp_recvfrom(u, buf, MsgFlags::EMPTY).map(|(n, _)| n),
+            Kind::Unix(k) => self.unix_recv(k, buf, MsgFlags::EMPTY).map(|(n, _)| n),
             Kind::PipeRead(p) => self.pipe_read(p, buf),
             Kind::EventFd(_) => self.eventfd_read(file, buf),
             Kind::PipeWrite(_) => Err(Errno::EBADF),
@@ -170,6 +171,7 @@ impl Kernel {
         match self.files[file].kind {
             Kind::Socket(s) => self.tcp_write(s, &src, now, ch),
             Kind::Udp(u) => self.udp_sendto(u, &src, None, now, ch),
+            Kind::Unix(k) => self.unix_send(k, &src, None),
             Kind::PipeWrite(p) => self.pipe_write(p, &src),
             Kind::EventFd(_) if vectored => self.eventfd_writev(file, &src),
             Kind::EventFd(_) => self.eventfd_write(file, &src),

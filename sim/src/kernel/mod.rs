@@ -1,4 +1,5 @@
-//! The simulated kernel: Linux's fd, epoll, TCP and UDP over loopback, pipe and eventfd objects for
+//! The simulated kernel: Linux's fd, epoll, TCP and UDP over loopback, Unix-domain sockets, pipe
+//! and eventfd objects for
 //! one process, as a deterministic state machine.
 //!
 //! It knows nothing of threads or scheduling and does no I/O. Time is a `u64` of nanoseconds
@@ -15,6 +16,7 @@
 //! - `epoll`: epoll instances: interest and ready lists, `epoll_ctl`, the harvest half of wait.
 //! - `tcp`: stream sockets, connections and the loopback network with its delivery events.
 //! - `udp`: datagram sockets: bind table, receive queues, datagrams and ICMP on the wire.
+//! - `unix`: Unix-domain stream and datagram sockets, `socketpair`, the namespace of names.
 //! - `sockets`: the calls both socket types share (`sendto`, `recvfrom`, `getpeername`,
 //!   `getsockopt`), dispatched by type.
 //! - `pipe`: pipes with page buffers, `PIPE_BUF` atomicity and `EPIPE`.
@@ -51,6 +53,7 @@ mod pipe;
 mod sockets;
 mod tcp;
 mod udp;
+mod unix;
 mod wait_queue;
 
 #[cfg(test)]
@@ -69,6 +72,7 @@ pub use eventfd::EVENTFD_MAX;
 pub use io::UIO_MAXIOV;
 pub use tcp::Partition;
 pub use udp::{truesize as udp_truesize, UDP_MAX_PAYLOAD};
+pub use unix::{unix_truesize, MAX_DGRAM_QLEN, STREAM_SKB_MAX};
 
 use epoll::Epoll;
 pub(crate) use epoll::EpollKey;
@@ -93,6 +97,9 @@ pub struct Kernel {
     net: Net,
     /// UDP's bind table and datagrams in flight (their events are on `net`'s queue).
     udp: udp::Net,
+    unixes: SlotMap<unix::UnixKey, unix::Socket>,
+    /// Unix socket names: paths (kept after close until `unlink`) and abstract names.
+    unix_names: unix::Names,
     /// Wakeups that passed an epoll entry's filters, ever.
     wake_count: u64,
     /// Epolls that may have become ready since the scheduler last asked (`take_woken`):
@@ -117,6 +124,8 @@ impl Kernel {
             net: Net::new(&config),
             udp: udp::Net::new(config.ephemeral_port_min),
             udps: SlotMap::with_key(),
+            unixes: SlotMap::with_key(),
+            unix_names: unix::Names::default(),
             config,
             clock: 0,
             files: SlotMap::with_key(),

@@ -1,4 +1,4 @@
-//! The socket calls TCP and UDP share, dispatched by socket type: `sendto`, `recvfrom`,
+//! The socket calls TCP, UDP and Unix sockets share, dispatched by socket type: `sendto`, `recvfrom`,
 //! `getpeername`, `getsockopt`; and `SockRef`, which socket an fd names.
 //!
 //! Errors common to both: `EBADF` for an fd that is not open, `ENOTSOCK` for one that is
@@ -13,8 +13,9 @@ use super::file::Kind;
 use super::io::Src;
 use super::tcp::{SocketKey, State};
 use super::udp::UdpKey;
+use super::unix::UnixKey;
 use super::Kernel;
-use simkern_poller::sys::{Errno, Fd, MsgFlags, SockOptGet, SysResult};
+use simkern_poller::sys::{Errno, Fd, MsgFlags, SockOptGet, SockType, SysResult, UnixAddr};
 use std::io::IoSlice;
 use std::net::SocketAddr;
 
@@ -28,6 +29,7 @@ const SOCK_DGRAM: i32 = 2;
 pub(crate) enum SockRef {
     Tcp(SocketKey),
     Udp(UdpKey),
+    Unix(UnixKey),
 }
 
 impl Kernel {
@@ -36,6 +38,7 @@ impl Kernel {
         match self.files[self.file_of(fd)?].kind {
             Kind::Socket(s) => Ok(SockRef::Tcp(s)),
             Kind::Udp(u) => Ok(SockRef::Udp(u)),
+            Kind::Unix(k) => Ok(SockRef::Unix(k)),
             _ => Err(Errno::ENOTSOCK),
         }
     }
@@ -56,6 +59,13 @@ impl Kernel {
         match self.sock_ref(fd)? {
             SockRef::Tcp(s) => self.tcp_write(s, &src, now, ch),
             SockRef::Udp(u) => self.udp_sendto(u, &src, addr, now, ch),
+            // An inet address on a Unix socket: `unix_validate_addr` (datagram) or the
+            // stream's refusal of any address.
+            SockRef::Unix(k) if addr.is_some() => match self.unixes[k].ty {
+                SockType::Dgram => Err(Errno::EINVAL),
+                SockType::Stream => self.unix_send(k, &src, Some(&UnixAddr::Unnamed)),
+            },
+            SockRef::Unix(k) => self.unix_send(k, &src, None),
         }
     }
 
@@ -75,6 +85,12 @@ impl Kernel {
             SockRef::Udp(u) => self
                 .udp_recvfrom(u, buf, flags)
                 .map(|(n, from)| (n, Some(from))),
+            // The real backend cannot say a Unix sender as a `SocketAddr`: the data is
+            // taken, then a named sender is `EAFNOSUPPORT`.
+            SockRef::Unix(k) => match self.unix_recv(k, buf, flags)? {
+                (n, UnixAddr::Unnamed) => Ok((n, None)),
+                _ => Err(Errno::EAFNOSUPPORT),
+            },
         }
     }
 
@@ -90,6 +106,10 @@ impl Kernel {
                 }
             }
             SockRef::Udp(u) => self.udp_getpeername(u),
+            SockRef::Unix(k) => match self.unixes[k].peer {
+                Some(_) => Err(Errno::EAFNOSUPPORT),
+                None => Err(Errno::ENOTCONN),
+            },
         }
     }
 
@@ -106,6 +126,11 @@ impl Kernel {
             (SockRef::Tcp(_), SockOptGet::RcvBuf) => int(self.config.rcvbuf),
             (SockRef::Udp(_), SockOptGet::SndBuf) => int(super::WMEM_DEFAULT),
             (SockRef::Udp(_), SockOptGet::RcvBuf) => int(self.config.udp_rcvbuf),
+            (SockRef::Unix(k), SockOptGet::Type) => match self.unixes[k].ty {
+                SockType::Stream => SOCK_STREAM,
+                SockType::Dgram => SOCK_DGRAM,
+            },
+            (SockRef::Unix(_), SockOptGet::SndBuf | SockOptGet::RcvBuf) => int(super::WMEM_DEFAULT),
         })
     }
 }

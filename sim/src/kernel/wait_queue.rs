@@ -34,6 +34,7 @@ impl Kernel {
             }
             Kind::Socket(s) => self.tcp_poll(*s),
             Kind::Udp(u) => self.udps[*u].poll(),
+            Kind::Unix(k) => self.unix_poll(*k),
             Kind::PipeRead(p) => self.pipes[*p].poll_read(),
             Kind::PipeWrite(p) => self.pipes[*p].poll_write(),
             Kind::EventFd(e) => e.poll(),

@@ -1,5 +1,6 @@
 //! The socket syscalls: `socket`, `setsockopt`, `bind`, `listen`, `accept4`, `connect`,
-//! `SO_ERROR`, `getsockname`, `shutdown`; each hands a UDP socket to `udp::calls`.
+//! `SO_ERROR`, `getsockname`, `shutdown`; each hands a UDP socket to `udp::calls` and a Unix
+//! socket to `unix` (where an inet address is `EINVAL`, an inet name `EAFNOSUPPORT`).
 //!
 //! Errors come in Linux's order for each call (checked against `net/socket.c`,
 //! `net/ipv4/af_inet.c`, `inet_connection_sock.c`): `EBADF`, then for fd-creating calls
@@ -27,11 +28,14 @@ impl Kernel {
     /// `socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)`: TCP or UDP. IPv6 is not
     /// modelled.
     pub fn socket(&mut self, domain: Domain, ty: SockType) -> SysResult<Fd> {
-        if domain != Domain::Inet {
+        if domain == Domain::Inet6 {
             return Err(Errno::EAFNOSUPPORT);
         }
         if !self.fds.can_alloc(1) {
             return Err(Errno::EMFILE);
+        }
+        if domain == Domain::Unix {
+            return Ok(self.unix_socket(ty));
         }
         if ty == SockType::Dgram {
             let u = self.udp_new();
@@ -50,6 +54,7 @@ impl Kernel {
         let s = match self.sock_ref(fd)? {
             SockRef::Tcp(s) => s,
             SockRef::Udp(u) => return self.udp_setsockopt(u, opt),
+            SockRef::Unix(k) => return self.unix_setsockopt(k, opt),
         };
         let sock = &mut self.sockets[s];
         match opt {
@@ -65,6 +70,8 @@ impl Kernel {
         let s = match self.sock_ref(fd)? {
             SockRef::Tcp(s) => s,
             SockRef::Udp(u) => return self.udp_bind(u, addr),
+            // unix_validate_addr: not AF_UNIX.
+            SockRef::Unix(_) => return Err(Errno::EINVAL),
         };
         let SocketAddr::V4(addr) = addr else {
             return Err(Errno::EAFNOSUPPORT);
@@ -134,6 +141,7 @@ impl Kernel {
         let s = match self.sock_ref(fd)? {
             SockRef::Tcp(s) => s,
             SockRef::Udp(_) => return Err(Errno::EOPNOTSUPP),
+            SockRef::Unix(k) => return self.unix_listen(k, backlog),
         };
         let somaxconn = self.config.somaxconn;
         let backlog = u32::try_from(backlog).map_or(somaxconn, |b| b.min(somaxconn));
@@ -194,6 +202,13 @@ impl Kernel {
         let s = match self.files[file].kind {
             Kind::Socket(s) => s,
             Kind::Udp(_) => return Err(Errno::EOPNOTSUPP),
+            Kind::Unix(k) => {
+                // The real backend takes the connection, then cannot say its Unix peer as a
+                // `SocketAddr`: it closes the new fd and answers EAFNOSUPPORT.
+                let (child, _) = self.unix_accept(k)?;
+                self.unix_close(child);
+                return Err(Errno::EAFNOSUPPORT);
+            }
             _ => return Err(Errno::ENOTSOCK),
         };
         let State::Listen(l) = &mut self.sockets[s].state else {
@@ -224,6 +239,7 @@ impl Kernel {
         let s = match self.sock_ref(fd)? {
             SockRef::Tcp(s) => s,
             SockRef::Udp(u) => return self.udp_connect(u, addr),
+            SockRef::Unix(_) => return Err(Errno::EINVAL),
         };
         let SocketAddr::V4(dst) = addr else {
             return Err(Errno::EAFNOSUPPORT);
@@ -321,6 +337,7 @@ impl Kernel {
         let s = match self.sock_ref(fd)? {
             SockRef::Tcp(s) => s,
             SockRef::Udp(u) => return Ok(self.udp_so_error(u)),
+            SockRef::Unix(k) => return Ok(self.unixes[k].error.take()),
         };
         Ok(self.sockets[s].error.take())
     }
@@ -331,6 +348,8 @@ impl Kernel {
         let s = match self.sock_ref(fd)? {
             SockRef::Tcp(s) => s,
             SockRef::Udp(u) => return Ok(self.udp_getsockname(u)),
+            // A Unix name is no `SocketAddr` (see `unix_name`).
+            SockRef::Unix(_) => return Err(Errno::EAFNOSUPPORT),
         };
         let sock = &self.sockets[s];
         let local =
@@ -355,6 +374,7 @@ impl Kernel {
         let s = match self.sock_ref(fd)? {
             SockRef::Tcp(s) => s,
             SockRef::Udp(u) => return self.udp_shutdown(u, how),
+            SockRef::Unix(k) => return self.unix_shutdown(k, how),
         };
         let (rd, wr) = match how {
             Shutdown::Read => (true, false),

@@ -13,6 +13,7 @@ mod tcp;
 mod tcp_connect;
 mod tcp_errors;
 mod udp;
+mod unix;
 
 use super::{Choices, Config, Kernel, Zero};
 use simkern_poller::sys::{Domain, EpollEvent, EpollOp, Errno, Fd, SockType};
