@@ -7,6 +7,8 @@
 //! - `registration`: edge-triggered delivery, `reregister`, `deregister`, `maxevents`, `EEXIST`,
 //!   a source of the other kernel refused.
 //! - `udp`: datagram boundaries, truncation, `peek_from`, connected sockets, ICMP refusal.
+//! - `uds`: Unix-domain streams over a path and an abstract name, `pair`, `ENOENT` and
+//!   `ECONNREFUSED`, datagrams.
 //! - `waker`: wakes from another thread; many wakes coalesce.
 //! - `examples`: mio's own `tcp_server` and `udp_server` examples on both kernels.
 //! - `pipe`: readable, read-closed after the sender drops, `SourceFd`.
@@ -17,4 +19,5 @@ mod registration;
 mod support;
 mod tcp;
 mod udp;
+mod uds;
 mod waker;

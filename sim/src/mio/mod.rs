@@ -6,14 +6,14 @@
 //! - `event`: `Event` (mio's reading of epoll bits), `Events`, the `Source` trait.
 //! - `token`, `interest`: `Token`, `Interest` (always edge-triggered, as mio registers).
 //! - `waker`: `Waker` on an eventfd.
-//! - `net`: `TcpListener`, `TcpStream`, `UdpSocket`.
+//! - `net`: `TcpListener`, `TcpStream`, `UdpSocket`, `UnixListener`, `UnixStream`,
+//!   `UnixDatagram` (addresses as `std::os::unix::net::SocketAddr`, as mio takes them).
 //! - `unix`: `SourceFd`, `pipe`.
 //! - `thread`: Simkern's addition: `spawn` a thread of the calling kernel, for tests.
 //!
 //! Semantics are mio's on Linux: the same syscalls in the same order (`TcpListener::bind` sets
 //! `SO_REUSEADDR` and listens with a backlog of 1024, `connect` returns on `EINPROGRESS`),
-//! errors as `io::Error` with the raw OS error code. Not provided (yet): Unix-domain sockets (the simulated kernel has none),
-//! `TcpStream::nodelay` (no `TCP_NODELAY` getter at the boundary),
+//! errors as `io::Error` with the raw OS error code. Not provided (yet): `TcpStream::nodelay` (no `TCP_NODELAY` getter at the boundary),
 //! `set_ttl`/`ttl`, `Registry` ownership checks beyond the kernel (mio's debug-mode
 //! `SelectorId`).
 
