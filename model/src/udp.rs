@@ -40,7 +40,7 @@ use crate::errno::{
 };
 use crate::event::{
     Ready, EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, EPOLLRDNORM, EPOLLWRBAND,
-    EPOLLWRNORM, KEY_ALL, KEY_IN,
+    EPOLLWRNORM, KEY_ALL, KEY_IN, KEY_OUT,
 };
 use crate::file::{FileId, Kind, UdpId};
 use crate::model::{Branch, Io};
@@ -314,6 +314,11 @@ impl World {
             len,
             icmp: false,
         });
+        // Loopback orphans the skb inside the call (`sock_wfree` → `sock_def_write_space`):
+        // the sender is woken for `EPOLLOUT`, a new edge for its edge-triggered entries.
+        if let Some(file) = sock.file {
+            self.wake(file, KEY_OUT, Edge::Must);
+        }
         Ok(Outcome::Bytes(len))
     }
 

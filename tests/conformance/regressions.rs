@@ -1055,3 +1055,20 @@ fn tcp_recvfrom_peeks_and_truncates_a_stream() {
     let judged = table(&judge(&steps, Profile::Mixed, 0, true));
     assert!(!judged.contains("skipped"), "every step judged:\n{judged}");
 }
+
+/// A UDP send wakes its own socket for `EPOLLOUT`: loopback orphans the skb inside the call
+/// (`sock_wfree` → `sock_def_write_space`), so an edge-triggered `EPOLLOUT` entry already
+/// reported fires again. Linux did; the model and the simulator had no wakeup on send
+/// (`make conformance`, seed `0x5eedc0de`, case 3342).
+#[test]
+fn a_udp_send_rearms_its_own_edge_triggered_epollout() {
+    check(&[
+        udp_socket(),
+        epoll_create(),
+        udp_socket(),
+        ctl(4, Ctl::Add, 5, OUT | ET),
+        wait(4, 1),
+        sendto(5, 14, Some(0)),
+        wait(4, 2),
+    ]);
+}

@@ -11,6 +11,7 @@ use super::UDP_MAX_PAYLOAD;
 use crate::kernel::choices::Choices;
 use crate::kernel::io::Src;
 use crate::kernel::Kernel;
+use simkern_poller::sys::epoll::EPOLLOUT;
 use simkern_poller::sys::{Errno, MsgFlags, Shutdown, SockOpt, SysResult};
 use std::collections::VecDeque;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
@@ -185,6 +186,10 @@ impl Kernel {
         let mut bytes = VecDeque::with_capacity(len);
         src.copy_to(0, len, &mut bytes);
         self.udp_transmit(u, from, dst, bytes.into(), now, ch);
+        // Loopback's xmit orphans the skb inside the call (`skb_orphan` → `sock_wfree` →
+        // `sock_def_write_space`): the sender's space comes back at once and its waiters,
+        // edge-triggered entries included, are woken for `EPOLLOUT`.
+        self.wake_udp(u, EPOLLOUT);
         Ok(len)
     }
 

@@ -25,7 +25,8 @@
 //! - poll (`udp_poll` → `datagram_poll`): `EPOLLIN` while a datagram is queued or after
 //!   `SHUT_RD` (with `EPOLLRDHUP`), `EPOLLHUP` after both shutdowns, `EPOLLERR` with a pending
 //!   error, and `EPOLLOUT` always: loopback orphans the skb at once, so the send buffer never
-//!   fills. Wakeups: `EPOLLIN` per queued datagram, `EPOLLERR` per error, 0 on `shutdown`.
+//!   fills. Wakeups: `EPOLLIN` per queued datagram, `EPOLLERR` per error, `EPOLLOUT` on the
+//!   sender per send (the orphaned skb's `sock_def_write_space`), 0 on `shutdown`.
 //! - `bind`: 0.0.0.0 or 127.0.0.0/8; two UDP sockets conflict on a port when their addresses
 //!   overlap unless both set `SO_REUSEADDR` (`udp_lib_lport_inuse`); UDP and TCP ports are
 //!   separate namespaces. Port 0, and the autobind of a first `sendto`/`connect` on an
