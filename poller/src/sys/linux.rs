@@ -48,6 +48,30 @@ fn cvt_size(ret: libc::ssize_t) -> SysResult<usize> {
     }
 }
 
+/// `recvfrom` into `buf`, the sender's address in a zeroed `sockaddr_storage` of `len` bytes
+/// (left zero, length 0, when the socket reports none): the raw call both families share.
+fn recvfrom_raw(
+    fd: Fd,
+    buf: &mut [u8],
+    flags: MsgFlags,
+) -> SysResult<(usize, libc::sockaddr_storage, libc::socklen_t)> {
+    let mut storage = MaybeUninit::<libc::sockaddr_storage>::zeroed();
+    let mut len = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+    // SAFETY: buf is writable for its length; storage for `len` bytes.
+    let n = cvt_size(unsafe {
+        libc::recvfrom(
+            fd.0,
+            buf.as_mut_ptr() as *mut libc::c_void,
+            buf.len(),
+            flags.0,
+            storage.as_mut_ptr() as *mut libc::sockaddr,
+            &mut len,
+        )
+    })?;
+    // SAFETY: zero-initialised, then filled by the kernel (or left zero).
+    Ok((n, unsafe { storage.assume_init() }, len))
+}
+
 fn sockaddr_from(addr: &SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
     // SAFETY: sockaddr_storage is plain old data; all-zero is a valid (unspecified) address.
     let mut storage: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
@@ -464,22 +488,8 @@ impl Sys for LinuxSys {
         buf: &mut [u8],
         flags: MsgFlags,
     ) -> SysResult<(usize, Option<SocketAddr>)> {
-        let mut storage = MaybeUninit::<libc::sockaddr_storage>::zeroed();
-        let mut len = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-        // SAFETY: buf is writable for its length; storage for `len` bytes.
-        let n = cvt_size(unsafe {
-            libc::recvfrom(
-                fd.0,
-                buf.as_mut_ptr() as *mut libc::c_void,
-                buf.len(),
-                flags.0,
-                storage.as_mut_ptr() as *mut libc::sockaddr,
-                &mut len,
-            )
-        })?;
-        // SAFETY: zero-initialised, then filled by the kernel (or left zero: a stream socket
-        // writes no address, and family 0 reads as `None`).
-        let storage = unsafe { storage.assume_init() };
+        let (n, storage, len) = recvfrom_raw(fd, buf, flags)?;
+        // A stream socket writes no address: family 0 reads as `None`.
         let from = (len > 0 && storage.ss_family != 0).then(|| sockaddr_to(&storage));
         Ok((n, from.transpose()?))
     }
@@ -587,21 +597,7 @@ impl Sys for LinuxSys {
         buf: &mut [u8],
         flags: MsgFlags,
     ) -> SysResult<(usize, UnixAddr)> {
-        let mut storage = MaybeUninit::<libc::sockaddr_storage>::zeroed();
-        let mut len = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-        // SAFETY: buf is writable for its length; storage for `len` bytes.
-        let n = cvt_size(unsafe {
-            libc::recvfrom(
-                fd.0,
-                buf.as_mut_ptr() as *mut libc::c_void,
-                buf.len(),
-                flags.0,
-                storage.as_mut_ptr() as *mut libc::sockaddr,
-                &mut len,
-            )
-        })?;
-        // SAFETY: zero-initialised, then filled by the kernel (or left alone: len 0).
-        let storage = unsafe { storage.assume_init() };
+        let (n, storage, len) = recvfrom_raw(fd, buf, flags)?;
         Ok((n, unix_addr_to(&storage, len)?))
     }
 

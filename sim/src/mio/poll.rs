@@ -95,6 +95,16 @@ impl Registry {
         self.epoll.os
     }
 
+    /// `epoll_ctl` for an fd a mio object owns, refused if it is of the other kernel.
+    pub(crate) fn ctl_owned(
+        &self,
+        owned: &OwnedFd,
+        op: EpollOp,
+        registration: Option<(Token, Interest)>,
+    ) -> io::Result<()> {
+        self.ctl(Some(owned.os), op, owned.fd, registration)
+    }
+
     /// `epoll_ctl` for an fd of kernel `os` (`None` for a raw fd, taken to be in ours).
     pub(crate) fn ctl(
         &self,
@@ -126,9 +136,10 @@ impl AsRawFd for Registry {
     }
 }
 
-/// The `Source` methods of a type that owns one fd: the same three `epoll_ctl`s everywhere.
+/// The `Source` methods of a type that is one `OwnedFd` (`inner`): the three `epoll_ctl`s,
+/// checked against the registry's kernel.
 macro_rules! fd_source {
-    ($ty:ty, |$this:ident| $owned:expr) => {
+    ($ty:ty) => {
         impl $crate::mio::event::Source for $ty {
             fn register(
                 &mut self,
@@ -136,12 +147,9 @@ macro_rules! fd_source {
                 token: $crate::mio::Token,
                 interests: $crate::mio::Interest,
             ) -> std::io::Result<()> {
-                let $this = &*self;
-                let owned: &$crate::mio::os::OwnedFd = $owned;
-                registry.ctl(
-                    Some(owned.os),
+                registry.ctl_owned(
+                    &self.inner,
                     simkern_poller::sys::EpollOp::Add,
-                    owned.fd,
                     Some((token, interests)),
                 )
             }
@@ -151,24 +159,14 @@ macro_rules! fd_source {
                 token: $crate::mio::Token,
                 interests: $crate::mio::Interest,
             ) -> std::io::Result<()> {
-                let $this = &*self;
-                let owned: &$crate::mio::os::OwnedFd = $owned;
-                registry.ctl(
-                    Some(owned.os),
+                registry.ctl_owned(
+                    &self.inner,
                     simkern_poller::sys::EpollOp::Mod,
-                    owned.fd,
                     Some((token, interests)),
                 )
             }
             fn deregister(&mut self, registry: &$crate::mio::Registry) -> std::io::Result<()> {
-                let $this = &*self;
-                let owned: &$crate::mio::os::OwnedFd = $owned;
-                registry.ctl(
-                    Some(owned.os),
-                    simkern_poller::sys::EpollOp::Del,
-                    owned.fd,
-                    None,
-                )
+                registry.ctl_owned(&self.inner, simkern_poller::sys::EpollOp::Del, None)
             }
         }
     };

@@ -21,12 +21,7 @@ impl Waker {
         let os = registry.os();
         let fd = on!(os, |s| s.eventfd(0, false))?;
         let inner = OwnedFd { os, fd };
-        registry.ctl(
-            Some(os),
-            EpollOp::Add,
-            fd,
-            Some((token, Interest::READABLE)),
-        )?;
+        registry.ctl_owned(&inner, EpollOp::Add, Some((token, Interest::READABLE)))?;
         Ok(Waker { inner })
     }
 

@@ -59,5 +59,5 @@ impl TcpListener {
     }
 }
 
-fd_source!(TcpListener, |this| &this.inner);
+fd_source!(TcpListener);
 raw_fd!(TcpListener);

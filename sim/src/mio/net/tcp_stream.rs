@@ -93,5 +93,5 @@ impl TcpStream {
 
 fd_read!(TcpStream);
 fd_write!(TcpStream);
-fd_source!(TcpStream, |this| &this.inner);
+fd_source!(TcpStream);
 raw_fd!(TcpStream);

@@ -112,5 +112,5 @@ impl UdpSocket {
     }
 }
 
-fd_source!(UdpSocket, |this| &this.inner);
+fd_source!(UdpSocket);
 raw_fd!(UdpSocket);

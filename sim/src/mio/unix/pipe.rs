@@ -33,7 +33,7 @@ pub fn new() -> io::Result<(Sender, Receiver)> {
 fd_write!(Sender);
 fd_read!(Receiver);
 
-fd_source!(Sender, |this| &this.inner);
-fd_source!(Receiver, |this| &this.inner);
+fd_source!(Sender);
+fd_source!(Receiver);
 raw_fd!(Sender);
 raw_fd!(Receiver);

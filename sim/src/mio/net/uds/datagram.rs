@@ -116,5 +116,5 @@ impl UnixDatagram {
     }
 }
 
-fd_source!(UnixDatagram, |this| &this.inner);
+fd_source!(UnixDatagram);
 raw_fd!(UnixDatagram);

@@ -66,5 +66,5 @@ impl UnixListener {
     }
 }
 
-fd_source!(UnixListener, |this| &this.inner);
+fd_source!(UnixListener);
 raw_fd!(UnixListener);

@@ -91,5 +91,5 @@ impl UnixStream {
 
 fd_read!(UnixStream);
 fd_write!(UnixStream);
-fd_source!(UnixStream, |this| &this.inner);
+fd_source!(UnixStream);
 raw_fd!(UnixStream);
