@@ -8,6 +8,28 @@ use simkern::poller::sys::{
     Domain, EpollEvent, EpollOp, Errno, Fd, MsgFlags, Shutdown, SockOptGet, SockType, Sys, UnixAddr,
 };
 
+/// The sizes the buffer and queue assertions expect. Linux takes them from sysctls
+/// (`net.core.wmem_default`, `net.unix.max_dgram_qlen`) and from each skb's charge, which
+/// depends on the kernel's `struct sk_buff` and allocator: the simulator's charges were fitted
+/// to 6.18, so exact counts are asserted only on the simulator and on a host like that one.
+pub struct Sizes {
+    /// A fresh Unix socket's `SO_SNDBUF`.
+    pub sndbuf: i32,
+    /// `net.unix.max_dgram_qlen`: an unconnected receiver takes one more than this.
+    pub dgram_qlen: usize,
+    /// Whether the skb charges are the fitted ones, so counts of writes are exact.
+    pub charges_fitted: bool,
+}
+
+impl Sizes {
+    /// What the simulated kernel uses (Linux 6.18's defaults and charges).
+    pub const SIMULATED: Sizes = Sizes {
+        sndbuf: 212_992,
+        dgram_qlen: 10,
+        charges_fitted: true,
+    };
+}
+
 /// The events `mask` polls for: everything a socket reports.
 const ALL: u32 = EPOLLIN | EPOLLOUT | EPOLLRDHUP;
 
@@ -59,7 +81,7 @@ fn unlink_path<S: Sys>(sys: &S, addr: &UnixAddr) {
 }
 
 /// Stream sockets: names, connect errors, backlog, accept, peer close, shutdown, EPIPE.
-pub fn unix_stream_behaviours<S: Sys>(sys: &S, names: &Names) {
+pub fn unix_stream_behaviours<S: Sys>(sys: &S, names: &Names, sizes: &Sizes) {
     let a = names.path("a");
     let c = sock(sys, SockType::Stream);
     assert_eq!(mask(sys, c), EPOLLOUT | EPOLLHUP, "a fresh stream socket");
@@ -83,7 +105,7 @@ pub fn unix_stream_behaviours<S: Sys>(sys: &S, names: &Names) {
     sys.listen(l, 1).expect("listen");
     assert_eq!(mask(sys, l), 0, "an idle listener");
     assert_eq!(sys.getsockopt(l, SockOptGet::Type), Ok(1));
-    assert_eq!(sys.getsockopt(l, SockOptGet::SndBuf), Ok(212_992));
+    assert_eq!(sys.getsockopt(l, SockOptGet::SndBuf), Ok(sizes.sndbuf));
 
     // Backlog 1 queues two connections; the third is EAGAIN.
     sys.connect_unix(c, &a).expect("connect 1");
@@ -247,7 +269,7 @@ pub fn unix_stream_behaviours<S: Sys>(sys: &S, names: &Names) {
 }
 
 /// The stream send buffer: bounded by the sender's `SO_SNDBUF`, writable again when drained.
-pub fn unix_stream_buffer<S: Sys>(sys: &S) {
+pub fn unix_stream_buffer<S: Sys>(sys: &S, sizes: &Sizes) {
     let (x, y) = sys.socketpair(SockType::Stream).expect("socketpair");
     let chunk = vec![7u8; 65_536];
     let mut total = 0;
@@ -260,10 +282,13 @@ pub fn unix_stream_buffer<S: Sys>(sys: &S) {
             }
         }
     }
-    assert_eq!(
-        total, 233_152,
-        "65,536-byte writes fill a 212,992-byte sndbuf"
-    );
+    if sizes.charges_fitted {
+        assert_eq!(
+            total, 233_152,
+            "65,536-byte writes fill a 212,992-byte sndbuf"
+        );
+    }
+    assert!(total > 0, "a fresh stream takes some bytes before EAGAIN");
     assert_eq!(mask(sys, x), 0, "full: not writable");
     let mut buf = vec![0u8; 1000];
     assert_eq!(sys.read(y, &mut buf), Ok(1000));
@@ -280,7 +305,7 @@ pub fn unix_stream_buffer<S: Sys>(sys: &S) {
 }
 
 /// Datagram sockets: boundaries, names, queue limit, connected peers, errors.
-pub fn unix_dgram_behaviours<S: Sys>(sys: &S, names: &Names) {
+pub fn unix_dgram_behaviours<S: Sys>(sys: &S, names: &Names, sizes: &Sizes) {
     let rp = names.path("r");
     let r = sock(sys, SockType::Dgram);
     sys.bind_unix(r, &rp).expect("bind");
@@ -296,8 +321,8 @@ pub fn unix_dgram_behaviours<S: Sys>(sys: &S, names: &Names) {
         Err(Errno::ENOTCONN)
     );
 
-    // max_dgram_qlen: 11 datagrams, then EAGAIN; the unconnected sender stays writable.
-    for i in 0..11 {
+    // max_dgram_qlen + 1 datagrams, then EAGAIN; the unconnected sender stays writable.
+    for i in 0..=sizes.dgram_qlen {
         assert_eq!(
             sys.sendto_unix(s, b"abc", MsgFlags::EMPTY, Some(&rp)),
             Ok(3),
@@ -315,7 +340,7 @@ pub fn unix_dgram_behaviours<S: Sys>(sys: &S, names: &Names) {
     assert_eq!(mask(sys, c), 0, "a connected sender to a full receiver");
     assert_eq!(sys.write(c, b"q"), Err(Errno::EAGAIN));
     let mut buf = [0u8; 64];
-    for _ in 0..11 {
+    for _ in 0..=sizes.dgram_qlen {
         assert_eq!(
             sys.recvfrom_unix(r, &mut buf, MsgFlags::EMPTY),
             Ok((3, UnixAddr::Unnamed))
@@ -417,7 +442,10 @@ pub fn unix_dgram_behaviours<S: Sys>(sys: &S, names: &Names) {
     while sys.write(a, b"abc").is_ok() {
         n += 1;
     }
-    assert_eq!(n, 278, "768-byte charges in a 212,992-byte sndbuf");
+    if sizes.charges_fitted {
+        assert_eq!(n, 278, "768-byte charges in a 212,992-byte sndbuf");
+    }
+    assert!(n > 0, "a socketpair end takes some datagrams before EAGAIN");
     assert_eq!(mask(sys, a), 0);
     assert_eq!(
         sys.recvfrom_unix(b, &mut buf, MsgFlags::EMPTY),

@@ -2,7 +2,7 @@
 //! on `SimSys` over a few seeds (ready orders, time steps), faults off. Delivery on Unix
 //! sockets is immediate, so every seed must give the same answers.
 
-use crate::unix_body::{self, Names};
+use crate::unix_body::{self, Names, Sizes};
 use simkern::sim::{run, Config, SimSys, Stop};
 
 fn names(tag: &str) -> Names {
@@ -26,17 +26,17 @@ fn over_seeds(body: fn()) {
 
 #[test]
 fn unix_stream_sockets_on_the_simulator_behave_as_on_linux() {
-    over_seeds(|| unix_body::unix_stream_behaviours(&SimSys, &names("stream")));
+    over_seeds(|| unix_body::unix_stream_behaviours(&SimSys, &names("stream"), &Sizes::SIMULATED));
 }
 
 #[test]
 fn unix_stream_send_buffer_on_the_simulator_is_the_senders_sndbuf() {
-    over_seeds(|| unix_body::unix_stream_buffer(&SimSys));
+    over_seeds(|| unix_body::unix_stream_buffer(&SimSys, &Sizes::SIMULATED));
 }
 
 #[test]
 fn unix_datagram_sockets_on_the_simulator_behave_as_on_linux() {
-    over_seeds(|| unix_body::unix_dgram_behaviours(&SimSys, &names("dgram")));
+    over_seeds(|| unix_body::unix_dgram_behaviours(&SimSys, &names("dgram"), &Sizes::SIMULATED));
 }
 
 #[test]
@@ -49,8 +49,8 @@ fn a_unix_run_replays_with_the_same_trace_hash() {
     // The same seed twice gives the same trace; Unix sockets add no choice of their own, so
     // seeds differ only by the scheduler's and the clock's draws.
     let body = || {
-        unix_body::unix_stream_behaviours(&SimSys, &names("hash"));
-        unix_body::unix_dgram_behaviours(&SimSys, &names("hash"));
+        unix_body::unix_stream_behaviours(&SimSys, &names("hash"), &Sizes::SIMULATED);
+        unix_body::unix_dgram_behaviours(&SimSys, &names("hash"), &Sizes::SIMULATED);
     };
     for seed in [0, 7] {
         let first = run(&Config::new(seed), body);
