@@ -7,6 +7,8 @@
 //! - `world`: one run's state and the scheduler (steps, parking, virtual time, deadlock).
 //! - `runner`: `run(config, closure) -> Outcome`.
 //! - `thread`: simulated thread ids and states (stackful coroutines).
+//! - `process`: simulated processes: each thread's process, `SimSys::spawn_process`,
+//!   `exit_process` and `kill`, and what a process's end does (fds closed, leaks judged).
 //! - `unwind`: a thread unwinding a panic takes no steps, so teardown never meets one mid-unwind.
 //! - `decision`: the seeded decision stream every choice goes through; record and replay.
 //! - `strategy`: random walk, PCT, replay of a recorded schedule, dfs, guided.
@@ -39,6 +41,7 @@ pub mod fault;
 pub mod kernel;
 pub mod mio;
 pub mod oracles;
+pub mod process;
 pub mod runner;
 pub mod scenario;
 pub mod scenarios;
@@ -55,6 +58,7 @@ pub mod unwind;
 pub mod wall;
 mod world;
 
+pub use kernel::Pid;
 pub use runner::{run, Config, Faults, Outcome};
 pub use signature::Signature;
 pub use sys::SimSys;
@@ -73,10 +77,13 @@ pub fn harness() {
     });
 }
 
-/// The fds open in the running simulation (for end-of-scenario leak checks).
+/// The fds open in the calling thread's process (for end-of-scenario leak checks).
 /// Panics outside a run.
 pub fn open_fds() -> Vec<simkern_poller::Fd> {
-    world::with_world(|w| w.kernel.open_fds())
+    world::with_world(|w| {
+        let pid = w.procs.of(w.current);
+        w.kernel.open_fds_of(pid)
+    })
 }
 
 /// The running simulation's fd and epoll tables, for failure messages. Panics outside a run.

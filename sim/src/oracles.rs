@@ -4,9 +4,14 @@
 //! the kernel's ground truth comes from the events the simulator records itself — each event
 //! an `epoll_wait` returned with the fd that produced it (`What::Ready`), the `epoll_wait`
 //! result, and `epoll_create` results (a new loop id). The first violation stops the run as
-//! `Stop::Oracle`. `finish` runs the end-of-scenario check (fd leaks) when the root thread
-//! returns; it judges only scenarios that opted in with
+//! `Stop::Oracle`. `finish` runs the end-of-scenario check (fd leaks) of one process when the
+//! root thread returns (the world asks it of every live process), `process_exit` the same
+//! check when a process ends on its own; both judge only scenarios that opted in with
 //! `Probe::User { name: EXPECT_NO_FDS_AT_END, .. }`.
+//!
+//! Processes: fd numbers are per process, and the poller names a loop by its epoll fd, so a
+//! loop fact of a thread of process P > 1 has its loop id qualified by P (`P << 32 | id`);
+//! process 1's ids are the fd numbers as they are, so runs with one process judge as before.
 //!
 //! Cost: this runs on every event of every run. Events that carry no fact (most syscalls)
 //! cost one match and one comparison (the lost-wakeup deadline). A verdict names what the
@@ -97,12 +102,14 @@ fn subjects_of(fact: &Fact<'_>, thread: ThreadId) -> Vec<Subject> {
         | TimerFired { timer, owner } => {
             vec![Subject::Timer(t, timer), Subject::Owner(t, owner)]
         }
-        EpollCreated { epfd } => vec![Subject::Loop(epfd as u64)],
+        EpollCreated { loop_id } => vec![Subject::Loop(loop_id)],
         WakeRequested { loop_id }
         | WakeObserved { loop_id }
         | LoopSleep { loop_id, .. }
         | LoopWoke { loop_id } => vec![Subject::Loop(loop_id)],
-        ScenarioEnd { open_fds } => open_fds.iter().map(|&fd| Subject::Fd(fd as i64)).collect(),
+        ScenarioEnd { open_fds, .. } | ProcessExit { open_fds, .. } => {
+            open_fds.iter().map(|&fd| Subject::Fd(fd as i64)).collect()
+        }
         // A depth, an errno decision, a promise: the failing step's syscall says more (see
         // `explain`).
         EpollWaitReturned { .. }
@@ -202,17 +209,19 @@ impl Oracles {
         Oracles::default()
     }
 
-    /// One trace event; a violation if an oracle objects.
+    /// One trace event of a thread of process 1; a violation if an oracle objects.
     pub fn observe(&mut self, event: &Event) -> Option<Violation> {
-        self.observe_parts(event.time_ns, event.thread, &event.what)
+        self.observe_parts(event.time_ns, event.thread, 1, &event.what)
     }
 
-    /// `observe` of the event `what` by `thread` at `time_ns` (the recorder has no `Event`).
+    /// `observe` of the event `what` by `thread` of `process` at `time_ns` (the recorder has
+    /// no `Event`).
     #[inline]
     pub fn observe_parts(
         &mut self,
         time_ns: u64,
         thread: ThreadId,
+        process: u32,
         what: &What,
     ) -> Option<Violation> {
         let at = At::new(time_ns, thread.as_u32());
@@ -237,9 +246,13 @@ impl Oracles {
                 result,
                 ..
             } if *result >= 0 => Some(Fact::EpollCreated {
-                epfd: *result as i32,
+                loop_id: *result as u64,
             }),
             What::Syscall { .. } | What::Fault { .. } => None,
+        };
+        let fact = match process {
+            1 => fact,
+            p => fact.map(|f| qualified(f, p)),
         };
         if let Some(f) = &fact {
             self.follow_loops(f);
@@ -266,12 +279,25 @@ impl Oracles {
         })
     }
 
-    /// The root thread returned with `open_fds` still open.
-    pub fn finish(&mut self, open_fds: &[Fd]) -> Option<Violation> {
+    /// The scenario ended (the root thread returned) with `open_fds` still open in `process`.
+    pub fn finish(&mut self, process: u32, open_fds: &[Fd]) -> Option<Violation> {
         let open_fds: Vec<i32> = open_fds.iter().map(|fd| fd.0).collect();
-        let fact = Fact::ScenarioEnd {
+        self.judge_end(Fact::ScenarioEnd {
+            process,
             open_fds: &open_fds,
-        };
+        })
+    }
+
+    /// `process` ended on its own (its last thread returned) with `open_fds` still open.
+    pub fn process_exit(&mut self, process: u32, open_fds: &[Fd]) -> Option<Violation> {
+        let open_fds: Vec<i32> = open_fds.iter().map(|fd| fd.0).collect();
+        self.judge_end(Fact::ProcessExit {
+            process,
+            open_fds: &open_fds,
+        })
+    }
+
+    fn judge_end(&mut self, fact: Fact<'_>) -> Option<Violation> {
         self.set.observe(At::new(0, 0), &fact).map(|v| Violation {
             oracle: v.oracle,
             message: v.message,
@@ -294,9 +320,9 @@ impl Oracles {
             Fact::WakeObserved { loop_id } => remove(&mut self.waiting, loop_id),
             Fact::LoopSleep { loop_id, .. } => add(&mut self.asleep, loop_id),
             Fact::LoopWoke { loop_id } => remove(&mut self.asleep, loop_id),
-            Fact::EpollCreated { epfd } => {
-                remove(&mut self.waiting, epfd as u64);
-                remove(&mut self.asleep, epfd as u64);
+            Fact::EpollCreated { loop_id } => {
+                remove(&mut self.waiting, loop_id);
+                remove(&mut self.asleep, loop_id);
             }
             _ => {}
         }
@@ -313,6 +339,33 @@ impl Oracles {
             .collect();
         lost.sort_unstable();
         lost
+    }
+}
+
+/// `fact` of a thread of process `process` (> 1), its loop id qualified by the process.
+fn qualified(fact: Fact<'static>, process: u32) -> Fact<'static> {
+    let q = |id: u64| (process as u64) << 32 | id;
+    match fact {
+        Fact::EpollCreated { loop_id } => Fact::EpollCreated {
+            loop_id: q(loop_id),
+        },
+        Fact::WakeRequested { loop_id } => Fact::WakeRequested {
+            loop_id: q(loop_id),
+        },
+        Fact::WakeObserved { loop_id } => Fact::WakeObserved {
+            loop_id: q(loop_id),
+        },
+        Fact::LoopSleep {
+            loop_id,
+            timeout_ms,
+        } => Fact::LoopSleep {
+            loop_id: q(loop_id),
+            timeout_ms,
+        },
+        Fact::LoopWoke { loop_id } => Fact::LoopWoke {
+            loop_id: q(loop_id),
+        },
+        other => other,
     }
 }
 
@@ -438,7 +491,7 @@ mod tests {
     #[test]
     fn fd_leaks_are_judged_only_after_the_scenario_opts_in() {
         let mut quiet = Oracles::new();
-        assert_eq!(quiet.finish(&[Fd(3)]), None);
+        assert_eq!(quiet.finish(1, &[Fd(3)]), None);
         let mut promised = Oracles::new();
         let promise = What::Probe(Probe::User {
             name: EXPECT_NO_FDS_AT_END,
@@ -446,7 +499,7 @@ mod tests {
             b: 0,
         });
         assert_eq!(promised.observe(&event(1, 0, promise)), None);
-        let leak = promised.finish(&[Fd(3)]).expect("fd 3 leaked");
+        let leak = promised.finish(1, &[Fd(3)]).expect("fd 3 leaked");
         assert_eq!(
             (leak.oracle, leak.subjects),
             ("fd_leak", vec![Subject::Fd(3)])

@@ -240,16 +240,9 @@ pub fn run(config: &Config, root: impl FnOnce() + 'static) -> Outcome {
                     w.set_state(me, State::Finished);
                     w.yielders[me.index()] = std::ptr::null();
                     if me == ThreadId::ROOT {
-                        let open = w.kernel.open_fds();
-                        let verdict = w.oracles.as_mut().and_then(|o| o.finish(&open));
-                        w.stop.get_or_insert(match verdict {
-                            Some(v) => Stop::Oracle {
-                                oracle: v.oracle,
-                                message: v.message,
-                                subjects: v.subjects,
-                            },
-                            None => Stop::Completed,
-                        });
+                        w.end_scenario();
+                    } else {
+                        w.thread_returned(me);
                     }
                 });
             }
@@ -286,6 +279,12 @@ pub fn run(config: &Config, root: impl FnOnce() + 'static) -> Outcome {
     // Unwind the survivors so their destructors run (syscalls now act at once, unrecorded).
     with_world(|w| w.tearing_down = true);
     while let Some(t) = threads.pop() {
+        // Its destructors' calls name its own process's fds.
+        let me = ThreadId(threads.len() as u32);
+        with_world(|w| {
+            let pid = w.procs.of(me);
+            w.kernel.enter(pid);
+        });
         drop(t);
     }
     let kernel_state = with_world(|w| w.kernel.describe());

@@ -31,7 +31,7 @@ pub struct SimSys;
 
 /// A simulated thread, for `join`.
 #[derive(Debug)]
-pub struct SimThread(ThreadId);
+pub struct SimThread(pub(crate) ThreadId);
 
 fn addr_word(addr: &SocketAddr) -> i64 {
     match addr {
@@ -55,9 +55,10 @@ fn unix_addr_word(addr: &UnixAddr) -> i64 {
     (h >> 1) as i64
 }
 
-/// One syscall step: schedule, roll faults, apply, record.
+/// One syscall step: schedule, roll faults, apply, record. The kernel names the calling
+/// thread's fds (its process's) while it applies the call.
 #[inline]
-fn syscall<T>(
+pub(crate) fn syscall<T>(
     call: Call,
     args: [i64; 3],
     apply: impl FnOnce(&mut World, Option<Fault>) -> SysResult<T>,
@@ -70,11 +71,13 @@ fn syscall<T>(
         // Not a step: answered at once, with no fault, and recorded.
         return with_world(|w| {
             w.count_unwind_call();
+            w.enter_current();
             apply_and_record(w, call, args, None, apply, encode)
         });
     }
     world::step();
     with_world(|w| {
+        w.enter_current();
         let fault = if w.faults.is_empty() || w.harness[w.current.index()] {
             None
         } else {
@@ -653,6 +656,7 @@ fn syscall_or_resume<T>(
     with_world(|w| {
         let me = w.current;
         w.set_state(me, State::Runnable);
+        w.enter_current();
         let r = apply(w, None);
         if let Ok(Some(v)) = &r {
             w.record(What::Syscall {

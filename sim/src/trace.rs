@@ -53,10 +53,13 @@ pub enum Call {
     SendtoUnix,
     RecvfromUnix,
     Unlink,
+    SpawnProcess,
+    ExitGroup,
+    Kill,
 }
 
 impl Call {
-    pub const ALL: [Call; 35] = [
+    pub const ALL: [Call; 38] = [
         Call::EpollCreate,
         Call::EpollCtl,
         Call::EpollWait,
@@ -92,6 +95,9 @@ impl Call {
         Call::SendtoUnix,
         Call::RecvfromUnix,
         Call::Unlink,
+        Call::SpawnProcess,
+        Call::ExitGroup,
+        Call::Kill,
     ];
 
     pub fn from_name(name: &str) -> Option<Call> {
@@ -135,6 +141,9 @@ impl Call {
             Call::SendtoUnix => "sendto(AF_UNIX)",
             Call::RecvfromUnix => "recvfrom(AF_UNIX)",
             Call::Unlink => "unlink",
+            Call::SpawnProcess => "spawn_process",
+            Call::ExitGroup => "exit_group",
+            Call::Kill => "kill",
         }
     }
 }

@@ -72,6 +72,8 @@ pub(crate) struct World {
     /// Per thread: harness code (the test's own clients and checkers), whose calls fault
     /// plans never touch (`crate::harness`). Spawned threads inherit it.
     pub harness: Vec<bool>,
+    /// The process of each thread (`crate::process`).
+    pub procs: crate::process::Members,
     pub current: ThreadId,
     /// Each live coroutine's yielder, set when it starts.
     pub yielders: Vec<*const Yielder<(), ()>>,
@@ -180,6 +182,7 @@ impl World {
             threads: Vec::new(),
             names: Vec::new(),
             harness: Vec::new(),
+            procs: crate::process::Members::default(),
             current: ThreadId::ROOT,
             yielders: Vec::new(),
             pending_spawns: Vec::new(),
@@ -291,12 +294,28 @@ impl World {
         }
     }
 
-    /// Registers a thread; its coroutine is made when it first runs.
+    /// Registers a thread of the spawner's process (the root: of process 1); its coroutine
+    /// is made when it first runs.
     pub fn add_thread(&mut self, name: &str, f: Box<dyn FnOnce()>) -> Option<ThreadId> {
+        let pid = match self.threads.is_empty() {
+            true => crate::kernel::Pid::ROOT,
+            false => self.procs.of(self.current),
+        };
+        self.add_thread_in(name, f, pid)
+    }
+
+    /// Registers a thread of process `pid`.
+    pub fn add_thread_in(
+        &mut self,
+        name: &str,
+        f: Box<dyn FnOnce()>,
+        pid: crate::kernel::Pid,
+    ) -> Option<ThreadId> {
         if self.threads.len() >= THREADS_MAX {
             return None;
         }
         let id = ThreadId(self.threads.len() as u32);
+        self.procs.add(id, pid);
         self.threads.push(State::Runnable);
         self.parked_key.push(None);
         self.maybe.insert(id);
@@ -314,7 +333,8 @@ impl World {
         match self.threads[thread.index()] {
             State::Runnable => true,
             State::Epoll { epfd, deadline_ns } => {
-                deadline_ns.is_some_and(|d| d <= self.now_ns) || self.kernel.epoll_is_ready(epfd)
+                deadline_ns.is_some_and(|d| d <= self.now_ns)
+                    || self.kernel.epoll_is_ready_in(self.procs.of(thread), epfd)
             }
             State::Join { target } => self.threads[target.index()] == State::Finished,
             State::Finished => false,
@@ -485,7 +505,8 @@ impl World {
             what = ?what,
         );
         if let Some(oracles) = &mut self.oracles {
-            if let Some(v) = oracles.observe_parts(self.now_ns, self.current, &what) {
+            let pid = self.procs.of(self.current).as_u32();
+            if let Some(v) = oracles.observe_parts(self.now_ns, self.current, pid, &what) {
                 let verdict = Stop::Oracle {
                     oracle: v.oracle,
                     message: v.message,

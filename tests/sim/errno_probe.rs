@@ -32,7 +32,7 @@ fn judge(call: Call, errno: Errno, action: ErrnoAction) -> Option<(&'static str,
         action,
     };
     Oracles::new()
-        .observe_parts(0, ThreadId::ROOT, &What::Probe(probe))
+        .observe_parts(0, ThreadId::ROOT, 1, &What::Probe(probe))
         .map(|v| (v.oracle, v.message))
 }
 

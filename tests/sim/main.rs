@@ -12,6 +12,7 @@ mod faults;
 mod kernel_config;
 mod liveness;
 mod nightly;
+mod process;
 mod seed_file_mutations;
 mod seeds;
 mod shrink;

@@ -74,8 +74,10 @@ pub enum Fact<'a> {
     TimerCancelled { timer: u64, owner: u64 },
     /// A timer fired and ran its owner's code.
     TimerFired { timer: u64, owner: u64 },
-    /// Kernel truth: `epoll_create` returned `epfd` (a new loop may take that id).
-    EpollCreated { epfd: i32 },
+    /// Kernel truth: `epoll_create` returned the fd `loop_id` names (a new loop may take
+    /// that id). A simulator with several processes qualifies fd numbers by process, as it
+    /// does the loop ids of the other loop facts.
+    EpollCreated { loop_id: u64 },
     /// Work for loop `loop_id` was queued by another thread: a wakeup is owed.
     WakeRequested { loop_id: u64 },
     /// Loop `loop_id` picked up queued work.
@@ -94,6 +96,9 @@ pub enum Fact<'a> {
     },
     /// The scenario promises that no fd is open when it ends (opts in to `fd_leak`).
     ExpectNoFdsAtEnd,
-    /// The scenario ended with these fds open.
-    ScenarioEnd { open_fds: &'a [i32] },
+    /// The scenario ended with these fds open in `process`.
+    ScenarioEnd { process: u32, open_fds: &'a [i32] },
+    /// `process` ended (its last thread returned) with these fds open, before the kernel
+    /// closed them.
+    ProcessExit { process: u32, open_fds: &'a [i32] },
 }

@@ -170,7 +170,7 @@ impl LostWakeup {
     pub fn observe(&mut self, at: At, fact: &Fact) -> Result<(), String> {
         let now = at.time_ns;
         let (id, change) = match *fact {
-            Fact::EpollCreated { epfd } => (epfd as u64, Change::Reset),
+            Fact::EpollCreated { loop_id } => (loop_id, Change::Reset),
             Fact::WakeRequested { loop_id } => (loop_id, Change::Request),
             Fact::WakeObserved { loop_id } => (loop_id, Change::Observe),
             Fact::LoopSleep { loop_id, .. } => (loop_id, Change::Step(Step::Sleep)),
@@ -315,7 +315,7 @@ mod tests {
     fn a_new_epoll_with_the_same_number_starts_the_loop_over() {
         run(&[
             (0, Fact::WakeRequested { loop_id: 3 }),
-            (MS, Fact::EpollCreated { epfd: 3 }),
+            (MS, Fact::EpollCreated { loop_id: 3 }),
             (
                 MS,
                 Fact::LoopSleep {

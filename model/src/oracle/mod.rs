@@ -89,7 +89,7 @@ impl Oracles {
             | LoopSleep { .. }
             | LoopWoke { .. } => (lost_wakeup::NAME, self.lost_wakeup.observe(at, fact)),
             TeardownDepth { .. } => (teardown::NAME, self.teardown.observe(at, fact)),
-            ExpectNoFdsAtEnd | ScenarioEnd { .. } => {
+            ExpectNoFdsAtEnd | ScenarioEnd { .. } | ProcessExit { .. } => {
                 (fd_leak::NAME, self.fd_leak.observe(at, fact))
             }
             ErrnoHandled { .. } => (errno::NAME, self.errno.observe(at, fact)),

@@ -78,6 +78,7 @@ errnos! {
     ENAMETOOLONG = 36, "A socket path is too long.";
     EBUSY = 16, "Device or resource busy (unlink of a path in use by the system).";
     EPROTOTYPE = 91, "Protocol wrong type for socket (a stream connect to a datagram socket).";
+    ESRCH = 3, "No such process (kill of a process that has ended).";
 }
 
 impl Errno {

@@ -73,10 +73,16 @@ pub fn describe(what: &What) -> (String, String) {
                     ["SOCK_STREAM", "SOCK_DGRAM"][(args[0] & 1) as usize]
                 ),
                 Call::Unlink => "unlink(path)".to_string(),
-                Call::Spawn | Call::EpollCreate | Call::Pipe2 | Call::Socket => {
+                Call::Spawn
+                | Call::SpawnProcess
+                | Call::EpollCreate
+                | Call::Pipe2
+                | Call::Socket => {
                     format!("{}()", call.name())
                 }
                 Call::Join => format!("join(t{})", args[0]),
+                Call::ExitGroup => format!("exit_group(pid {})", args[0]),
+                Call::Kill => format!("kill(pid {}, SIGKILL)", args[0]),
                 Call::Close
                 | Call::Dup
                 | Call::Accept4
@@ -108,7 +114,7 @@ pub fn describe(what: &What) -> (String, String) {
                         result & 0xffff_ffff
                     ),
                     Call::Socketpair => format!("fd {}, fd {}", result >> 32, result & 0xffff_ffff),
-                    Call::Spawn => format!("t{result}"),
+                    Call::Spawn | Call::SpawnProcess => format!("t{result}"),
                     Call::SoError if *result > 0 => Errno(*result as i32).to_string(),
                     _ => result.to_string(),
                 }

@@ -64,7 +64,18 @@ impl Kernel {
             self.net.pending(),
             self.wake_count
         );
-        for (fd, file) in self.fds.iter() {
+        // One process: its table, as before processes existed; more: each under its pid.
+        let pids: Vec<super::Pid> = match self.process_count() {
+            1 => vec![self.active_process()],
+            _ => (1..=self.process_count() as u32).map(super::Pid).collect(),
+        };
+        for (pid, fd, file) in pids
+            .iter()
+            .flat_map(|&p| self.table(p).iter().map(move |(fd, file)| (p, fd, file)))
+        {
+            if pids.len() > 1 && self.table(pid).iter().next().map(|(f, _)| f) == Some(fd) {
+                let _ = writeln!(out, "{pid}:");
+            }
             let f = &self.files[file];
             let _ = write!(out, "{fd} -> file {} (refs {}): ", id(file), f.refs);
             match &f.kind {

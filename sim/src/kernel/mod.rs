@@ -1,6 +1,6 @@
 //! The simulated kernel: Linux's fd, epoll, TCP and UDP over loopback, Unix-domain sockets, pipe
 //! and eventfd objects for
-//! one process, as a deterministic state machine.
+//! one or more processes, as a deterministic state machine.
 //!
 //! It knows nothing of threads or scheduling and does no I/O. Time is a `u64` of nanoseconds
 //! handed in (`now`); every nondeterministic outcome is drawn from a `Choices` handed in; it
@@ -11,6 +11,7 @@
 //! - `choices`: `Choices`, the one door for nondeterminism, and `Choice`, the kinds of decision.
 //! - `config`: `Config`, tunables with their Linux defaults, and the named bounds.
 //! - `fd_table`: the fd table: lowest-free numbering and `RLIMIT_NOFILE`.
+//! - `process`: processes: one fd table each, the active one, exit closing a process's fds.
 //! - `file`: open file descriptions: reference counts (`dup`), release on the last `close`.
 //! - `wait_queue`: each file's poll mask and the wakeups that queue epoll entries.
 //! - `epoll`: epoll instances: interest and ready lists, `epoll_ctl`, the harvest half of wait.
@@ -37,7 +38,10 @@
 //! the module that takes the freedom says so in its docs (ready order: `epoll`; latency and
 //! short writes: `tcp`).
 //!
-//! Not modelled, kernel-wide: more than one process (no fork, exec, fd passing), signals
+//! Processes: each call names fds of the active process (`enter`); a scheduler enters the
+//! calling thread's process before each call. Everything but the fd tables is shared.
+//!
+//! Not modelled, kernel-wide: fork, exec and fd passing (a process starts with no fds), signals
 //! (`EINTR` is the fault plan's business), blocking fds, `dup2`/`dup3`, `ENFILE`/`ENOMEM`.
 //! Each module lists its own omissions.
 
@@ -50,6 +54,7 @@ mod fd_table;
 mod file;
 mod io;
 mod pipe;
+mod process;
 mod sockets;
 mod tcp;
 mod udp;
@@ -70,6 +75,7 @@ pub use describe::epoll_bits;
 pub use epoll::EP_MAX_EVENTS;
 pub use eventfd::EVENTFD_MAX;
 pub use io::UIO_MAXIOV;
+pub use process::{Pid, PID_MAX};
 pub use tcp::Partition;
 pub use udp::{truesize as udp_truesize, UDP_MAX_PAYLOAD};
 pub use unix::{unix_truesize, MAX_DGRAM_QLEN, STREAM_SKB_MAX};
@@ -82,12 +88,15 @@ use simkern_poller::sys::{Fd, SysResult};
 use slotmap::SlotMap;
 use tcp::{Conn, ConnKey, Net, Socket, SocketKey};
 
-/// The simulated kernel of one process.
+/// The simulated kernel of a set of processes.
 pub struct Kernel {
     config: Config,
     /// The latest time the kernel was told about; time never goes back.
     clock: u64,
+    /// The active process's fd table (`process` says why it lives here).
     fds: fd_table::Table,
+    /// The other processes' fd tables, and which processes are alive.
+    procs: process::Processes,
     files: SlotMap<FileKey, File>,
     epolls: SlotMap<EpollKey, Epoll>,
     sockets: SlotMap<SocketKey, Socket>,
@@ -121,6 +130,7 @@ impl Kernel {
         }
         Kernel {
             fds: fd_table::Table::new(config.rlimit_nofile),
+            procs: process::Processes::new(),
             net: Net::new(&config),
             udp: udp::Net::new(config.ephemeral_port_min),
             udps: SlotMap::with_key(),
@@ -169,7 +179,7 @@ impl Kernel {
         self.wake_count
     }
 
-    /// Open fds in ascending order (for the fd-leak oracle).
+    /// The active process's open fds in ascending order (for the fd-leak oracle).
     pub fn open_fds(&self) -> Vec<Fd> {
         self.fds.iter().map(|(fd, _)| fd).collect()
     }

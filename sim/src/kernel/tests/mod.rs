@@ -8,6 +8,7 @@ mod epoll;
 mod eventfd;
 mod fd;
 mod pipe;
+mod process;
 mod random_ops;
 mod tcp;
 mod tcp_connect;
