@@ -5,22 +5,25 @@
 //! `lws_sul_cancel` of its scheduled timer, which stayed in the timer list and later ran
 //! against freed memory.
 //!
-//! Here: one client process opens `connections` connections to a server loop, one every
-//! `stagger_ms`. The server pings each connection every `ping_ms` from its accept and arms a
-//! pong timeout (a callback timer owned by the connection) until the pong comes back. At
-//! `kill_ms` the client process dies: every connection is reset at once. A connection whose
-//! reset lands while a ping is unanswered is destroyed with its pong timeout armed.
+//! Here: a client process (its own simulated process, `SimSys::spawn_process`) opens
+//! `connections` connections to a server loop in process 1, one every `stagger_ms`. The
+//! server pings each connection every `ping_ms` from its accept and arms a pong timeout (a
+//! callback timer owned by the connection) until the pong comes back. At `kill_ms` the client
+//! process dies (`exit_process`): the kernel closes all its sockets at once, as Linux's exit
+//! does, with RST where a ping had arrived unread and FIN elsewhere. A connection whose RST or
+//! FIN lands while a ping is unanswered is destroyed with its pong timeout armed; one closed
+//! between pings sees the close at once (it is always watched for reads) and has none armed.
 //! - `buggy`: the reset path destroys the connection object but lets its pending timer go
 //!   (`Timer::detach`, the missing `lws_sul_cancel`); when it comes due it fires for a dead
 //!   owner (`timer`).
 //! - `fixed`: the connection holds its `Timer`, so destroying it cancels the timer.
 //!
-//! The race: a connection is exposed only while one of its pings is unanswered, about one
-//! round trip (under 2 ms) out of every `ping_ms`. With the defaults the kill falls when the
-//! connection opened `ping_ms` earlier is due its first ping, and whether that ping goes out
-//! before the reset arrives depends on the latencies of its handshake and of the reset: about
-//! 1 seed in 13 exposes it. Connections opened closer together than a round trip (thousands a
-//! second: `--param connections=2000 --param stagger_ms=1 --param kill_ms=2500`) expose one on
+//! The race: a connection is exposed only while one of its pings is unanswered at the kill,
+//! about one round trip (under 2 ms) out of every `ping_ms`. With the defaults the kill falls
+//! when the connection opened `ping_ms` earlier is due its first ping, and whether that ping
+//! goes out before the close arrives depends on the latencies of its handshake and of the
+//! close. Connections opened closer together than a round trip (thousands a second:
+//! `--param connections=2000 --param stagger_ms=1 --param kill_ms=2500`) expose one on
 //! nearly every seed, as the seed report's 10,000 clients did.
 
 use super::support;
@@ -69,32 +72,38 @@ fn build(setup: &Setup) -> Box<dyn FnOnce()> {
 
 fn root(buggy: bool, connections: u64, stagger: Duration, ping: Duration, kill: Duration) {
     let sys = SimSys;
+    // Process 1's promise: the server closes what it opens. The client process is killed,
+    // and what it held is the kernel's to close.
     support::expect_no_fds_at_end(&sys);
     let addr: SocketAddr = ADDR.parse().expect("valid address");
     let server = support::spawn_server(sys, addr, 4096, move |handle, listener| {
         serve(handle, listener, buggy, ping)
     });
     let client = sys
-        .spawn("client", move || {
+        .spawn_process("client", move || {
             let rt = super::echo::runtime_with_retry(sys);
             let handle = rt.handle().clone();
             rt.block_on(async move {
-                let tasks: Vec<_> = (0..connections)
-                    .map(|i| {
-                        let open_at = stagger * i as u32;
-                        handle.spawn(client_connection(handle.clone(), addr, open_at, kill))
-                    })
-                    .collect();
-                for t in tasks {
-                    t.await;
+                for i in 0..connections {
+                    let open_at = stagger * i as u32;
+                    if open_at < kill {
+                        handle.spawn(client_connection(handle.clone(), addr, open_at));
+                    }
                 }
-                // Linger until every pong timeout the server could have armed is due.
-                handle.sleep(PONG_TIMEOUT * 2).await;
+                // The process dies: the kernel closes every socket it holds.
+                handle.sleep_until(kill).await;
+                sys.exit_process();
             })
             .expect("client loop failed");
         })
-        .expect("spawn client");
+        .expect("spawn the client process");
     sys.join(client);
+    // Linger until every pong timeout the server could have armed is due.
+    let rt = super::echo::runtime_with_retry(sys);
+    let handle = rt.handle().clone();
+    rt.block_on(async move { handle.sleep(PONG_TIMEOUT * 2).await })
+        .expect("root loop failed");
+    drop(rt);
     server.stop();
 }
 
@@ -126,7 +135,23 @@ async fn connection<S: Sys>(handle: Handle<S>, stream: TcpStream<S>, buggy: bool
     let start = handle.sys().monotonic_now();
     let mut k = 1;
     loop {
-        handle.sleep_until(start + ping * k).await;
+        // Between pings the connection still watches for reads, as an lws wsi is always
+        // polled for POLLIN: a close that lands now destroys it with no timer armed.
+        let mut idle = [0u8; 1];
+        let closed = race(
+            async {
+                handle.sleep_until(start + ping * k).await;
+                false
+            },
+            async {
+                let _ = conn.stream.read(&mut idle).await;
+                true
+            },
+        )
+        .await;
+        if closed {
+            break;
+        }
         k += 1;
         if conn.stream.write_all(&[PING]).await.is_err() {
             break;
@@ -152,16 +177,8 @@ async fn connection<S: Sys>(handle: Handle<S>, stream: TcpStream<S>, buggy: bool
     drop(conn);
 }
 
-/// One client connection: answer pings until the process dies at `kill`.
-async fn client_connection<S: Sys>(
-    handle: Handle<S>,
-    addr: SocketAddr,
-    open_at: Duration,
-    kill: Duration,
-) {
-    if open_at >= kill {
-        return;
-    }
+/// One client connection: answer pings until the process dies.
+async fn client_connection<S: Sys>(handle: Handle<S>, addr: SocketAddr, open_at: Duration) {
     handle.sleep_until(open_at).await;
     let mut stream = None;
     for _ in 0..ATTEMPTS_MAX {
@@ -174,16 +191,10 @@ async fn client_connection<S: Sys>(
         }
     }
     let stream = stream.unwrap_or_else(|| panic!("no dial to {addr} in {ATTEMPTS_MAX} attempts"));
-    race(
-        async {
-            let _ = answer(&stream).await;
-        },
-        handle.sleep_until(kill),
-    )
-    .await;
-    // The process is killed: the kernel resets its connections.
-    let _ = stream.set_linger(Some(0));
-    drop(stream);
+    let _ = answer(&stream).await;
+    // The server went away first (it never does before the kill): hold the stream until the
+    // process dies, so every connection ends the one way under test.
+    std::future::pending::<()>().await;
 }
 
 async fn answer<S: Sys>(stream: &TcpStream<S>) -> SysResult<()> {
