@@ -37,5 +37,5 @@ pub mod prelude {
     pub use simkern_sim::check::{check, Check};
     pub use simkern_sim::fault::Profile;
     pub use simkern_sim::scenario::{Param, Scenario, Setup};
-    pub use simkern_sim::{strategy, SimSys};
+    pub use simkern_sim::{strategy, Pid, SimSys};
 }
