@@ -53,10 +53,14 @@ pub enum Call {
     SendtoUnix,
     RecvfromUnix,
     Unlink,
+    Dup3,
+    Dup2,
+    Fcntl,
+    Ioctl,
 }
 
 impl Call {
-    pub const ALL: [Call; 35] = [
+    pub const ALL: [Call; 39] = [
         Call::EpollCreate,
         Call::EpollCtl,
         Call::EpollWait,
@@ -92,6 +96,10 @@ impl Call {
         Call::SendtoUnix,
         Call::RecvfromUnix,
         Call::Unlink,
+        Call::Dup3,
+        Call::Dup2,
+        Call::Fcntl,
+        Call::Ioctl,
     ];
 
     pub fn from_name(name: &str) -> Option<Call> {
@@ -135,6 +143,10 @@ impl Call {
             Call::SendtoUnix => "sendto(AF_UNIX)",
             Call::RecvfromUnix => "recvfrom(AF_UNIX)",
             Call::Unlink => "unlink",
+            Call::Dup3 => "dup3",
+            Call::Dup2 => "dup2",
+            Call::Fcntl => "fcntl",
+            Call::Ioctl => "ioctl(FIONREAD)",
         }
     }
 }

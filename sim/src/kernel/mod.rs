@@ -12,6 +12,7 @@
 //! - `config`: `Config`, tunables with their Linux defaults, and the named bounds.
 //! - `fd_table`: the fd table: lowest-free numbering and `RLIMIT_NOFILE`.
 //! - `file`: open file descriptions: reference counts (`dup`), release on the last `close`.
+//! - `fd_calls`: `dup3`/`dup2`, `fcntl`'s flags, `ioctl(FIONREAD)`.
 //! - `wait_queue`: each file's poll mask and the wakeups that queue epoll entries.
 //! - `epoll`: epoll instances: interest and ready lists, `epoll_ctl`, the harvest half of wait.
 //! - `tcp`: stream sockets, connections and the loopback network with its delivery events.
@@ -38,7 +39,8 @@
 //! short writes: `tcp`).
 //!
 //! Not modelled, kernel-wide: more than one process (no fork, exec, fd passing), signals
-//! (`EINTR` is the fault plan's business), blocking fds, `dup2`/`dup3`, `ENFILE`/`ENOMEM`.
+//! (`EINTR` is the fault plan's business), blocking fds (`O_NONBLOCK` cleared by `fcntl` is
+//! kept and reported, not honoured), `ENFILE`/`ENOMEM`.
 //! Each module lists its own omissions.
 
 mod choices;
@@ -46,6 +48,7 @@ mod config;
 mod describe;
 mod epoll;
 mod eventfd;
+mod fd_calls;
 mod fd_table;
 mod file;
 mod io;
