@@ -68,6 +68,7 @@ pub mod oracle;
 
 mod epoll;
 mod eventfd;
+mod fcntl;
 mod fd_table;
 mod file;
 mod net;
@@ -85,5 +86,5 @@ pub use allowed::{Allowed, Candidate, Expect};
 pub use config::Config;
 pub use event::Event;
 pub use model::{Disagreement, Model};
-pub use op::{Ctl, Fd, Op, Outcome, Port, Shut, SockOpt, SockOptGet};
+pub use op::{Ctl, Fcntl, Fd, Op, Outcome, Port, Shut, SockOpt, SockOptGet};
 pub use udp::{truesize as udp_truesize, UDP_MAX_PAYLOAD};

@@ -203,6 +203,7 @@ impl World {
             Op::EpollCtl { op: Ctl::Del, .. }
             | Op::Socket
             | Op::Dup { .. }
+            | Op::Fcntl { .. }
             | Op::Pipe
             | Op::EventFd { .. }
             | Op::EventFdRead { .. }

@@ -110,7 +110,15 @@ impl World {
     pub(crate) fn open(&mut self, kind: Kind) -> Result<(Fd, FileId), i32> {
         self.fds.lowest_free().ok_or(EMFILE)?;
         let id = FileId(self.next());
-        self.files.insert(id, File { refs: 1, kind });
+        let status = crate::fcntl::initial_status(&kind);
+        self.files.insert(
+            id,
+            File {
+                refs: 1,
+                kind,
+                status,
+            },
+        );
         let fd = self.fds.install(id).expect("a free fd was just checked");
         Ok((fd, id))
     }
@@ -184,6 +192,7 @@ impl World {
                 split.collect()
             }
             Op::Dup { fd } => self.exact(|w| w.dup(fd)),
+            Op::Fcntl { fd, cmd } => self.exact(|w| w.fcntl(fd, cmd)),
             Op::Pipe => self.exact(World::pipe),
             Op::EventFd { init, semaphore } => self.exact(|w| w.eventfd(init, semaphore)),
             Op::EventFdRead { fd, len } => self.exact(|w| w.eventfd_read(fd, len)),
@@ -247,6 +256,7 @@ impl World {
             | Op::Write { fd, .. }
             | Op::Close { fd }
             | Op::Dup { fd }
+            | Op::Fcntl { fd, .. }
             | Op::EventFdRead { fd, .. }
             | Op::EventFdWrite { fd, .. }
             | Op::EpollWait { epfd: fd, .. }
@@ -269,6 +279,9 @@ impl World {
                 opt: SockOpt::Linger(Some(secs)),
                 ..
             } if secs > 0 => Some("SO_LINGER with a timeout: the last close would block"),
+            Op::Fcntl { cmd, .. } if crate::fcntl::unsupported(cmd).is_some() => {
+                crate::fcntl::unsupported(cmd)
+            }
             Op::Read { fd, .. } | Op::Write { fd, .. }
                 if matches!(kind(fd), Some(Kind::EventFd(_))) =>
             {

@@ -23,7 +23,7 @@ use crate::step::{Pick, Step, Want};
 use simkern::model::event::{
     EPOLLET, EPOLLEXCLUSIVE, EPOLLIN, EPOLLONESHOT, EPOLLOUT, EPOLLPRI, EPOLLRDHUP,
 };
-use simkern::model::{Ctl, Shut, SockOpt, SockOptGet};
+use simkern::model::{Ctl, Fcntl, Shut, SockOpt, SockOptGet};
 
 /// Ports the generator names (model ports 0..PORTS).
 pub const PORTS: u16 = 3;
@@ -92,6 +92,25 @@ struct Gen {
 }
 
 impl Gen {
+    /// An `fcntl` of each command. `F_SETFL` always keeps `O_NONBLOCK` (Linux would block a
+    /// later read otherwise) and may add `O_APPEND` or ignored bits (`O_RDWR`, `O_CREAT`).
+    fn fcntl(&mut self) -> Step {
+        let cmd = match self.rng.weighted(&[2, 1, 3, 2]) {
+            0 => Fcntl::GetFd,
+            1 => Fcntl::SetFd(self.rng.pick(&[0, 1, 1, -1])),
+            2 => Fcntl::GetFl,
+            _ => Fcntl::SetFl(0o4000 | self.rng.pick(&[0, 0o2000, 0o2000, 0o2, 0o100])),
+        };
+        Step::Fcntl {
+            fd: if self.rng.odds(1, 10) {
+                Pick::Bad(self.rng.pick(&[0, 1, 2]))
+            } else {
+                self.pick(Want::Any)
+            },
+            cmd,
+        }
+    }
+
     fn pick(&mut self, want: Want) -> Pick {
         if self.rng.odds(1, 25) {
             return Pick::Bad(self.rng.below(3) as u8);
@@ -254,6 +273,7 @@ impl Gen {
             8 * udp,   // recvfrom
             udp,       // getsockopt
             udp,       // getpeername
+            3,         // fcntl
         ];
         let step = match self.rng.weighted(&weights) {
             0 => {
@@ -357,6 +377,7 @@ impl Gen {
                     SockOptGet::Error,
                 ]),
             },
+            26 => self.fcntl(),
             _ => {
                 if self.rng.odds(1, 2) {
                     out.push(Step::Settle);

@@ -8,7 +8,7 @@
 use crate::gen::Profile;
 use crate::judge::{judge, table};
 use crate::step::{Pick, Step};
-use simkern::model::{event, Ctl, Shut, SockOpt, SockOptGet};
+use simkern::model::{event, Ctl, Fcntl, Shut, SockOpt, SockOptGet};
 
 const IN: u32 = event::EPOLLIN;
 const OUT: u32 = event::EPOLLOUT;
@@ -119,6 +119,9 @@ fn close(f: i32) -> Step {
 }
 fn dup(f: i32) -> Step {
     Step::Dup { fd: fd(f) }
+}
+fn fcntl(f: i32, cmd: Fcntl) -> Step {
+    Step::Fcntl { fd: fd(f), cmd }
 }
 fn pipe() -> Step {
     Step::Pipe
@@ -1070,5 +1073,37 @@ fn a_udp_send_rearms_its_own_edge_triggered_epollout() {
         wait(4, 1),
         sendto(5, 14, Some(0)),
         wait(4, 2),
+    ]);
+}
+
+/// `FD_CLOEXEC` is each fd's, the status flags the open file's (a dup sees them change);
+/// `F_SETFL` ignores bits outside `SETFL_MASK`; an epoll is the one file without
+/// `O_NONBLOCK`.
+#[test]
+fn fcntl_flags_live_at_the_fd_or_the_file_alike_on_all_three() {
+    const O_NONBLOCK: i32 = 0o4000;
+    const O_APPEND: i32 = 0o2000;
+    const O_CREAT: i32 = 0o100;
+    check(&[
+        pipe(),
+        dup(3),
+        fcntl(3, Fcntl::GetFl),
+        fcntl(4, Fcntl::GetFl),
+        fcntl(3, Fcntl::SetFd(0)),
+        fcntl(3, Fcntl::GetFd),
+        fcntl(5, Fcntl::GetFd),
+        fcntl(5, Fcntl::SetFl(O_NONBLOCK | O_APPEND | O_CREAT)),
+        fcntl(3, Fcntl::GetFl),
+        fcntl(4, Fcntl::GetFl),
+        epoll_create(),
+        fcntl(6, Fcntl::GetFl),
+        socket(),
+        fcntl(7, Fcntl::GetFl),
+        eventfd(0, false),
+        fcntl(8, Fcntl::SetFd(-1)),
+        fcntl(8, Fcntl::GetFd),
+        close(5),
+        fcntl(5, Fcntl::GetFl),
+        read(3, 4),
     ]);
 }

@@ -353,6 +353,15 @@ impl<B: Backend> Driver<B> {
                 err(r, |()| Outcome::Ok)
             }
             Op::Dup { fd } => err(s.dup(self.real(fd)), |new| Outcome::Fd(self.adopt(0, new))),
+            Op::Fcntl { fd, cmd } => {
+                let cmd = match cmd {
+                    model::Fcntl::GetFd => sys::Fcntl::GetFd,
+                    model::Fcntl::SetFd(arg) => sys::Fcntl::SetFd(arg),
+                    model::Fcntl::GetFl => sys::Fcntl::GetFl,
+                    model::Fcntl::SetFl(arg) => sys::Fcntl::SetFl(arg),
+                };
+                err(s.fcntl(self.real(fd), cmd), Outcome::Int)
+            }
             Op::Pipe => err(s.pipe2(), |(r, w)| {
                 let r = self.adopt(0, r);
                 let w = self.adopt(1, w);

@@ -10,7 +10,7 @@
 //! the model's write of its total length.
 //! Does not own: running a call (`run`), or what the model says about it.
 
-use simkern::model::{Ctl, Fd, Op, Outcome, Port, Shut, SockOpt, SockOptGet};
+use simkern::model::{Ctl, Fcntl, Fd, Op, Outcome, Port, Shut, SockOpt, SockOptGet};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -121,6 +121,10 @@ pub enum Step {
     Dup {
         fd: Pick,
     },
+    Fcntl {
+        fd: Pick,
+        cmd: Fcntl,
+    },
     Pipe,
     EventFd {
         init: u32,
@@ -226,6 +230,7 @@ pub fn op_kind(op: &Op) -> &'static str {
         Op::Write { .. } => "write",
         Op::Close { .. } => "close",
         Op::Dup { .. } => "dup",
+        Op::Fcntl { .. } => "fcntl",
         Op::Pipe => "pipe2",
         Op::EventFd { .. } => "eventfd",
         Op::EventFdRead { .. } => "read(eventfd)",
@@ -408,6 +413,10 @@ impl Fds {
             }
             Step::Close { fd: p } => Op::Close { fd: fd(*p) },
             Step::Dup { fd: p } => Op::Dup { fd: fd(*p) },
+            Step::Fcntl { fd: p, cmd } => Op::Fcntl {
+                fd: fd(*p),
+                cmd: *cmd,
+            },
             Step::Pipe => Op::Pipe,
             Step::EventFd { init, semaphore } => Op::EventFd {
                 init: *init,
@@ -502,6 +511,7 @@ impl fmt::Display for Call {
                 Op::Write { fd, len } => write!(f, "write({}, {len})", fd.0),
                 Op::Close { fd } => write!(f, "close({})", fd.0),
                 Op::Dup { fd } => write!(f, "dup({})", fd.0),
+                Op::Fcntl { fd, cmd } => write!(f, "fcntl({}, Fcntl::{cmd:?})", fd.0),
                 Op::Pipe => write!(f, "pipe()"),
                 Op::EventFd { init, semaphore } => write!(f, "eventfd({init}, {semaphore})"),
                 Op::EventFdRead { fd, len } => write!(f, "read({}, {len})", fd.0),

@@ -80,6 +80,7 @@ fn aim(op: &Op, open: &[Fd]) -> Op {
         | Op::Write { fd, .. }
         | Op::Close { fd }
         | Op::Dup { fd }
+        | Op::Fcntl { fd, .. }
         | Op::EventFdRead { fd, .. }
         | Op::EventFdWrite { fd, .. }
         | Op::EpollWait { epfd: fd, .. }
