@@ -71,6 +71,7 @@ mod eventfd;
 mod fcntl;
 mod fd_table;
 mod file;
+mod fionread;
 mod net;
 mod pipe;
 mod progress;

@@ -121,6 +121,8 @@ pub enum Op {
     Dup { fd: Fd },
     /// `fcntl(fd, cmd, arg)` → `Int`.
     Fcntl { fd: Fd, cmd: Fcntl },
+    /// `ioctl(fd, FIONREAD, &n)` → `Int(n)` (not on TCP sockets: see `fionread`).
+    Fionread { fd: Fd },
     /// `pipe2(O_NONBLOCK | O_CLOEXEC)` → `Pair(read end, write end)`.
     Pipe,
     /// `eventfd(init, EFD_NONBLOCK | EFD_CLOEXEC [| EFD_SEMAPHORE])` → `Fd`.

@@ -190,6 +190,7 @@ impl World {
             | Op::SendTo { fd, .. }
             | Op::GetSockOpt { fd, .. }
             | Op::RecvFrom { fd, .. }
+            | Op::Fionread { fd }
             | Op::Close { fd } => self.add_fd(fd, &mut socks),
             // A listener's options are copied into each child as its handshake completes:
             // handshakes in flight may complete before the change or after it.

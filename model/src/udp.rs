@@ -548,6 +548,7 @@ impl World {
             | Op::Close { fd }
             | Op::SendTo { fd, .. }
             | Op::RecvFrom { fd, .. }
+            | Op::Fionread { fd }
             | Op::GetSockOpt { fd, .. }
             | Op::EpollWait { epfd: fd, .. } => udp_or_epoll(fd),
             Op::EpollCtl { fd, .. } => udp_or_epoll(fd),

@@ -193,6 +193,7 @@ impl World {
             }
             Op::Dup { fd } => self.exact(|w| w.dup(fd)),
             Op::Fcntl { fd, cmd } => self.exact(|w| w.fcntl(fd, cmd)),
+            Op::Fionread { fd } => self.fionread(fd),
             Op::Pipe => self.exact(World::pipe),
             Op::EventFd { init, semaphore } => self.exact(|w| w.eventfd(init, semaphore)),
             Op::EventFdRead { fd, len } => self.exact(|w| w.eventfd_read(fd, len)),
@@ -257,6 +258,7 @@ impl World {
             | Op::Close { fd }
             | Op::Dup { fd }
             | Op::Fcntl { fd, .. }
+            | Op::Fionread { fd }
             | Op::EventFdRead { fd, .. }
             | Op::EventFdWrite { fd, .. }
             | Op::EpollWait { epfd: fd, .. }
@@ -279,6 +281,9 @@ impl World {
                 opt: SockOpt::Linger(Some(secs)),
                 ..
             } if secs > 0 => Some("SO_LINGER with a timeout: the last close would block"),
+            Op::Fionread { fd } if matches!(kind(fd), Some(Kind::Socket(_))) => {
+                Some("FIONREAD on TCP (tcp_inq under the receive-window freedom)")
+            }
             Op::Fcntl { cmd, .. } if crate::fcntl::unsupported(cmd).is_some() => {
                 crate::fcntl::unsupported(cmd)
             }

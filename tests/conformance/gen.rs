@@ -274,6 +274,7 @@ impl Gen {
             udp,       // getsockopt
             udp,       // getpeername
             3,         // fcntl
+            3,         // ioctl(FIONREAD)
         ];
         let step = match self.rng.weighted(&weights) {
             0 => {
@@ -378,6 +379,14 @@ impl Gen {
                 ]),
             },
             26 => self.fcntl(),
+            27 => Step::Fionread {
+                fd: if self.rng.odds(1, 10) {
+                    Pick::Bad(0)
+                } else {
+                    let want = self.rng.pick(&[Want::Any, Want::Udp, Want::Readable]);
+                    self.pick(want)
+                },
+            },
             _ => {
                 if self.rng.odds(1, 2) {
                     out.push(Step::Settle);

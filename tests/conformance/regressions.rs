@@ -123,6 +123,9 @@ fn dup(f: i32) -> Step {
 fn fcntl(f: i32, cmd: Fcntl) -> Step {
     Step::Fcntl { fd: fd(f), cmd }
 }
+fn fionread(f: i32) -> Step {
+    Step::Fionread { fd: fd(f) }
+}
 fn pipe() -> Step {
     Step::Pipe
 }
@@ -1105,5 +1108,35 @@ fn fcntl_flags_live_at_the_fd_or_the_file_alike_on_all_three() {
         close(5),
         fcntl(5, Fcntl::GetFl),
         read(3, 4),
+    ]);
+}
+
+/// `FIONREAD`: a pipe's bytes from either end, a UDP socket's next datagram (0 when none),
+/// `ENOTTY` on an eventfd, the host's answer on an epoll (`linux::EPOLL_IOCTL`).
+#[test]
+fn fionread_counts_alike_on_all_three() {
+    check(&[
+        pipe(),
+        fionread(3),
+        write(4, 5000),
+        fionread(3),
+        fionread(4),
+        read(3, 100),
+        fionread(3),
+        eventfd(0, false),
+        fionread(5),
+        epoll_create(),
+        fionread(6),
+        udp_socket(),
+        bind(7, 0),
+        fionread(7),
+        udp_socket(),
+        sendto(8, 3, Some(0)),
+        sendto(8, 10, Some(0)),
+        settle(),
+        fionread(7),
+        recvfrom(7, 64, false, false),
+        fionread(7),
+        fionread(9),
     ]);
 }

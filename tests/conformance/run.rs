@@ -362,6 +362,7 @@ impl<B: Backend> Driver<B> {
                 };
                 err(s.fcntl(self.real(fd), cmd), Outcome::Int)
             }
+            Op::Fionread { fd } => err(s.fionread(self.real(fd)), Outcome::Int),
             Op::Pipe => err(s.pipe2(), |(r, w)| {
                 let r = self.adopt(0, r);
                 let w = self.adopt(1, w);

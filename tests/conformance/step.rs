@@ -125,6 +125,9 @@ pub enum Step {
         fd: Pick,
         cmd: Fcntl,
     },
+    Fionread {
+        fd: Pick,
+    },
     Pipe,
     EventFd {
         init: u32,
@@ -231,6 +234,7 @@ pub fn op_kind(op: &Op) -> &'static str {
         Op::Close { .. } => "close",
         Op::Dup { .. } => "dup",
         Op::Fcntl { .. } => "fcntl",
+        Op::Fionread { .. } => "ioctl(FIONREAD)",
         Op::Pipe => "pipe2",
         Op::EventFd { .. } => "eventfd",
         Op::EventFdRead { .. } => "read(eventfd)",
@@ -413,6 +417,7 @@ impl Fds {
             }
             Step::Close { fd: p } => Op::Close { fd: fd(*p) },
             Step::Dup { fd: p } => Op::Dup { fd: fd(*p) },
+            Step::Fionread { fd: p } => Op::Fionread { fd: fd(*p) },
             Step::Fcntl { fd: p, cmd } => Op::Fcntl {
                 fd: fd(*p),
                 cmd: *cmd,
@@ -512,6 +517,7 @@ impl fmt::Display for Call {
                 Op::Close { fd } => write!(f, "close({})", fd.0),
                 Op::Dup { fd } => write!(f, "dup({})", fd.0),
                 Op::Fcntl { fd, cmd } => write!(f, "fcntl({}, Fcntl::{cmd:?})", fd.0),
+                Op::Fionread { fd } => write!(f, "fionread({})", fd.0),
                 Op::Pipe => write!(f, "pipe()"),
                 Op::EventFd { init, semaphore } => write!(f, "eventfd({init}, {semaphore})"),
                 Op::EventFdRead { fd, len } => write!(f, "read({}, {len})", fd.0),

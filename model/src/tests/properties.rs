@@ -81,6 +81,7 @@ fn aim(op: &Op, open: &[Fd]) -> Op {
         | Op::Close { fd }
         | Op::Dup { fd }
         | Op::Fcntl { fd, .. }
+        | Op::Fionread { fd }
         | Op::EventFdRead { fd, .. }
         | Op::EventFdWrite { fd, .. }
         | Op::EpollWait { epfd: fd, .. }
