@@ -6,7 +6,8 @@
 //! (stdin, stdout, stderr) and are never handed out.
 //! Each fd's `FD_CLOEXEC` (`plain` holds the fds without it; every fd the trait creates has
 //! it, `F_SETFD` changes it).
-//! Does not model: `dup2`/`dup3` to a chosen number, `ENFILE`.
+//! `dup2`/`dup3` install at a chosen number (`install_at`), which may leave free numbers
+//! below it. Does not model: `ENFILE`.
 
 use crate::errno::EMFILE;
 use crate::file::FileId;
@@ -89,6 +90,19 @@ impl Table {
             "fd table: closed {fd:?} but lowest free is {free:?}"
         );
         Some(file)
+    }
+
+    /// `dup2`/`dup3`'s install: `fd` names `file`, with `FD_CLOEXEC` as asked; returns the
+    /// file it named before. The caller checked `fd` is in `0..limit`.
+    pub(crate) fn install_at(&mut self, fd: Fd, file: FileId, cloexec: bool) -> Option<FileId> {
+        assert!(
+            (0..self.limit).contains(&fd.0),
+            "fd table: install at {fd:?} outside 0..{}",
+            self.limit
+        );
+        let old = self.open.insert(fd.0, file);
+        self.set_cloexec(fd, cloexec);
+        old
     }
 
     /// Whether open `fd` has `FD_CLOEXEC`.

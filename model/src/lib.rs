@@ -66,6 +66,7 @@ pub mod model;
 pub mod op;
 pub mod oracle;
 
+mod dup3;
 mod epoll;
 mod eventfd;
 mod fcntl;

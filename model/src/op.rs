@@ -123,6 +123,10 @@ pub enum Op {
     Fcntl { fd: Fd, cmd: Fcntl },
     /// `ioctl(fd, FIONREAD, &n)` → `Int(n)` (not on TCP sockets: see `fionread`).
     Fionread { fd: Fd },
+    /// `dup3(fd, newfd, flags)` → `Fd(newfd)`.
+    Dup3 { fd: Fd, newfd: Fd, flags: i32 },
+    /// `dup2(fd, newfd)` → `Fd(newfd)`.
+    Dup2 { fd: Fd, newfd: Fd },
     /// `pipe2(O_NONBLOCK | O_CLOEXEC)` → `Pair(read end, write end)`.
     Pipe,
     /// `eventfd(init, EFD_NONBLOCK | EFD_CLOEXEC [| EFD_SEMAPHORE])` → `Fd`.

@@ -191,6 +191,8 @@ impl World {
             | Op::GetSockOpt { fd, .. }
             | Op::RecvFrom { fd, .. }
             | Op::Fionread { fd }
+            | Op::Dup3 { newfd: fd, .. }
+            | Op::Dup2 { newfd: fd, .. }
             | Op::Close { fd } => self.add_fd(fd, &mut socks),
             // A listener's options are copied into each child as its handshake completes:
             // handshakes in flight may complete before the change or after it.

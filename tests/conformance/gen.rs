@@ -111,6 +111,28 @@ impl Gen {
         }
     }
 
+    /// A `dup3` or `dup2` onto an open fd (the harness maps only open fds to real ones, so
+    /// a target free in the model could be someone else's on Linux), onto the fd itself,
+    /// or onto -1; `dup3` with `O_CLOEXEC`, none, or a bad flag.
+    fn dup3(&mut self) -> Step {
+        let newfd = match self.rng.weighted(&[8, 1, 1]) {
+            0 => Some(self.pick(Want::Any)),
+            1 => None,
+            _ => Some(Pick::Fd(-1)),
+        };
+        let flags = match self.rng.weighted(&[2, 2, 2, 1]) {
+            0 => None,
+            1 => Some(0),
+            2 => Some(0o2000000),
+            _ => Some(0o4000),
+        };
+        Step::Dup3 {
+            fd: self.pick(Want::Any),
+            newfd,
+            flags,
+        }
+    }
+
     fn pick(&mut self, want: Want) -> Pick {
         if self.rng.odds(1, 25) {
             return Pick::Bad(self.rng.below(3) as u8);
@@ -275,6 +297,7 @@ impl Gen {
             udp,       // getpeername
             3,         // fcntl
             3,         // ioctl(FIONREAD)
+            3,         // dup3, dup2
         ];
         let step = match self.rng.weighted(&weights) {
             0 => {
@@ -379,6 +402,7 @@ impl Gen {
                 ]),
             },
             26 => self.fcntl(),
+            28 => self.dup3(),
             27 => Step::Fionread {
                 fd: if self.rng.odds(1, 10) {
                     Pick::Bad(0)

@@ -126,6 +126,13 @@ fn fcntl(f: i32, cmd: Fcntl) -> Step {
 fn fionread(f: i32) -> Step {
     Step::Fionread { fd: fd(f) }
 }
+fn dup3(f: i32, newfd: i32, flags: Option<i32>) -> Step {
+    Step::Dup3 {
+        fd: fd(f),
+        newfd: Some(fd(newfd)),
+        flags,
+    }
+}
 fn pipe() -> Step {
     Step::Pipe
 }
@@ -1138,5 +1145,33 @@ fn fionread_counts_alike_on_all_three() {
         recvfrom(7, 64, false, false),
         fionread(7),
         fionread(9),
+    ]);
+}
+
+/// `dup2`/`dup3` onto an open fd close what it named (the pipe's only write end: EOF);
+/// the epoll gotcha: an entry added under fd 3 reports after 3 is replaced while a dup names
+/// its file, and the dup cannot remove it.
+#[test]
+fn dup2_and_dup3_replace_and_keep_epoll_entries_alike_on_all_three() {
+    const O_CLOEXEC: i32 = 0o2000000;
+    check(&[
+        pipe(),
+        pipe(),
+        epoll_create(),
+        ctl(7, Ctl::Add, 3, IN),
+        dup3(3, 4, None),
+        fcntl(4, Fcntl::GetFd),
+        dup3(6, 3, Some(O_CLOEXEC)),
+        fcntl(3, Fcntl::GetFd),
+        read(5, 8),
+        write(6, 3),
+        wait(7, 4),
+        ctl(7, Ctl::Del, 4, 0),
+        dup3(4, 4, Some(0)),
+        dup3(4, 4, None),
+        dup3(4, -1, None),
+        dup3(4, 6, Some(1)),
+        close(4),
+        wait(7, 4),
     ]);
 }
