@@ -215,16 +215,16 @@ impl Sys for LinuxSys {
             EpollOp::Del => libc::EPOLL_CTL_DEL,
         };
         let mut ev = event.unwrap_or_default();
-        // SAFETY: EpollEvent is layout-compatible with epoll_event (asserted above); `ev` lives
-        // across the call. Linux ignores the pointer for DEL since 2.6.9.
-        let ret = unsafe {
-            libc::epoll_ctl(
-                epfd.0,
-                op,
-                fd.0,
-                &mut ev as *mut EpollEvent as *mut libc::epoll_event,
-            )
+        // DEL without an event passes NULL, as mio and libuv do (allowed since 2.6.9); ADD and
+        // MOD without one pass the all-zero event, as the simulated kernel takes `None`.
+        let ptr = if op == libc::EPOLL_CTL_DEL && event.is_none() {
+            std::ptr::null_mut()
+        } else {
+            &mut ev as *mut EpollEvent as *mut libc::epoll_event
         };
+        // SAFETY: EpollEvent is layout-compatible with epoll_event (asserted above); `ev` lives
+        // across the call, and the kernel reads no event for DEL.
+        let ret = unsafe { libc::epoll_ctl(epfd.0, op, fd.0, ptr) };
         cvt(ret).map(drop)
     }
 

@@ -258,7 +258,8 @@ pub trait Sys: Clone + Send + Sync + 'static {
 
     /// `epoll_create1(EPOLL_CLOEXEC)`.
     fn epoll_create(&self) -> SysResult<Fd>;
-    /// `epoll_ctl`; `event` is ignored for `EpollOp::Del` (pass `None`).
+    /// `epoll_ctl`; `event` is ignored for `EpollOp::Del` (pass `None`: the real backend then
+    /// passes NULL, allowed since 2.6.9). `None` for ADD/MOD is the all-zero event.
     fn epoll_ctl(&self, epfd: Fd, op: EpollOp, fd: Fd, event: Option<EpollEvent>) -> SysResult<()>;
     /// `epoll_wait`: up to `events.len()` ready events; `timeout_ms` -1 blocks, 0 polls.
     fn epoll_wait(&self, epfd: Fd, events: &mut [EpollEvent], timeout_ms: i32) -> SysResult<usize>;
