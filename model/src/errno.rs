@@ -25,6 +25,7 @@ errnos! {
     EAGAIN = 11, "Nonblocking: not ready now.";
     EEXIST = 17, "EPOLL_CTL_ADD of an (fd, file) pair already in the interest list.";
     EINVAL = 22, "Invalid argument.";
+    ENOTTY = 25, "Inappropriate ioctl for device (FIONREAD on an eventfd, or an epoll before 6.9).";
     EMFILE = 24, "No free fd below RLIMIT_NOFILE.";
     EPIPE = 32, "Write with the reading side gone, or on a socket that cannot send.";
     ELOOP = 40, "Nested epoll would loop or nest deeper than EP_MAX_NESTS.";

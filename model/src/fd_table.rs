@@ -4,12 +4,15 @@
 //! `EMFILE` at `RLIMIT_NOFILE`. Keeps: every number from `first` up to the lowest free one is
 //! open (checked on both allocate and close). Fds below `first` belong to the harness
 //! (stdin, stdout, stderr) and are never handed out.
-//! Does not model: `dup2`/`dup3` to a chosen number, `O_CLOEXEC` (every fd has it), `ENFILE`.
+//! Each fd's `FD_CLOEXEC` (`plain` holds the fds without it; every fd the trait creates has
+//! it, `F_SETFD` changes it).
+//! `dup2`/`dup3` install at a chosen number (`install_at`), which may leave free numbers
+//! below it. Does not model: `ENFILE`.
 
 use crate::errno::EMFILE;
 use crate::file::FileId;
 use crate::op::Fd;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct Table {
@@ -18,6 +21,8 @@ pub(crate) struct Table {
     first: i32,
     /// `RLIMIT_NOFILE` (`Config::fd_limit`): every fd is below it.
     limit: i32,
+    /// Open fds without `FD_CLOEXEC`.
+    plain: BTreeSet<i32>,
 }
 
 impl Table {
@@ -30,6 +35,7 @@ impl Table {
             open: BTreeMap::new(),
             first,
             limit,
+            plain: BTreeSet::new(),
         }
     }
 
@@ -77,12 +83,44 @@ impl Table {
     /// Closes `fd`, returning the file it referred to.
     pub(crate) fn remove(&mut self, fd: Fd) -> Option<FileId> {
         let file = self.open.remove(&fd.0)?;
+        self.plain.remove(&fd.0);
         let free = self.lowest_free();
         assert!(
             free.is_some_and(|free| free.0 <= fd.0),
             "fd table: closed {fd:?} but lowest free is {free:?}"
         );
         Some(file)
+    }
+
+    /// `dup2`/`dup3`'s install: `fd` names `file`, with `FD_CLOEXEC` as asked; returns the
+    /// file it named before. The caller checked `fd` is in `0..limit`.
+    pub(crate) fn install_at(&mut self, fd: Fd, file: FileId, cloexec: bool) -> Option<FileId> {
+        assert!(
+            (0..self.limit).contains(&fd.0),
+            "fd table: install at {fd:?} outside 0..{}",
+            self.limit
+        );
+        let old = self.open.insert(fd.0, file);
+        self.set_cloexec(fd, cloexec);
+        old
+    }
+
+    /// Whether open `fd` has `FD_CLOEXEC`.
+    pub(crate) fn cloexec(&self, fd: Fd) -> bool {
+        !self.plain.contains(&fd.0)
+    }
+
+    /// Sets or clears open `fd`'s `FD_CLOEXEC`.
+    pub(crate) fn set_cloexec(&mut self, fd: Fd, on: bool) {
+        assert!(
+            self.open.contains_key(&fd.0),
+            "FD_CLOEXEC set on closed {fd:?}"
+        );
+        if on {
+            self.plain.remove(&fd.0);
+        } else {
+            self.plain.insert(fd.0);
+        }
     }
 
     /// Every open fd the model owns, in order.

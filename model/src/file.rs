@@ -53,6 +53,9 @@ pub(crate) struct File {
     /// Fds referring to this file. Released when it reaches 0.
     pub(crate) refs: u32,
     pub(crate) kind: Kind,
+    /// The status flags `F_SETFL` keeps (`O_NONBLOCK`, `O_APPEND`), shared by every fd of the
+    /// file (`fcntl`).
+    pub(crate) status: i32,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]

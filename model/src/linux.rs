@@ -126,9 +126,21 @@ pub const EVENTFD_LONG_WRITE: Divergence = Divergence {
              eventfd_write to avoid inputting illegal strings\" (Linux 6.6)",
 };
 
+/// `ioctl(FIONREAD)` on an epoll.
+pub const EPOLL_IOCTL: Divergence = Divergence {
+    name: "epoll-ioctl",
+    when: "ioctl(FIONREAD) (or any request but the busy-poll ones) on an epoll fd",
+    newer: "EINVAL (ep_eventpoll_ioctl refuses requests it does not know)",
+    older: "ENOTTY (epoll has no ioctl)",
+    since: Version::new(6, 9, 0),
+    source: "fs/eventpoll.c ep_eventpoll_ioctl, \"eventpoll: Add epoll ioctl for \
+             epoll_params\" (Linux 6.9); 6.18.44 answers EINVAL (measured)",
+};
+
 /// Every divergence the simulator implements both ways, oldest change first.
 pub const DIVERGENCES: &[Divergence] = &[
     EVENTFD_LONG_WRITE,
+    EPOLL_IOCTL,
     LISTEN_AFTER_CONNECT,
     CONNECT_AFTER_LISTEN,
 ];
@@ -142,6 +154,8 @@ pub struct Behaviours {
     pub connect_after_listen_einval: bool,
     /// `EVENTFD_LONG_WRITE`: an eventfd write of more than 8 bytes is `EINVAL`.
     pub eventfd_long_write_einval: bool,
+    /// `EPOLL_IOCTL`: `ioctl(FIONREAD)` on an epoll is `EINVAL` (else `ENOTTY`).
+    pub epoll_ioctl_einval: bool,
 }
 
 impl Behaviours {
@@ -151,6 +165,7 @@ impl Behaviours {
             listen_after_connect_einval: version >= LISTEN_AFTER_CONNECT.since,
             connect_after_listen_einval: version >= CONNECT_AFTER_LISTEN.since,
             eventfd_long_write_einval: version >= EVENTFD_LONG_WRITE.since,
+            epoll_ioctl_einval: version >= EPOLL_IOCTL.since,
         }
     }
 
@@ -171,6 +186,7 @@ impl Behaviours {
             n if n == LISTEN_AFTER_CONNECT.name => &mut self.listen_after_connect_einval,
             n if n == CONNECT_AFTER_LISTEN.name => &mut self.connect_after_listen_einval,
             n if n == EVENTFD_LONG_WRITE.name => &mut self.eventfd_long_write_einval,
+            n if n == EPOLL_IOCTL.name => &mut self.epoll_ioctl_einval,
             other => panic!("linux: divergence {other:?} has no field in Behaviours"),
         }
     }

@@ -77,6 +77,20 @@ pub enum Ctl {
     Del,
 }
 
+/// The `fcntl` commands the model knows, with Linux's meaning (`fs/fcntl.c` `do_fcntl`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Fcntl {
+    /// `F_GETFD` → `Int(FD_CLOEXEC or 0)`.
+    GetFd,
+    /// `F_SETFD(arg)` → `Int(0)`: keeps `arg & FD_CLOEXEC`.
+    SetFd(i32),
+    /// `F_GETFL` → `Int(access mode | status flags)`.
+    GetFl,
+    /// `F_SETFL(arg)` → `Int(0)`: sets the `SETFL_MASK` bits of `arg`, ignores the rest.
+    /// An `arg` without `O_NONBLOCK` would make the fd blocking: outside the model.
+    SetFl(i32),
+}
+
 /// One step of a scenario: a syscall, or `Settle`.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Op {
@@ -105,6 +119,14 @@ pub enum Op {
     Close { fd: Fd },
     /// `dup(fd)` → `Fd`.
     Dup { fd: Fd },
+    /// `fcntl(fd, cmd, arg)` → `Int`.
+    Fcntl { fd: Fd, cmd: Fcntl },
+    /// `ioctl(fd, FIONREAD, &n)` → `Int(n)` (not on TCP sockets: see `fionread`).
+    Fionread { fd: Fd },
+    /// `dup3(fd, newfd, flags)` → `Fd(newfd)`.
+    Dup3 { fd: Fd, newfd: Fd, flags: i32 },
+    /// `dup2(fd, newfd)` → `Fd(newfd)`.
+    Dup2 { fd: Fd, newfd: Fd },
     /// `pipe2(O_NONBLOCK | O_CLOEXEC)` → `Pair(read end, write end)`.
     Pipe,
     /// `eventfd(init, EFD_NONBLOCK | EFD_CLOEXEC [| EFD_SEMAPHORE])` → `Fd`.

@@ -190,6 +190,9 @@ impl World {
             | Op::SendTo { fd, .. }
             | Op::GetSockOpt { fd, .. }
             | Op::RecvFrom { fd, .. }
+            | Op::Fionread { fd }
+            | Op::Dup3 { newfd: fd, .. }
+            | Op::Dup2 { newfd: fd, .. }
             | Op::Close { fd } => self.add_fd(fd, &mut socks),
             // A listener's options are copied into each child as its handshake completes:
             // handshakes in flight may complete before the change or after it.
@@ -203,6 +206,7 @@ impl World {
             Op::EpollCtl { op: Ctl::Del, .. }
             | Op::Socket
             | Op::Dup { .. }
+            | Op::Fcntl { .. }
             | Op::Pipe
             | Op::EventFd { .. }
             | Op::EventFdRead { .. }

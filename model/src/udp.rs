@@ -548,6 +548,9 @@ impl World {
             | Op::Close { fd }
             | Op::SendTo { fd, .. }
             | Op::RecvFrom { fd, .. }
+            | Op::Fionread { fd }
+            | Op::Dup3 { newfd: fd, .. }
+            | Op::Dup2 { newfd: fd, .. }
             | Op::GetSockOpt { fd, .. }
             | Op::EpollWait { epfd: fd, .. } => udp_or_epoll(fd),
             Op::EpollCtl { fd, .. } => udp_or_epoll(fd),

@@ -110,7 +110,15 @@ impl World {
     pub(crate) fn open(&mut self, kind: Kind) -> Result<(Fd, FileId), i32> {
         self.fds.lowest_free().ok_or(EMFILE)?;
         let id = FileId(self.next());
-        self.files.insert(id, File { refs: 1, kind });
+        let status = crate::fcntl::initial_status(&kind);
+        self.files.insert(
+            id,
+            File {
+                refs: 1,
+                kind,
+                status,
+            },
+        );
         let fd = self.fds.install(id).expect("a free fd was just checked");
         Ok((fd, id))
     }
@@ -184,6 +192,10 @@ impl World {
                 split.collect()
             }
             Op::Dup { fd } => self.exact(|w| w.dup(fd)),
+            Op::Fcntl { fd, cmd } => self.exact(|w| w.fcntl(fd, cmd)),
+            Op::Fionread { fd } => self.fionread(fd),
+            Op::Dup3 { fd, newfd, flags } => self.dup3(fd, newfd, flags, false),
+            Op::Dup2 { fd, newfd } => self.dup3(fd, newfd, 0, true),
             Op::Pipe => self.exact(World::pipe),
             Op::EventFd { init, semaphore } => self.exact(|w| w.eventfd(init, semaphore)),
             Op::EventFdRead { fd, len } => self.exact(|w| w.eventfd_read(fd, len)),
@@ -236,6 +248,7 @@ impl World {
     pub(crate) fn unsupported(&self, op: &Op) -> Option<&'static str> {
         let fds: &[Fd] = match op {
             Op::EpollCtl { epfd, fd, .. } => &[*epfd, *fd],
+            Op::Dup3 { fd, newfd, .. } | Op::Dup2 { fd, newfd } => &[*fd, *newfd],
             Op::Bind { fd, .. }
             | Op::Listen { fd, .. }
             | Op::Connect { fd, .. }
@@ -247,6 +260,8 @@ impl World {
             | Op::Write { fd, .. }
             | Op::Close { fd }
             | Op::Dup { fd }
+            | Op::Fcntl { fd, .. }
+            | Op::Fionread { fd }
             | Op::EventFdRead { fd, .. }
             | Op::EventFdWrite { fd, .. }
             | Op::EpollWait { epfd: fd, .. }
@@ -269,6 +284,18 @@ impl World {
                 opt: SockOpt::Linger(Some(secs)),
                 ..
             } if secs > 0 => Some("SO_LINGER with a timeout: the last close would block"),
+            Op::Dup3 { fd, newfd, .. } | Op::Dup2 { fd, newfd }
+                if fd != newfd && kind(newfd).is_none() && (newfd.0 >= 0 || kind(fd).is_none()) =>
+            {
+                // The harness maps every closed model fd to real -1.
+                Some("dup2/dup3 onto a free fd (on Linux the number may be another test's), or of a closed fd onto -1")
+            }
+            Op::Fionread { fd } if matches!(kind(fd), Some(Kind::Socket(_))) => {
+                Some("FIONREAD on TCP (tcp_inq under the receive-window freedom)")
+            }
+            Op::Fcntl { cmd, .. } if crate::fcntl::unsupported(cmd).is_some() => {
+                crate::fcntl::unsupported(cmd)
+            }
             Op::Read { fd, .. } | Op::Write { fd, .. }
                 if matches!(kind(fd), Some(Kind::EventFd(_))) =>
             {
@@ -329,7 +356,7 @@ impl World {
 
     /// `__fput`: the last reference is gone. epoll forgets the file first
     /// (`eventpoll_release`), then the file's own `release` runs.
-    fn release(&mut self, file: FileId) {
+    pub(crate) fn release(&mut self, file: FileId) {
         self.forget(file);
         let released = self.files.remove(&file).expect("released file is open");
         match released.kind {

@@ -205,6 +205,27 @@ pub const ALLOWED: &[(Call, &[Fault])] = &[
             Fault::Errno(Errno::EIO),
         ],
     ),
+    // fd calls, appended likewise. dup2(2): EBUSY (a race with open(2)), EINTR (the close
+    // of the old file was interrupted); EMFILE as for dup. fcntl(2) and ioctl(2) list no
+    // errno for F_GETFD/F_SETFD/F_GETFL/F_SETFL or FIONREAD that a valid call may meet.
+    (
+        Call::Dup3,
+        &[
+            Fault::Errno(Errno::EBUSY),
+            Fault::Errno(Errno::EINTR),
+            Fault::Errno(Errno::EMFILE),
+        ],
+    ),
+    (
+        Call::Dup2,
+        &[
+            Fault::Errno(Errno::EBUSY),
+            Fault::Errno(Errno::EINTR),
+            Fault::Errno(Errno::EMFILE),
+        ],
+    ),
+    (Call::Fcntl, &[]),
+    (Call::Ioctl, &[]),
 ];
 
 fn allowed(call: Call) -> &'static [Fault] {

@@ -17,8 +17,8 @@ use crate::trace::{encode_result, Call, What};
 use crate::unwind::unwinding;
 use crate::world::{self, with_world, World};
 use simkern_poller::sys::{
-    Domain, EpollEvent, EpollOp, Errno, Fd, MsgFlags, Probe, Shutdown, SockOpt, SockOptGet,
-    SockType, Sys, SysResult, UnixAddr,
+    Domain, Dup3Flags, EpollEvent, EpollOp, Errno, Fcntl, Fd, MsgFlags, Probe, Shutdown, SockOpt,
+    SockOptGet, SockType, Sys, SysResult, UnixAddr,
 };
 use std::io::IoSlice;
 use std::net::SocketAddr;
@@ -548,6 +548,49 @@ impl Sys for SimSys {
             [fd.0 as i64, 0, 0],
             |w, _| w.kernel.dup(fd),
             fd_result,
+        )
+    }
+
+    fn dup3(&self, fd: Fd, newfd: Fd, flags: Dup3Flags) -> SysResult<Fd> {
+        syscall(
+            Call::Dup3,
+            [fd.0 as i64, newfd.0 as i64, flags.0 as i64],
+            |w, _| {
+                let now = w.now_ns;
+                w.kernel.dup3(fd, newfd, flags, now, &mut w.decisions)
+            },
+            fd_result,
+        )
+    }
+
+    fn dup2(&self, fd: Fd, newfd: Fd) -> SysResult<Fd> {
+        syscall(
+            Call::Dup2,
+            [fd.0 as i64, newfd.0 as i64, 0],
+            |w, _| {
+                let now = w.now_ns;
+                w.kernel.dup2(fd, newfd, now, &mut w.decisions)
+            },
+            fd_result,
+        )
+    }
+
+    fn fcntl(&self, fd: Fd, cmd: Fcntl) -> SysResult<i32> {
+        let (c, arg) = cmd.raw();
+        syscall(
+            Call::Fcntl,
+            [fd.0 as i64, c as i64, arg as i64],
+            |w, _| w.kernel.fcntl(fd, cmd),
+            |&v| v as i64,
+        )
+    }
+
+    fn fionread(&self, fd: Fd) -> SysResult<i32> {
+        syscall(
+            Call::Ioctl,
+            [fd.0 as i64, 0x541b, 0], // FIONREAD,
+            |w, _| w.kernel.fionread(fd),
+            |&v| v as i64,
         )
     }
 

@@ -56,10 +56,14 @@ pub enum Call {
     SpawnProcess,
     ExitGroup,
     Kill,
+    Dup3,
+    Dup2,
+    Fcntl,
+    Ioctl,
 }
 
 impl Call {
-    pub const ALL: [Call; 38] = [
+    pub const ALL: [Call; 42] = [
         Call::EpollCreate,
         Call::EpollCtl,
         Call::EpollWait,
@@ -98,6 +102,10 @@ impl Call {
         Call::SpawnProcess,
         Call::ExitGroup,
         Call::Kill,
+        Call::Dup3,
+        Call::Dup2,
+        Call::Fcntl,
+        Call::Ioctl,
     ];
 
     pub fn from_name(name: &str) -> Option<Call> {
@@ -144,6 +152,10 @@ impl Call {
             Call::SpawnProcess => "spawn_process",
             Call::ExitGroup => "exit_group",
             Call::Kill => "kill",
+            Call::Dup3 => "dup3",
+            Call::Dup2 => "dup2",
+            Call::Fcntl => "fcntl",
+            Call::Ioctl => "ioctl(FIONREAD)",
         }
     }
 }

@@ -23,7 +23,7 @@ use crate::step::{Pick, Step, Want};
 use simkern::model::event::{
     EPOLLET, EPOLLEXCLUSIVE, EPOLLIN, EPOLLONESHOT, EPOLLOUT, EPOLLPRI, EPOLLRDHUP,
 };
-use simkern::model::{Ctl, Shut, SockOpt, SockOptGet};
+use simkern::model::{Ctl, Fcntl, Shut, SockOpt, SockOptGet};
 
 /// Ports the generator names (model ports 0..PORTS).
 pub const PORTS: u16 = 3;
@@ -92,6 +92,47 @@ struct Gen {
 }
 
 impl Gen {
+    /// An `fcntl` of each command. `F_SETFL` always keeps `O_NONBLOCK` (Linux would block a
+    /// later read otherwise) and may add `O_APPEND` or ignored bits (`O_RDWR`, `O_CREAT`).
+    fn fcntl(&mut self) -> Step {
+        let cmd = match self.rng.weighted(&[2, 1, 3, 2]) {
+            0 => Fcntl::GetFd,
+            1 => Fcntl::SetFd(self.rng.pick(&[0, 1, 1, -1])),
+            2 => Fcntl::GetFl,
+            _ => Fcntl::SetFl(0o4000 | self.rng.pick(&[0, 0o2000, 0o2000, 0o2, 0o100])),
+        };
+        Step::Fcntl {
+            fd: if self.rng.odds(1, 10) {
+                Pick::Bad(self.rng.pick(&[0, 1, 2]))
+            } else {
+                self.pick(Want::Any)
+            },
+            cmd,
+        }
+    }
+
+    /// A `dup3` or `dup2` onto an open fd (the harness maps only open fds to real ones, so
+    /// a target free in the model could be someone else's on Linux), onto the fd itself,
+    /// or onto -1; `dup3` with `O_CLOEXEC`, none, or a bad flag.
+    fn dup3(&mut self) -> Step {
+        let newfd = match self.rng.weighted(&[8, 1, 1]) {
+            0 => Some(self.pick(Want::Any)),
+            1 => None,
+            _ => Some(Pick::Fd(-1)),
+        };
+        let flags = match self.rng.weighted(&[2, 2, 2, 1]) {
+            0 => None,
+            1 => Some(0),
+            2 => Some(0o2000000),
+            _ => Some(0o4000),
+        };
+        Step::Dup3 {
+            fd: self.pick(Want::Any),
+            newfd,
+            flags,
+        }
+    }
+
     fn pick(&mut self, want: Want) -> Pick {
         if self.rng.odds(1, 25) {
             return Pick::Bad(self.rng.below(3) as u8);
@@ -254,6 +295,9 @@ impl Gen {
             8 * udp,   // recvfrom
             udp,       // getsockopt
             udp,       // getpeername
+            3,         // fcntl
+            3,         // ioctl(FIONREAD)
+            3,         // dup3, dup2
         ];
         let step = match self.rng.weighted(&weights) {
             0 => {
@@ -356,6 +400,16 @@ impl Gen {
                     SockOptGet::RcvBuf,
                     SockOptGet::Error,
                 ]),
+            },
+            26 => self.fcntl(),
+            28 => self.dup3(),
+            27 => Step::Fionread {
+                fd: if self.rng.odds(1, 10) {
+                    Pick::Bad(0)
+                } else {
+                    let want = self.rng.pick(&[Want::Any, Want::Udp, Want::Readable]);
+                    self.pick(want)
+                },
             },
             _ => {
                 if self.rng.odds(1, 2) {

@@ -96,6 +96,7 @@ fn probe(d: &Divergence) -> Result<bool, String> {
         n if n == linux::LISTEN_AFTER_CONNECT.name => listen_after_connect(),
         n if n == linux::CONNECT_AFTER_LISTEN.name => connect_after_listen(),
         n if n == linux::EVENTFD_LONG_WRITE.name => eventfd_long_write(),
+        n if n == linux::EPOLL_IOCTL.name => epoll_ioctl(),
         other => Err(format!("no probe for divergence {other}")),
     }
 }
@@ -203,4 +204,19 @@ fn the_host_kernel_answers_each_divergence_one_of_the_named_ways() {
         assert!(a.newer.is_ok(), "{report}");
     }
     let _ = behaviours();
+}
+
+/// `EPOLL_IOCTL`: whether `ioctl(FIONREAD)` on an epoll is `EINVAL` (newer) or `ENOTTY`.
+fn epoll_ioctl() -> Result<bool, String> {
+    let sys = LinuxSys;
+    let ep = sys
+        .epoll_create()
+        .map_err(|e| format!("epoll_create: {e}"))?;
+    let r = sys.fionread(ep);
+    let _ = sys.close(ep);
+    match r {
+        Err(Errno::EINVAL) => Ok(true),
+        Err(Errno::ENOTTY) => Ok(false),
+        other => Err(format!("FIONREAD on an epoll answered {other:?}")),
+    }
 }

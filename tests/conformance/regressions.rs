@@ -8,7 +8,7 @@
 use crate::gen::Profile;
 use crate::judge::{judge, table};
 use crate::step::{Pick, Step};
-use simkern::model::{event, Ctl, Shut, SockOpt, SockOptGet};
+use simkern::model::{event, Ctl, Fcntl, Shut, SockOpt, SockOptGet};
 
 const IN: u32 = event::EPOLLIN;
 const OUT: u32 = event::EPOLLOUT;
@@ -119,6 +119,19 @@ fn close(f: i32) -> Step {
 }
 fn dup(f: i32) -> Step {
     Step::Dup { fd: fd(f) }
+}
+fn fcntl(f: i32, cmd: Fcntl) -> Step {
+    Step::Fcntl { fd: fd(f), cmd }
+}
+fn fionread(f: i32) -> Step {
+    Step::Fionread { fd: fd(f) }
+}
+fn dup3(f: i32, newfd: i32, flags: Option<i32>) -> Step {
+    Step::Dup3 {
+        fd: fd(f),
+        newfd: Some(fd(newfd)),
+        flags,
+    }
 }
 fn pipe() -> Step {
     Step::Pipe
@@ -1070,5 +1083,95 @@ fn a_udp_send_rearms_its_own_edge_triggered_epollout() {
         wait(4, 1),
         sendto(5, 14, Some(0)),
         wait(4, 2),
+    ]);
+}
+
+/// `FD_CLOEXEC` is each fd's, the status flags the open file's (a dup sees them change);
+/// `F_SETFL` ignores bits outside `SETFL_MASK`; an epoll is the one file without
+/// `O_NONBLOCK`.
+#[test]
+fn fcntl_flags_live_at_the_fd_or_the_file_alike_on_all_three() {
+    const O_NONBLOCK: i32 = 0o4000;
+    const O_APPEND: i32 = 0o2000;
+    const O_CREAT: i32 = 0o100;
+    check(&[
+        pipe(),
+        dup(3),
+        fcntl(3, Fcntl::GetFl),
+        fcntl(4, Fcntl::GetFl),
+        fcntl(3, Fcntl::SetFd(0)),
+        fcntl(3, Fcntl::GetFd),
+        fcntl(5, Fcntl::GetFd),
+        fcntl(5, Fcntl::SetFl(O_NONBLOCK | O_APPEND | O_CREAT)),
+        fcntl(3, Fcntl::GetFl),
+        fcntl(4, Fcntl::GetFl),
+        epoll_create(),
+        fcntl(6, Fcntl::GetFl),
+        socket(),
+        fcntl(7, Fcntl::GetFl),
+        eventfd(0, false),
+        fcntl(8, Fcntl::SetFd(-1)),
+        fcntl(8, Fcntl::GetFd),
+        close(5),
+        fcntl(5, Fcntl::GetFl),
+        read(3, 4),
+    ]);
+}
+
+/// `FIONREAD`: a pipe's bytes from either end, a UDP socket's next datagram (0 when none),
+/// `ENOTTY` on an eventfd, the host's answer on an epoll (`linux::EPOLL_IOCTL`).
+#[test]
+fn fionread_counts_alike_on_all_three() {
+    check(&[
+        pipe(),
+        fionread(3),
+        write(4, 5000),
+        fionread(3),
+        fionread(4),
+        read(3, 100),
+        fionread(3),
+        eventfd(0, false),
+        fionread(5),
+        epoll_create(),
+        fionread(6),
+        udp_socket(),
+        bind(7, 0),
+        fionread(7),
+        udp_socket(),
+        sendto(8, 3, Some(0)),
+        sendto(8, 10, Some(0)),
+        settle(),
+        fionread(7),
+        recvfrom(7, 64, false, false),
+        fionread(7),
+        fionread(9),
+    ]);
+}
+
+/// `dup2`/`dup3` onto an open fd close what it named (the pipe's only write end: EOF);
+/// the epoll gotcha: an entry added under fd 3 reports after 3 is replaced while a dup names
+/// its file, and the dup cannot remove it.
+#[test]
+fn dup2_and_dup3_replace_and_keep_epoll_entries_alike_on_all_three() {
+    const O_CLOEXEC: i32 = 0o2000000;
+    check(&[
+        pipe(),
+        pipe(),
+        epoll_create(),
+        ctl(7, Ctl::Add, 3, IN),
+        dup3(3, 4, None),
+        fcntl(4, Fcntl::GetFd),
+        dup3(6, 3, Some(O_CLOEXEC)),
+        fcntl(3, Fcntl::GetFd),
+        read(5, 8),
+        write(6, 3),
+        wait(7, 4),
+        ctl(7, Ctl::Del, 4, 0),
+        dup3(4, 4, Some(0)),
+        dup3(4, 4, None),
+        dup3(4, -1, None),
+        dup3(4, 6, Some(1)),
+        close(4),
+        wait(7, 4),
     ]);
 }

@@ -353,6 +353,27 @@ impl<B: Backend> Driver<B> {
                 err(r, |()| Outcome::Ok)
             }
             Op::Dup { fd } => err(s.dup(self.real(fd)), |new| Outcome::Fd(self.adopt(0, new))),
+            Op::Fcntl { fd, cmd } => {
+                let cmd = match cmd {
+                    model::Fcntl::GetFd => sys::Fcntl::GetFd,
+                    model::Fcntl::SetFd(arg) => sys::Fcntl::SetFd(arg),
+                    model::Fcntl::GetFl => sys::Fcntl::GetFl,
+                    model::Fcntl::SetFl(arg) => sys::Fcntl::SetFl(arg),
+                };
+                err(s.fcntl(self.real(fd), cmd), Outcome::Int)
+            }
+            Op::Fionread { fd } => err(s.fionread(self.real(fd)), Outcome::Int),
+            Op::Dup3 { fd, newfd, .. } | Op::Dup2 { fd, newfd } => {
+                let (old, new) = (self.real(fd), self.real(newfd));
+                let r = match *op {
+                    Op::Dup3 { flags, .. } => s.dup3(old, new, sys::Dup3Flags(flags)),
+                    _ => s.dup2(old, new),
+                };
+                // Model fds name real ones: the real answer must be newfd's real number.
+                err(r, |got| {
+                    Outcome::Fd(if got == new { newfd } else { Fd(-2) })
+                })
+            }
             Op::Pipe => err(s.pipe2(), |(r, w)| {
                 let r = self.adopt(0, r);
                 let w = self.adopt(1, w);

@@ -10,7 +10,7 @@
 //! the model's write of its total length.
 //! Does not own: running a call (`run`), or what the model says about it.
 
-use simkern::model::{Ctl, Fd, Op, Outcome, Port, Shut, SockOpt, SockOptGet};
+use simkern::model::{Ctl, Fcntl, Fd, Op, Outcome, Port, Shut, SockOpt, SockOptGet};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -121,6 +121,19 @@ pub enum Step {
     Dup {
         fd: Pick,
     },
+    Fcntl {
+        fd: Pick,
+        cmd: Fcntl,
+    },
+    Fionread {
+        fd: Pick,
+    },
+    /// `dup3` (`flags` `Some`) or `dup2` onto `newfd`, or onto `fd` itself (`None`).
+    Dup3 {
+        fd: Pick,
+        newfd: Option<Pick>,
+        flags: Option<i32>,
+    },
     Pipe,
     EventFd {
         init: u32,
@@ -226,6 +239,10 @@ pub fn op_kind(op: &Op) -> &'static str {
         Op::Write { .. } => "write",
         Op::Close { .. } => "close",
         Op::Dup { .. } => "dup",
+        Op::Fcntl { .. } => "fcntl",
+        Op::Fionread { .. } => "ioctl(FIONREAD)",
+        Op::Dup3 { .. } => "dup3",
+        Op::Dup2 { .. } => "dup2",
         Op::Pipe => "pipe2",
         Op::EventFd { .. } => "eventfd",
         Op::EventFdRead { .. } => "read(eventfd)",
@@ -292,7 +309,7 @@ impl Fds {
                 add(*r, FdKind::PipeRead);
                 add(*w, FdKind::PipeWrite);
             }
-            (Op::Dup { fd }, Outcome::Fd(new)) => {
+            (Op::Dup { fd } | Op::Dup3 { fd, .. } | Op::Dup2 { fd, .. }, Outcome::Fd(new)) => {
                 if let Some(&(kind, object)) = self.open.get(&fd.0) {
                     self.open.insert(new.0, (kind, object));
                 }
@@ -408,6 +425,27 @@ impl Fds {
             }
             Step::Close { fd: p } => Op::Close { fd: fd(*p) },
             Step::Dup { fd: p } => Op::Dup { fd: fd(*p) },
+            Step::Fionread { fd: p } => Op::Fionread { fd: fd(*p) },
+            Step::Dup3 {
+                fd: p,
+                newfd,
+                flags,
+            } => {
+                let old = fd(*p);
+                let newfd = newfd.map_or(old, fd);
+                match flags {
+                    Some(flags) => Op::Dup3 {
+                        fd: old,
+                        newfd,
+                        flags: *flags,
+                    },
+                    None => Op::Dup2 { fd: old, newfd },
+                }
+            }
+            Step::Fcntl { fd: p, cmd } => Op::Fcntl {
+                fd: fd(*p),
+                cmd: *cmd,
+            },
             Step::Pipe => Op::Pipe,
             Step::EventFd { init, semaphore } => Op::EventFd {
                 init: *init,
@@ -502,6 +540,12 @@ impl fmt::Display for Call {
                 Op::Write { fd, len } => write!(f, "write({}, {len})", fd.0),
                 Op::Close { fd } => write!(f, "close({})", fd.0),
                 Op::Dup { fd } => write!(f, "dup({})", fd.0),
+                Op::Fcntl { fd, cmd } => write!(f, "fcntl({}, Fcntl::{cmd:?})", fd.0),
+                Op::Fionread { fd } => write!(f, "fionread({})", fd.0),
+                Op::Dup3 { fd, newfd, flags } => {
+                    write!(f, "dup3({}, {}, Some({flags:#o}))", fd.0, newfd.0)
+                }
+                Op::Dup2 { fd, newfd } => write!(f, "dup3({}, {}, None)", fd.0, newfd.0),
                 Op::Pipe => write!(f, "pipe()"),
                 Op::EventFd { init, semaphore } => write!(f, "eventfd({init}, {semaphore})"),
                 Op::EventFdRead { fd, len } => write!(f, "read({}, {len})", fd.0),

@@ -234,6 +234,18 @@ impl Sys for Traced {
     fn dup(&self, fd: Fd) -> SysResult<Fd> {
         LinuxSys.dup(fd)
     }
+    fn dup3(&self, fd: Fd, newfd: Fd, flags: simkern::poller::sys::Dup3Flags) -> SysResult<Fd> {
+        LinuxSys.dup3(fd, newfd, flags)
+    }
+    fn dup2(&self, fd: Fd, newfd: Fd) -> SysResult<Fd> {
+        LinuxSys.dup2(fd, newfd)
+    }
+    fn fcntl(&self, fd: Fd, cmd: simkern::poller::sys::Fcntl) -> SysResult<i32> {
+        LinuxSys.fcntl(fd, cmd)
+    }
+    fn fionread(&self, fd: Fd) -> SysResult<i32> {
+        LinuxSys.fionread(fd)
+    }
     fn pipe2(&self) -> SysResult<(Fd, Fd)> {
         LinuxSys.pipe2()
     }

@@ -9,6 +9,9 @@ mod cli;
 mod determinism;
 mod errno_probe;
 mod faults;
+mod fd;
+#[path = "../real/fd_body.rs"]
+mod fd_body;
 mod kernel_config;
 mod liveness;
 mod nightly;

@@ -64,6 +64,10 @@ fn aim(op: &Op, open: &[Fd]) -> Op {
     };
     let mut op = op.clone();
     match &mut op {
+        Op::Dup3 { fd, newfd, .. } | Op::Dup2 { fd, newfd } => {
+            *fd = pick(*fd);
+            *newfd = pick(*newfd);
+        }
         Op::EpollCtl { epfd, fd, data, .. } => {
             *epfd = pick(*epfd);
             *fd = pick(*fd);
@@ -80,6 +84,8 @@ fn aim(op: &Op, open: &[Fd]) -> Op {
         | Op::Write { fd, .. }
         | Op::Close { fd }
         | Op::Dup { fd }
+        | Op::Fcntl { fd, .. }
+        | Op::Fionread { fd }
         | Op::EventFdRead { fd, .. }
         | Op::EventFdWrite { fd, .. }
         | Op::EpollWait { epfd: fd, .. }

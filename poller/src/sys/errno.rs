@@ -77,6 +77,7 @@ errnos! {
     ENOTDIR = 20, "A component of a socket path is not a directory.";
     ENAMETOOLONG = 36, "A socket path is too long.";
     EBUSY = 16, "Device or resource busy (unlink of a path in use by the system).";
+    ENOTTY = 25, "Inappropriate ioctl for device (FIONREAD on an eventfd or epoll).";
     EPROTOTYPE = 91, "Protocol wrong type for socket (a stream connect to a datagram socket).";
     ESRCH = 3, "No such process (kill of a process that has ended).";
 }

@@ -1,13 +1,14 @@
 //! `LinuxSys`: the real backend, one `libc` call per trait method.
 //!
-//! This is the only file in the poller that calls `libc`. Each method is a thin, inlined
+//! This file and `linux_fd` (the fd calls `dup3`, `dup2`, `fcntl`, `ioctl(FIONREAD)`, kept
+//! apart to keep this one small) are the only files in the poller that call `libc`. Each method is a thin, inlined
 //! wrapper: the errno is read right after the call and returned raw; nothing is retried here
 //! (retry policy lives in `crate::errno_policy`, named once). `sched_point` and `probe` are
 //! empty and vanish after inlining.
 
 use super::{
-    Domain, EpollEvent, EpollOp, Errno, Fd, MsgFlags, Probe, Shutdown, SockOpt, SockOptGet,
-    SockType, Sys, SysResult, UnixAddr,
+    Domain, Dup3Flags, EpollEvent, EpollOp, Errno, Fcntl, Fd, MsgFlags, Probe, Shutdown, SockOpt,
+    SockOptGet, SockType, Sys, SysResult, UnixAddr,
 };
 use std::io::IoSlice;
 use std::mem::{size_of, MaybeUninit};
@@ -26,12 +27,12 @@ const _: () = assert!(size_of::<IoSlice<'static>>() == size_of::<libc::iovec>())
 pub struct LinuxSys;
 
 #[inline]
-fn errno() -> Errno {
+pub(super) fn errno() -> Errno {
     Errno(std::io::Error::last_os_error().raw_os_error().unwrap_or(0))
 }
 
 #[inline]
-fn cvt(ret: libc::c_int) -> SysResult<libc::c_int> {
+pub(super) fn cvt(ret: libc::c_int) -> SysResult<libc::c_int> {
     if ret < 0 {
         Err(errno())
     } else {
@@ -214,16 +215,16 @@ impl Sys for LinuxSys {
             EpollOp::Del => libc::EPOLL_CTL_DEL,
         };
         let mut ev = event.unwrap_or_default();
-        // SAFETY: EpollEvent is layout-compatible with epoll_event (asserted above); `ev` lives
-        // across the call. Linux ignores the pointer for DEL since 2.6.9.
-        let ret = unsafe {
-            libc::epoll_ctl(
-                epfd.0,
-                op,
-                fd.0,
-                &mut ev as *mut EpollEvent as *mut libc::epoll_event,
-            )
+        // DEL without an event passes NULL, as mio and libuv do (allowed since 2.6.9); ADD and
+        // MOD without one pass the all-zero event, as the simulated kernel takes `None`.
+        let ptr = if op == libc::EPOLL_CTL_DEL && event.is_none() {
+            std::ptr::null_mut()
+        } else {
+            &mut ev as *mut EpollEvent as *mut libc::epoll_event
         };
+        // SAFETY: EpollEvent is layout-compatible with epoll_event (asserted above); `ev` lives
+        // across the call, and the kernel reads no event for DEL.
+        let ret = unsafe { libc::epoll_ctl(epfd.0, op, fd.0, ptr) };
         cvt(ret).map(drop)
     }
 
@@ -617,6 +618,22 @@ impl Sys for LinuxSys {
         // F_DUPFD_CLOEXEC keeps the close-on-exec convention; lowest free fd >= 0, like dup.
         // SAFETY: no pointers.
         cvt(unsafe { libc::fcntl(fd.0, libc::F_DUPFD_CLOEXEC, 0) }).map(Fd)
+    }
+
+    fn dup3(&self, fd: Fd, newfd: Fd, flags: Dup3Flags) -> SysResult<Fd> {
+        super::linux_fd::dup3(fd, newfd, flags)
+    }
+
+    fn dup2(&self, fd: Fd, newfd: Fd) -> SysResult<Fd> {
+        super::linux_fd::dup2(fd, newfd)
+    }
+
+    fn fcntl(&self, fd: Fd, cmd: Fcntl) -> SysResult<i32> {
+        super::linux_fd::fcntl(fd, cmd)
+    }
+
+    fn fionread(&self, fd: Fd) -> SysResult<i32> {
+        super::linux_fd::fionread(fd)
     }
 
     fn pipe2(&self) -> SysResult<(Fd, Fd)> {

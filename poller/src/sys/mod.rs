@@ -14,10 +14,13 @@
 //! - `probe` reports lifecycle facts for the oracles; a no-op on the real backend.
 
 mod errno;
+pub mod fd_flags;
 pub mod linux;
+mod linux_fd;
 mod probe;
 
 pub use errno::Errno;
+pub use fd_flags::{Dup3Flags, Fcntl};
 pub use probe::{ErrnoAction, Probe};
 
 use std::fmt;
@@ -255,7 +258,8 @@ pub trait Sys: Clone + Send + Sync + 'static {
 
     /// `epoll_create1(EPOLL_CLOEXEC)`.
     fn epoll_create(&self) -> SysResult<Fd>;
-    /// `epoll_ctl`; `event` is ignored for `EpollOp::Del` (pass `None`).
+    /// `epoll_ctl`; `event` is ignored for `EpollOp::Del` (pass `None`: the real backend then
+    /// passes NULL, allowed since 2.6.9). `None` for ADD/MOD is the all-zero event.
     fn epoll_ctl(&self, epfd: Fd, op: EpollOp, fd: Fd, event: Option<EpollEvent>) -> SysResult<()>;
     /// `epoll_wait`: up to `events.len()` ready events; `timeout_ms` -1 blocks, 0 polls.
     fn epoll_wait(&self, epfd: Fd, events: &mut [EpollEvent], timeout_ms: i32) -> SysResult<usize>;
@@ -355,6 +359,23 @@ pub trait Sys: Clone + Send + Sync + 'static {
     fn close(&self, fd: Fd) -> SysResult<()>;
     /// `dup`: a new fd for the same open file description.
     fn dup(&self, fd: Fd) -> SysResult<Fd>;
+    /// `dup3(fd, newfd, flags)`: `newfd` comes to name `fd`'s open file, atomically closing
+    /// what it named before (a close like any other: epoll forgets that file only if it was
+    /// its last fd). `EINVAL` when `fd == newfd` or for a flag other than `O_CLOEXEC`;
+    /// `EBADF` when `fd` is not open or `newfd` is negative or at least `RLIMIT_NOFILE`.
+    fn dup3(&self, fd: Fd, newfd: Fd, flags: Dup3Flags) -> SysResult<Fd>;
+    /// `dup2(fd, newfd)`: `dup3` with no flags (the new fd has no `FD_CLOEXEC`), except that
+    /// `dup2(fd, fd)` returns `fd` if it is open (`EBADF` if not) and changes nothing.
+    fn dup2(&self, fd: Fd, newfd: Fd) -> SysResult<Fd>;
+    /// `fcntl(fd, cmd, arg)` for the commands of `Fcntl`: the flags for a get, 0 for a set.
+    /// Clearing `O_NONBLOCK` is Linux's to honour; the simulated kernel keeps and reports
+    /// the flag but does not simulate blocking I/O (see its docs).
+    fn fcntl(&self, fd: Fd, cmd: Fcntl) -> SysResult<i32>;
+    /// `ioctl(fd, FIONREAD, &n)`: the bytes a read could take now. A stream socket's receive
+    /// queue (a TCP FIN counts nothing), a pipe's contents (from either end), a datagram
+    /// socket's next datagram's payload (0 when none). `EINVAL` on a listening socket,
+    /// `ENOTTY` on a file without the ioctl (eventfd, epoll).
+    fn fionread(&self, fd: Fd) -> SysResult<i32>;
     /// `pipe2(O_NONBLOCK | O_CLOEXEC)`: `(read end, write end)`.
     fn pipe2(&self) -> SysResult<(Fd, Fd)>;
     /// `eventfd(initval, EFD_NONBLOCK | EFD_CLOEXEC [| EFD_SEMAPHORE])`.

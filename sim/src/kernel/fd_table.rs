@@ -8,11 +8,15 @@
 //! Invariant, checked on both allocate and close: `next_free` is the lowest free fd — every
 //! slot below it is occupied (a full check in debug builds) and it is itself free or one past
 //! the end (checked always). Allocation then costs a forward scan to the next free slot.
-//! Not modelled: `dup2`/`dup3` (no chosen numbers), close-on-exec (every fd is cloexec and
-//! there is no exec), `ENFILE`.
+//! `dup2`/`dup3` install at a chosen number (`install_at`), which may leave free numbers
+//! below it; `next_free` still names the lowest. Each fd carries its `FD_CLOEXEC` flag (kept
+//! in `plain`, the fds without it: every fd the trait creates has it, `dup2` and `dup3`
+//! without `O_CLOEXEC` make one without). There is no exec, so the flag is only reported.
+//! Not modelled: `ENFILE`.
 
 use super::file::FileKey;
 use simkern_poller::sys::{Errno, Fd, SysResult};
+use std::collections::BTreeSet;
 
 /// fd → file.
 pub(crate) struct Table {
@@ -21,6 +25,8 @@ pub(crate) struct Table {
     next_free: usize,
     open: usize,
     limit: usize,
+    /// Open fds without `FD_CLOEXEC`.
+    plain: BTreeSet<i32>,
 }
 
 impl Table {
@@ -30,6 +36,7 @@ impl Table {
             next_free: 0,
             open: 0,
             limit: rlimit_nofile as usize,
+            plain: BTreeSet::new(),
         }
     }
 
@@ -82,9 +89,56 @@ impl Table {
             .and_then(Option::take)
             .ok_or(Errno::EBADF)?;
         self.open -= 1;
+        self.plain.remove(&fd.0);
         self.next_free = self.next_free.min(i);
         self.check_lowest_free("after closing");
         Ok(file)
+    }
+
+    /// `dup2`/`dup3`'s install: `fd` names `file` from now on, with `FD_CLOEXEC` as asked;
+    /// returns the file it named before (the caller puts it). `EBADF` for a number outside
+    /// `0..RLIMIT_NOFILE` (`ksys_dup3`).
+    pub(crate) fn install_at(
+        &mut self,
+        fd: Fd,
+        file: FileKey,
+        cloexec: bool,
+    ) -> SysResult<Option<FileKey>> {
+        let i = usize::try_from(fd.0).map_err(|_| Errno::EBADF)?;
+        if i >= self.limit {
+            return Err(Errno::EBADF);
+        }
+        if i >= self.slots.len() {
+            self.slots.resize(i + 1, None);
+        }
+        let old = self.slots[i].replace(file);
+        if old.is_none() {
+            self.open += 1;
+        }
+        if i == self.next_free {
+            self.next_free = self.slots[i..]
+                .iter()
+                .position(Option::is_none)
+                .map_or(self.slots.len(), |k| i + k);
+        }
+        self.set_cloexec(fd, cloexec);
+        self.check_lowest_free("after installing at a chosen number");
+        Ok(old)
+    }
+
+    /// Whether open `fd` has `FD_CLOEXEC`.
+    pub(crate) fn cloexec(&self, fd: Fd) -> bool {
+        !self.plain.contains(&fd.0)
+    }
+
+    /// Sets or clears open `fd`'s `FD_CLOEXEC`.
+    pub(crate) fn set_cloexec(&mut self, fd: Fd, on: bool) {
+        assert!(self.get(fd).is_some(), "FD_CLOEXEC set on closed {fd:?}");
+        if on {
+            self.plain.remove(&fd.0);
+        } else {
+            self.plain.insert(fd.0);
+        }
     }
 
     /// The invariant: `next_free` is free (or the end), and nothing below it is.

@@ -53,6 +53,9 @@ pub(crate) struct File {
     pub(crate) kind: Kind,
     /// Epoll interest entries watching this file, in registration order.
     pub(crate) watchers: Vec<Watcher>,
+    /// The status flags `F_SETFL` changes (`O_NONBLOCK`, `O_APPEND`), shared by every fd of
+    /// the file. Reported only: I/O stays nonblocking whatever it says (see `fd_calls`).
+    pub(crate) status: i32,
 }
 
 impl Kernel {
@@ -78,10 +81,17 @@ impl Kernel {
     /// Creates a file of `kind` and installs it at the lowest free fd. The caller has checked
     /// `fds.can_alloc`, so creating the object first and failing afterwards cannot happen.
     pub(crate) fn install(&mut self, kind: Kind) -> Fd {
+        // Every file the trait creates is nonblocking but an epoll (`epoll_create1` takes
+        // no `O_NONBLOCK`).
+        let status = match kind {
+            Kind::Epoll(_) => 0,
+            _ => simkern_poller::sys::fd_flags::O_NONBLOCK,
+        };
         let file = self.files.insert(File {
             refs: 1,
             kind,
             watchers: Vec::new(),
+            status,
         });
         self.fds
             .alloc(file)

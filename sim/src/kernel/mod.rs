@@ -13,6 +13,7 @@
 //! - `fd_table`: the fd table: lowest-free numbering and `RLIMIT_NOFILE`.
 //! - `process`: processes: one fd table each, the active one, exit closing a process's fds.
 //! - `file`: open file descriptions: reference counts (`dup`), release on the last `close`.
+//! - `fd_calls`: `dup3`/`dup2`, `fcntl`'s flags, `ioctl(FIONREAD)`.
 //! - `wait_queue`: each file's poll mask and the wakeups that queue epoll entries.
 //! - `epoll`: epoll instances: interest and ready lists, `epoll_ctl`, the harvest half of wait.
 //! - `tcp`: stream sockets, connections and the loopback network with its delivery events.
@@ -42,7 +43,8 @@
 //! calling thread's process before each call. Everything but the fd tables is shared.
 //!
 //! Not modelled, kernel-wide: fork, exec and fd passing (a process starts with no fds), signals
-//! (`EINTR` is the fault plan's business), blocking fds, `dup2`/`dup3`, `ENFILE`/`ENOMEM`.
+//! (`EINTR` is the fault plan's business), blocking fds (`O_NONBLOCK` cleared by `fcntl`
+//! is kept and reported, not honoured), `ENFILE`/`ENOMEM`.
 //! Each module lists its own omissions.
 
 mod choices;
@@ -50,6 +52,7 @@ mod config;
 mod describe;
 mod epoll;
 mod eventfd;
+mod fd_calls;
 mod fd_table;
 mod file;
 mod io;

@@ -76,6 +76,20 @@ impl Socket {
         }
     }
 
+    /// `unix_inq_len` (`ioctl(FIONREAD)`): a stream socket's unread bytes, a datagram
+    /// socket's next datagram's length (0 when none); `EINVAL` on a listener.
+    pub(crate) fn inq_len(&self) -> Result<usize, simkern_poller::sys::Errno> {
+        if matches!(self.state, State::Listen { .. }) {
+            return Err(simkern_poller::sys::Errno::EINVAL);
+        }
+        Ok(match self.ty {
+            simkern_poller::sys::SockType::Stream => {
+                self.queue.iter().map(|skb| skb.data.len() - skb.read).sum()
+            }
+            simkern_poller::sys::SockType::Dgram => self.queue.front().map_or(0, |s| s.data.len()),
+        })
+    }
+
     /// Whether its receive queue is full to a sender it is not connected to
     /// (`unix_recvq_full`: more queued than the backlog, or than `max_dgram_qlen`).
     pub(crate) fn recvq_full(&self) -> bool {

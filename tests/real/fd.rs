@@ -1,0 +1,19 @@
+//! The fd calls on the real kernel: the behaviours `fd_body` checks, on `LinuxSys`.
+
+use crate::fd_body;
+use simkern::poller::LinuxSys;
+
+#[test]
+fn fcntl_flags_live_at_the_fd_or_the_file_as_the_simulator_assumes() {
+    fd_body::fcntl_flags(&LinuxSys);
+}
+
+#[test]
+fn dup2_and_dup3_replace_fds_and_keep_epoll_entries_as_the_simulator_assumes() {
+    fd_body::dup2_dup3(&LinuxSys);
+}
+
+#[test]
+fn fionread_counts_what_a_read_could_take_as_the_simulator_assumes() {
+    fd_body::fionread(&LinuxSys);
+}
