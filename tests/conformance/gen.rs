@@ -355,6 +355,7 @@ impl Gen {
                     SockOptGet::SndBuf,
                     SockOptGet::RcvBuf,
                     SockOptGet::Error,
+                    SockOptGet::NoDelay,
                 ]),
             },
             _ => {
