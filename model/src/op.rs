@@ -67,6 +67,8 @@ pub enum SockOptGet {
     Type,
     /// `SO_ERROR`, as an `Int` (`SoError` is the same read through `Op::SoError`).
     Error,
+    /// `TCP_NODELAY`: 1 or 0 on TCP (inherited by an accepted socket); `EOPNOTSUPP` on UDP.
+    NoDelay,
 }
 
 /// `op` of `epoll_ctl`: `EPOLL_CTL_ADD`, `EPOLL_CTL_MOD`, `EPOLL_CTL_DEL`.

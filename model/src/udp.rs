@@ -347,7 +347,7 @@ impl World {
     }
 
     /// `getsockopt`: `SO_TYPE` and `SO_ERROR` of any socket; `SO_SNDBUF`/`SO_RCVBUF` of a UDP socket (a TCP
-    /// socket's are unsupported: they grow with the connection).
+    /// socket's are unsupported: they grow with the connection); `TCP_NODELAY` of either.
     fn getsockopt(&mut self, fd: Fd, opt: SockOptGet) -> Result<Outcome, i32> {
         let file = self.file_of(fd).map_err(|_| EBADF)?;
         let udp = match self.file(file).kind {
@@ -363,6 +363,10 @@ impl World {
             };
         }
         Ok(Outcome::Int(match (udp, opt) {
+            (false, SockOptGet::NoDelay) => i32::from(self.sock(self.sock_of(fd)?).nodelay),
+            // Not `setsockopt`'s `ENOPROTOOPT`: `do_ip_getsockopt` answers a level that is not
+            // `SOL_IP` with `EOPNOTSUPP` (measured).
+            (true, SockOptGet::NoDelay) => return Err(EOPNOTSUPP),
             (false, SockOptGet::Type) => SOCK_STREAM,
             (true, SockOptGet::Type) => SOCK_DGRAM,
             (true, SockOptGet::SndBuf) => int(self.cfg.udp_sndbuf),

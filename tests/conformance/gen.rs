@@ -399,6 +399,7 @@ impl Gen {
                     SockOptGet::SndBuf,
                     SockOptGet::RcvBuf,
                     SockOptGet::Error,
+                    SockOptGet::NoDelay,
                 ]),
             },
             26 => self.fcntl(),

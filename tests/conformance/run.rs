@@ -477,6 +477,7 @@ impl<B: Backend> Driver<B> {
                     SockOptGet::RcvBuf => sys::SockOptGet::RcvBuf,
                     SockOptGet::Type => sys::SockOptGet::Type,
                     SockOptGet::Error => sys::SockOptGet::Error,
+                    SockOptGet::NoDelay => sys::SockOptGet::NoDelay,
                 };
                 err(s.getsockopt(self.real(fd), opt), Outcome::Int)
             }

@@ -20,6 +20,10 @@ both_kernels!(
     shutdown_write_reads_as_end_of_stream_at_the_peer,
     shutdown_write
 );
+both_kernels!(
+    nodelay_reads_back_what_set_nodelay_set_on_both_ends,
+    nodelay_round_trip
+);
 
 fn local() -> SocketAddr {
     "127.0.0.1:0".parse().unwrap()
@@ -218,4 +222,37 @@ fn shutdown_write() {
         matches!(client.write(b"x"), Err(e) if e.kind() == ErrorKind::BrokenPipe),
         "writing after shutdown(Write) is EPIPE"
     );
+}
+
+/// `nodelay()` is `getsockopt(TCP_NODELAY)`: Nagle is on by default on both ends of a
+/// connection (a listener mio cannot set it on passes on the default), and it reads back
+/// each `set_nodelay`.
+fn nodelay_round_trip() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(4);
+    let mut listener = TcpListener::bind(local()).unwrap();
+    poll.registry()
+        .register(&mut listener, ACCEPT, Interest::READABLE)
+        .unwrap();
+    let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    assert!(!client.nodelay().unwrap(), "Nagle is on by default");
+    client.set_nodelay(true).unwrap();
+    assert!(client.nodelay().unwrap(), "set_nodelay(true) reads back");
+    let server = loop {
+        match listener.accept() {
+            Ok((s, _)) => break s,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                wait_for(&mut poll, &mut events, ACCEPT, |e| e.is_readable())
+            }
+            Err(e) => panic!("accept: {e}"),
+        }
+    };
+    assert!(
+        !server.nodelay().unwrap(),
+        "the accepted end has its listener's default, not the client's setting"
+    );
+    server.set_nodelay(true).unwrap();
+    client.set_nodelay(false).unwrap();
+    assert!(server.nodelay().unwrap(), "each end keeps its own setting");
+    assert!(!client.nodelay().unwrap(), "set_nodelay(false) reads back");
 }

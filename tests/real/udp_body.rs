@@ -5,7 +5,7 @@
 
 use simkern::poller::sys::epoll::{EPOLLERR, EPOLLIN, EPOLLOUT};
 use simkern::poller::sys::{
-    Domain, EpollEvent, EpollOp, Errno, Fd, MsgFlags, SockOptGet, SockType, Sys,
+    Domain, EpollEvent, EpollOp, Errno, Fd, MsgFlags, SockOpt, SockOptGet, SockType, Sys,
 };
 use std::net::SocketAddr;
 
@@ -52,6 +52,11 @@ pub fn udp_behaviours<S: Sys>(sys: &S) {
     assert_eq!(sys.getsockopt(r, SockOptGet::Type), Ok(2), "SO_TYPE of UDP");
     assert!(sys.getsockopt(r, SockOptGet::RcvBuf).expect("SO_RCVBUF") > 0);
     assert!(sys.getsockopt(r, SockOptGet::SndBuf).expect("SO_SNDBUF") > 0);
+    assert_eq!(
+        sys.getsockopt(r, SockOptGet::NoDelay),
+        Err(Errno::EOPNOTSUPP),
+        "TCP_NODELAY of UDP: do_ip_getsockopt refuses the level (setsockopt says ENOPROTOOPT)"
+    );
     assert_eq!(sys.getpeername(r), Err(Errno::ENOTCONN));
 
     // A send without a destination autobinds, then fails.
@@ -127,6 +132,8 @@ pub fn udp_behaviours<S: Sys>(sys: &S) {
     // MSG_PEEK on a TCP stream leaves the bytes for the next read (mio's `peek`).
     let l = sys.socket(Domain::Inet, SockType::Stream).expect("socket");
     sys.bind(l, any_port()).expect("bind");
+    sys.setsockopt(l, SockOpt::NoDelay(true))
+        .expect("TCP_NODELAY");
     sys.listen(l, 4).expect("listen");
     let at = sys.getsockname(l).expect("getsockname");
     let t = sys.socket(Domain::Inet, SockType::Stream).expect("socket");
@@ -141,6 +148,13 @@ pub fn udp_behaviours<S: Sys>(sys: &S) {
     wait(sys, t, EPOLLOUT);
     assert_eq!(sys.getpeername(t), Ok(at));
     assert_eq!(sys.getsockopt(t, SockOptGet::Type), Ok(1), "SO_TYPE of TCP");
+    assert_eq!(sys.getsockopt(l, SockOptGet::NoDelay), Ok(1), "as set");
+    assert_eq!(
+        sys.getsockopt(a, SockOptGet::NoDelay),
+        Ok(1),
+        "an accepted socket inherits its listener's TCP_NODELAY"
+    );
+    assert_eq!(sys.getsockopt(t, SockOptGet::NoDelay), Ok(0), "the default");
     assert_eq!(sys.sendto(t, b"peek", MsgFlags::EMPTY, None), Ok(4));
     wait(sys, a, EPOLLIN);
     let mut four = [0u8; 4];

@@ -311,6 +311,11 @@ pub fn unix_dgram_behaviours<S: Sys>(sys: &S, names: &Names, sizes: &Sizes) {
     sys.bind_unix(r, &rp).expect("bind");
     assert_eq!(mask(sys, r), EPOLLOUT);
     assert_eq!(sys.getsockopt(r, SockOptGet::Type), Ok(2));
+    assert_eq!(
+        sys.getsockopt(r, SockOptGet::NoDelay),
+        Err(Errno::EOPNOTSUPP),
+        "AF_UNIX has no protocol-level options"
+    );
     let s = sock(sys, SockType::Dgram);
     assert_eq!(
         sys.sendto_unix(s, b"x", MsgFlags::EMPTY, Some(&names.path("none"))),

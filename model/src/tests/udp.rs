@@ -232,6 +232,19 @@ fn udp_calls_answer_with_linuxs_errnos_and_readiness() {
         opt: SockOptGet::RcvBuf,
     };
     assert_eq!(run(&mut m, rcvbuf), Outcome::Int(212_992));
+    let nodelay = |fd| Op::GetSockOpt {
+        fd,
+        opt: SockOptGet::NoDelay,
+    };
+    assert_eq!(
+        run(&mut m, nodelay(tcp)),
+        Outcome::Int(0),
+        "Nagle by default"
+    );
+    let set = crate::SockOpt::NoDelay(true);
+    ok(&mut m, Op::SetSockOpt { fd: tcp, opt: set });
+    assert_eq!(run(&mut m, nodelay(tcp)), Outcome::Int(1), "as set");
+    assert_eq!(errno(&mut m, nodelay(t)), EOPNOTSUPP, "not a UDP option");
     assert_eq!(
         errno(
             &mut m,

@@ -372,11 +372,12 @@ impl Sys for LinuxSys {
     }
 
     fn getsockopt(&self, fd: Fd, opt: SockOptGet) -> SysResult<i32> {
-        let name = match opt {
-            SockOptGet::SndBuf => libc::SO_SNDBUF,
-            SockOptGet::RcvBuf => libc::SO_RCVBUF,
-            SockOptGet::Type => libc::SO_TYPE,
-            SockOptGet::Error => libc::SO_ERROR,
+        let (level, name) = match opt {
+            SockOptGet::SndBuf => (libc::SOL_SOCKET, libc::SO_SNDBUF),
+            SockOptGet::RcvBuf => (libc::SOL_SOCKET, libc::SO_RCVBUF),
+            SockOptGet::Type => (libc::SOL_SOCKET, libc::SO_TYPE),
+            SockOptGet::Error => (libc::SOL_SOCKET, libc::SO_ERROR),
+            SockOptGet::NoDelay => (libc::IPPROTO_TCP, libc::TCP_NODELAY),
         };
         let mut value: libc::c_int = 0;
         let mut len = size_of::<libc::c_int>() as libc::socklen_t;
@@ -384,7 +385,7 @@ impl Sys for LinuxSys {
         let ret = unsafe {
             libc::getsockopt(
                 fd.0,
-                libc::SOL_SOCKET,
+                level,
                 name,
                 &mut value as *mut _ as *mut libc::c_void,
                 &mut len,

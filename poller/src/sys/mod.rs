@@ -230,6 +230,9 @@ pub enum SockOptGet {
     /// `SO_ERROR`: the pending error as an errno value, or 0; reading it clears it (as
     /// `so_error`).
     Error,
+    /// `TCP_NODELAY` (level `IPPROTO_TCP`): 1 when Nagle is off, else 0. A UDP or Unix
+    /// socket answers `EOPNOTSUPP` (UDP's `setsockopt` says `ENOPROTOOPT`; measured).
+    NoDelay,
 }
 
 /// `how` argument of `shutdown`.
@@ -284,7 +287,8 @@ pub trait Sys: Clone + Send + Sync + 'static {
     /// `getpeername`: the connected peer (a UDP socket's default destination); `ENOTCONN`
     /// when there is none.
     fn getpeername(&self, fd: Fd) -> SysResult<SocketAddr>;
-    /// `getsockopt` of an `int` option (`SO_SNDBUF`, `SO_RCVBUF`, `SO_TYPE`).
+    /// `getsockopt` of an `int` option (`SO_SNDBUF`, `SO_RCVBUF`, `SO_TYPE`, `SO_ERROR`,
+    /// `TCP_NODELAY`).
     fn getsockopt(&self, fd: Fd, opt: SockOptGet) -> SysResult<i32>;
     /// `shutdown`.
     fn shutdown(&self, fd: Fd, how: Shutdown) -> SysResult<()>;

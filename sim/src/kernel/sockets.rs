@@ -115,7 +115,8 @@ impl Kernel {
 
     /// `getsockopt` of `SO_ERROR` (as `so_error`), `SO_SNDBUF`, `SO_RCVBUF` (the configured sizes: TCP's `sndbuf` and
     /// `rcvbuf`, UDP's `WMEM_DEFAULT` and `udp_rcvbuf`; Linux reports twice what
-    /// `setsockopt` asked for, and these are what it reports) or `SO_TYPE`.
+    /// `setsockopt` asked for, and these are what it reports), `SO_TYPE` or `TCP_NODELAY` (what
+    /// `set_nodelay` last set, inherited by an accepted socket from its listener).
     pub fn getsockopt(&mut self, fd: Fd, opt: SockOptGet) -> SysResult<i32> {
         let int = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
         Ok(match (self.sock_ref(fd)?, opt) {
@@ -131,6 +132,12 @@ impl Kernel {
                 SockType::Dgram => SOCK_DGRAM,
             },
             (SockRef::Unix(_), SockOptGet::SndBuf | SockOptGet::RcvBuf) => int(super::WMEM_DEFAULT),
+            (SockRef::Tcp(s), SockOptGet::NoDelay) => i32::from(self.sockets[s].nodelay),
+            // Not the `ENOPROTOOPT` of UDP's `setsockopt`: `do_ip_getsockopt` answers a level
+            // that is not `SOL_IP` with `EOPNOTSUPP` (measured), as `AF_UNIX` answers any
+            // protocol-level option.
+            (SockRef::Udp(_), SockOptGet::NoDelay) => return Err(Errno::EOPNOTSUPP),
+            (SockRef::Unix(_), SockOptGet::NoDelay) => return Err(Errno::EOPNOTSUPP),
         })
     }
 }

@@ -6,7 +6,7 @@
 
 use crate::mio::os::{fd_read, fd_write, on, raw_fd, Os, OwnedFd};
 use crate::mio::poll::fd_source;
-use simkern_poller::sys::{Domain, Errno, Fd, MsgFlags, SockOpt, SockType};
+use simkern_poller::sys::{Domain, Errno, Fd, MsgFlags, SockOpt, SockOptGet, SockType};
 use std::io;
 use std::net::SocketAddr;
 use std::os::fd::IntoRawFd;
@@ -73,6 +73,13 @@ impl TcpStream {
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
         let (os, fd) = self.parts();
         on!(os, |s| s.setsockopt(fd, SockOpt::NoDelay(nodelay)))
+    }
+
+    /// `getsockopt(TCP_NODELAY)`: whether Nagle is off (an accepted stream inherits its
+    /// listener's setting, as on Linux).
+    pub fn nodelay(&self) -> io::Result<bool> {
+        let (os, fd) = self.parts();
+        on!(os, |s| s.getsockopt(fd, SockOptGet::NoDelay)).map(|v| v != 0)
     }
 
     /// `SO_ERROR`, cleared by reading it: after a connect's first writable event, the reason
