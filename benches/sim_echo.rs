@@ -40,6 +40,7 @@ fn ours(clients: u64, rounds: u64, seed: u64) -> (Measurement, f64) {
         seeds: seed..seed + 1,
         strategy: strategy::Kind::Random,
         faults: FaultSpec::Profile(Profile::None),
+        fault_scope: Default::default(),
         step_budget: STEP_BUDGET_DEFAULT * 10,
         jobs: 1,
         save_dir: None,

@@ -33,6 +33,7 @@ pub fn fault_plans(max_rules: usize) -> impl Strategy<Value = Plan> {
                 fault: menu[i].1.clone(),
                 num: 1,
                 den,
+                threads: Vec::new(),
             })
             .collect();
         Plan::from_rules(rules).expect("the menu holds only allowed faults")

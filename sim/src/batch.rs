@@ -18,7 +18,7 @@
 //! chunk, so results stay independent of `--jobs` and merged shards equal the whole run.
 
 use crate::campaign::{self, Driver};
-use crate::fault::{Plan, Profile};
+use crate::fault::{self, Plan, Profile};
 use crate::kernel;
 use crate::runner::{self, Config, Faults, Outcome};
 use crate::scenario::{Scenario, Setup};
@@ -67,6 +67,8 @@ pub struct Batch {
     pub shard: Option<(u64, u64)>,
     pub strategy: strategy::Kind,
     pub faults: FaultSpec,
+    /// The threads and calls the faults are narrowed to (`--fault-threads`, `--fault-calls`).
+    pub fault_scope: fault::Scope,
     pub step_budget: u64,
     pub jobs: usize,
     pub save_dir: Option<PathBuf>,
@@ -155,10 +157,24 @@ impl SeedRunner for InProcess<'_> {
 }
 
 impl Batch {
+    /// The faults as reports and seed files name them: the profile, and the scope if narrowed
+    /// (`swarm in threads server in calls read,write`).
+    pub fn faults_name(&self) -> String {
+        let mut name = self.faults.name();
+        if !self.fault_scope.threads.is_empty() {
+            name += &format!(" in threads {}", self.fault_scope.threads.join(","));
+        }
+        if !self.fault_scope.calls.is_empty() {
+            name += &format!(" in calls {}", self.fault_scope.calls.join(","));
+        }
+        name
+    }
+
     pub fn config(&self, seed: u64) -> Config {
         let mut c = Config::new(seed);
         c.strategy = self.strategy;
         c.faults = self.faults.faults();
+        c.fault_scope = self.fault_scope.clone();
         c.step_budget = self.step_budget;
         c.kernel = self.kernel.clone();
         c
@@ -371,7 +387,7 @@ impl Batch {
             scenario: self.scenario.name.into(),
             variant: self.setup.variant.clone(),
             strategy: self.strategy.to_string(),
-            faults: self.faults.name(),
+            faults: self.faults_name(),
             seeds: format!("{}..{}", self.seeds.start, self.seeds.end),
             shard: self.shard.map(|(k, n)| format!("{k}/{n}")),
             seeds_run,
@@ -436,7 +452,7 @@ impl Batch {
             params: self.setup.params.clone(),
             seed: config.seed,
             strategy: config.strategy,
-            faults: self.faults.name(),
+            faults: self.faults_name(),
             fault_plan: outcome.fault_plan.clone(),
             step_budget: self.step_budget,
             kernel: self.kernel.clone(),

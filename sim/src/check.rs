@@ -7,7 +7,9 @@
 //! - `SIMKERN_SEEDS=N` (default `SEEDS_DEFAULT`) seeds from `SIMKERN_FIRST_SEED=S` (default
 //!   0, or `.first_seed(S)`); `SIMKERN_SEED=S` runs exactly one.
 //! - `SIMKERN_STRATEGY=random|pct:D|...` and `SIMKERN_FAULTS=none|default|swarm` override the
-//!   test's own choice (so a CI job can sweep the same tests under swarm).
+//!   test's own choice (so a CI job can sweep the same tests under swarm);
+//!   `SIMKERN_FAULT_THREADS=server,worker*` and `SIMKERN_FAULT_CALLS=read,accept4` narrow the
+//!   faults to those threads and calls (as `.fault_threads`/`.fault_calls` do).
 //! - `SIMKERN_CHECK_IN_PROCESS=1` (or `.in_process()`) runs in this process.
 //!
 //! Crash isolation (the default): the seeds run in a child process, the test binary run again
@@ -26,7 +28,7 @@
 //! `simkern::cli::main`).
 
 use crate::batch::{Batch, FaultSpec};
-use crate::fault::{Plan, Profile};
+use crate::fault::{self, Plan, Profile};
 use crate::kernel;
 use crate::runner::{self, Config, Outcome, STEP_BUDGET_DEFAULT};
 use crate::scenario::Scenario;
@@ -71,6 +73,7 @@ pub struct Check {
     seeds: u64,
     strategy: strategy::Kind,
     faults: FaultSpec,
+    fault_scope: fault::Scope,
     kernel: kernel::Config,
     step_budget: u64,
     in_process: bool,
@@ -122,6 +125,7 @@ impl Check {
             seeds: SEEDS_DEFAULT,
             strategy: strategy::Kind::Random,
             faults: FaultSpec::Profile(Profile::None),
+            fault_scope: fault::Scope::default(),
             kernel: kernel::Config::default(),
             step_budget: STEP_BUDGET_DEFAULT,
             in_process: false,
@@ -143,6 +147,7 @@ impl Check {
             seeds: 0..SEEDS_DEFAULT,
             strategy: strategy::Kind::Random,
             faults: FaultSpec::Profile(Profile::None),
+            fault_scope: fault::Scope::default(),
             step_budget: STEP_BUDGET_DEFAULT,
             jobs: 1,
             save_dir: None,
@@ -206,6 +211,24 @@ impl Check {
     /// A concrete fault plan for every seed (`SIMKERN_FAULTS` overrides it).
     pub fn plan(mut self, plan: Plan) -> Self {
         self.faults = FaultSpec::Plan(plan);
+        self
+    }
+
+    /// Faults only in these threads: names, or prefixes ending in `*` (`SIMKERN_FAULT_THREADS`,
+    /// comma-separated, overrides it). Panics on a malformed pattern (a bug of the test).
+    pub fn fault_threads(mut self, threads: &[&str]) -> Self {
+        let threads = threads.iter().map(|t| t.to_string()).collect();
+        self.fault_scope = fault::Scope::new(threads, self.fault_scope.calls)
+            .unwrap_or_else(|e| panic!("Check::fault_threads: {e}"));
+        self
+    }
+
+    /// Faults only in these calls, named as in traces (`read`, `accept4`, `epoll_wait`;
+    /// `SIMKERN_FAULT_CALLS` overrides it). Panics on an unknown call.
+    pub fn fault_calls(mut self, calls: &[&str]) -> Self {
+        let calls = calls.iter().map(|c| c.to_string()).collect();
+        self.fault_scope = fault::Scope::new(self.fault_scope.threads, calls)
+            .unwrap_or_else(|e| panic!("Check::fault_calls: {e}"));
         self
     }
 
@@ -283,6 +306,17 @@ impl Check {
                 .unwrap_or_else(|e| panic!("SIMKERN_FAULTS={f:?}: {e}"));
             self.faults = FaultSpec::Profile(p);
         }
+        let (threads, calls) = (env("SIMKERN_FAULT_THREADS"), env("SIMKERN_FAULT_CALLS"));
+        if threads.is_some() || calls.is_some() {
+            let scope = fault::Scope::parse(threads.as_deref(), calls.as_deref())
+                .unwrap_or_else(|e| panic!("SIMKERN_FAULT_THREADS/SIMKERN_FAULT_CALLS: {e}"));
+            if !scope.threads.is_empty() {
+                self.fault_scope.threads = scope.threads;
+            }
+            if !scope.calls.is_empty() {
+                self.fault_scope.calls = scope.calls;
+            }
+        }
         assert!(
             !self.strategy.is_campaign(),
             "Check runs seeds one by one; {} is a campaign strategy: use `simkern run`",
@@ -295,6 +329,7 @@ impl Check {
         let mut c = Config::new(seed);
         c.strategy = self.strategy;
         c.faults = self.faults.faults();
+        c.fault_scope = self.fault_scope.clone();
         c.step_budget = self.step_budget;
         c.kernel = self.kernel.clone();
         c
@@ -451,6 +486,17 @@ impl Check {
         }) {
             env += &format!(" SIMKERN_STRATEGY={s}");
         }
+        for (var, list) in [
+            ("SIMKERN_FAULT_THREADS", &self.fault_scope.threads),
+            ("SIMKERN_FAULT_CALLS", &self.fault_scope.calls),
+        ] {
+            if let Some(v) = std::env::var(var)
+                .ok()
+                .or_else(|| (!list.is_empty()).then(|| list.join(",")))
+            {
+                env += &format!(" {var}={v}");
+            }
+        }
         format!("replay this seed: {env} cargo test {test} -- --exact")
     }
 
@@ -479,6 +525,7 @@ impl Check {
                 seeds: seed..seed + 1,
                 strategy: self.strategy,
                 faults: self.faults.clone(),
+                fault_scope: self.fault_scope.clone(),
                 step_budget: self.step_budget,
                 kernel: self.kernel.clone(),
                 ..(**b).clone()

@@ -23,6 +23,9 @@ use simkern_poller::sys::Errno;
 use std::fmt;
 use std::str::FromStr;
 
+mod scope;
+pub use scope::Scope;
+
 /// One way a call can fail.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Fault {
@@ -236,21 +239,25 @@ fn allowed(call: Call) -> &'static [Fault] {
         .unwrap_or(&[])
 }
 
-/// One rule: `call` fails with `fault` with probability `num/den`.
+/// One rule: `call` fails with `fault` with probability `num/den`, in the threads `threads`
+/// names (names, or prefixes ending in `*`; empty: every thread but the harness's).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rule {
     pub call: String,
     pub fault: String,
     pub num: u32,
     pub den: u32,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub threads: Vec<String>,
 }
 
 /// A validated rule.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 struct Compiled {
     fault: Fault,
     num: u32,
     den: u32,
+    threads: Vec<String>,
 }
 
 /// A fault plan. Serialised as its rules; compiled (validated) before use.
@@ -290,10 +297,14 @@ impl Plan {
                     r.num, r.den
                 ));
             }
+            for t in &r.threads {
+                scope::check_pattern(t).map_err(|e| format!("fault rule {i}: {e}"))?;
+            }
             by_call[call as usize].push(Compiled {
                 fault,
                 num: r.num,
                 den: r.den,
+                threads: r.threads.clone(),
             });
         }
         Ok(Plan { rules, by_call })
@@ -307,10 +318,14 @@ impl Plan {
         self.rules.is_empty()
     }
 
-    /// The fault to inject into this `call`, if any. Rolls dice only for rules of this call.
+    /// The fault to inject into this `call` made by thread `thread`, if any. Rolls dice only
+    /// for this call's rules that apply to the thread.
     #[inline]
-    pub fn roll(&self, call: Call, decisions: &mut Decisions) -> Option<Fault> {
+    pub fn roll(&self, call: Call, thread: &str, decisions: &mut Decisions) -> Option<Fault> {
         for rule in &self.by_call[call as usize] {
+            if !scope::allows(&rule.threads, thread) {
+                continue;
+            }
             if decisions.chance(Choice::Fault, rule.num, rule.den) {
                 return Some(rule.fault);
             }
@@ -379,6 +394,7 @@ impl Profile {
                     fault: fault.to_string(),
                     num: rate.0,
                     den: rate.1,
+                    threads: Vec::new(),
                 });
             }
         }
@@ -420,6 +436,7 @@ mod tests {
             fault: fault.into(),
             num,
             den,
+            threads: Vec::new(),
         }
     }
 
@@ -467,9 +484,9 @@ mod tests {
         let plan = Plan::from_rules(vec![rule("epoll_wait", "EINTR", 1, 1)]).unwrap();
         let mut d = Decisions::new(5);
         assert_eq!(
-            plan.roll(Call::EpollWait, &mut d),
+            plan.roll(Call::EpollWait, "t", &mut d),
             Some(Fault::Errno(Errno::EINTR))
         );
-        assert_eq!(plan.roll(Call::Read, &mut d), None);
+        assert_eq!(plan.roll(Call::Read, "t", &mut d), None);
     }
 }

@@ -7,7 +7,7 @@
 //! this process or another.
 
 use crate::decision::{Decision, Decisions, Fill};
-use crate::fault::{Plan, Profile};
+use crate::fault::{self, Plan, Profile};
 use crate::kernel::{self, Kernel};
 use crate::strategy::{self, SchedPoint, Switch};
 use crate::thread::{State, ThreadId};
@@ -40,6 +40,8 @@ pub struct Config {
     pub seed: u64,
     pub strategy: strategy::Kind,
     pub faults: Faults,
+    /// Narrows the plan `faults` gives to some threads and calls.
+    pub fault_scope: fault::Scope,
     pub step_budget: u64,
     pub kernel: kernel::Config,
     /// Decisions to replay; after them, `fill` says what answers.
@@ -66,6 +68,7 @@ impl Config {
             seed,
             strategy: strategy::Kind::Random,
             faults: Faults::Profile(Profile::None),
+            fault_scope: fault::Scope::default(),
             step_budget: STEP_BUDGET_DEFAULT,
             kernel: kernel::Config::default(),
             replay: None,
@@ -179,10 +182,10 @@ pub fn run(config: &Config, root: impl FnOnce() + 'static) -> Outcome {
     if let Some(list) = &config.replay {
         decisions = decisions.replaying_then(list.clone(), config.fill);
     }
-    let plan = match &config.faults {
+    let plan = config.fault_scope.apply(match &config.faults {
         Faults::Profile(p) => p.plan(&mut Decisions::for_plan(config.seed)),
         Faults::Plan(p) => p.clone(),
-    };
+    });
     let strategy: Box<dyn strategy::Strategy> = match &config.schedule {
         Some(switches) => Box::new(strategy::Replay::new(switches.clone())),
         None => config.strategy.build(config.step_budget.min(100_000)),

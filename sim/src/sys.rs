@@ -81,7 +81,8 @@ pub(crate) fn syscall<T>(
         let fault = if w.faults.is_empty() || w.harness[w.current.index()] {
             None
         } else {
-            w.faults.roll(call, &mut w.decisions)
+            w.faults
+                .roll(call, &w.names[w.current.index()], &mut w.decisions)
         };
         if let Some(Fault::Errno(errno)) = fault {
             w.record(What::Fault { call, errno });

@@ -37,6 +37,12 @@ pub struct Args {
     /// Fault profiles to rotate (comma-separated: none, default, swarm).
     #[arg(long, default_value = "swarm")]
     faults: String,
+    /// Inject faults only in these threads (comma-separated names, or prefixes ending in `*`).
+    #[arg(long, value_name = "THREADS")]
+    fault_threads: Option<String>,
+    /// Inject faults only in these calls (comma-separated, named as in traces).
+    #[arg(long, value_name = "CALLS")]
+    fault_calls: Option<String>,
     /// Rounds run in parallel, each on its own crash-isolated worker process (default: one
     /// per available core; at most 4 per core).
     #[arg(long)]
@@ -89,6 +95,10 @@ fn options<'r>(cx: &Context<'r>, args: &Args) -> Result<nightly::Options<'r>, St
         variants: args.variants.parse::<Variants>()?,
         strategies: parse::list(&args.strategies, "strategies", str::parse::<strategy::Kind>)?,
         faults: parse::list(&args.faults, "faults", str::parse::<fault::Profile>)?,
+        fault_scope: fault::Scope::parse(
+            args.fault_threads.as_deref(),
+            args.fault_calls.as_deref(),
+        )?,
         limit,
         jobs: parse::jobs(args.jobs, parse::cores())?.0,
         shard: match &args.shard {

@@ -29,6 +29,13 @@ pub struct Args {
     /// none, default or swarm.
     #[arg(long, default_value = "none")]
     faults: String,
+    /// Inject faults only in these threads: names, or prefixes ending in `*`
+    /// (comma-separated: `server,worker*`).
+    #[arg(long, value_name = "THREADS")]
+    fault_threads: Option<String>,
+    /// Inject faults only in these calls, named as in traces (comma-separated: `read,accept4`).
+    #[arg(long, value_name = "CALLS")]
+    fault_calls: Option<String>,
     /// Seeds run in parallel (default: one per available core; at most 4 per core).
     #[arg(long)]
     jobs: Option<usize>,
@@ -79,6 +86,10 @@ fn batch_of(registry: &[&scenario::Scenario], args: &Args) -> Result<Batch, Stri
         seeds,
         strategy,
         faults: FaultSpec::Profile(profile),
+        fault_scope: fault::Scope::parse(
+            args.fault_threads.as_deref(),
+            args.fault_calls.as_deref(),
+        )?,
         step_budget: parse::step_budget(args.step_budget)?,
         jobs: parse::jobs(args.jobs, parse::cores())?.0,
         save_dir: args.save.clone(),

@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 use simkern_sim::batch::{Batch, FaultSpec};
-use simkern_sim::fault::Plan;
+use simkern_sim::fault::{self, Plan};
 use simkern_sim::scenario::{self, Scenario};
 use simkern_sim::strategy;
 use std::collections::BTreeMap;
@@ -22,6 +22,8 @@ pub struct Spec {
     pub params: BTreeMap<String, u64>,
     pub strategy: strategy::Kind,
     pub faults: Faults,
+    #[serde(default, skip_serializing_if = "fault::Scope::is_all")]
+    pub fault_scope: fault::Scope,
     pub step_budget: u64,
     #[serde(default)]
     pub kernel: simkern_sim::kernel::Config,
@@ -47,6 +49,7 @@ impl Spec {
                 FaultSpec::Profile(p) => Faults::Profile(p.to_string()),
                 FaultSpec::Plan(p) => Faults::Plan(p.clone()),
             },
+            fault_scope: batch.fault_scope.clone(),
             step_budget: batch.step_budget,
             kernel: batch.kernel.clone(),
         }
@@ -69,6 +72,7 @@ impl Spec {
             " --seeds {}..{} --strategy {} --faults {faults} --step-budget {}",
             seeds.start, seeds.end, self.strategy, self.step_budget
         );
+        cmd += &self.fault_scope.flags();
         for arg in self.kernel.overrides()? {
             cmd += &format!(" --kernel {arg}");
         }
@@ -98,6 +102,11 @@ impl Spec {
             shard: None,
             strategy: self.strategy,
             faults,
+            fault_scope: fault::Scope::new(
+                self.fault_scope.threads.clone(),
+                self.fault_scope.calls.clone(),
+            )
+            .map_err(|e| format!("worker spec: field `fault_scope`: {e}"))?,
             step_budget: self.step_budget,
             jobs: 1,
             save_dir: None,
@@ -122,6 +131,7 @@ mod tests {
             shard: None,
             strategy: strategy::Kind::Pct { depth: 3 },
             faults: FaultSpec::Profile(Profile::Swarm),
+            fault_scope: Default::default(),
             step_budget: 1234,
             jobs: 2,
             save_dir: None,
@@ -155,6 +165,7 @@ mod tests {
             shard: Some((1, 2)),
             strategy: strategy::Kind::Pct { depth: 3 },
             faults: FaultSpec::Profile(Profile::Swarm),
+            fault_scope: Default::default(),
             step_budget: 1234,
             jobs: 2,
             save_dir: None,

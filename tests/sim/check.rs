@@ -127,6 +127,7 @@ fn a_concrete_fault_plan_reaches_every_seed() {
         fault: "EMFILE".into(),
         num: 1,
         den: 1,
+        threads: Vec::new(),
     }])
     .unwrap();
     Check::closure(|| {
@@ -149,6 +150,7 @@ fn faults_leave_harness_threads_and_their_children_alone() {
         fault: "EMFILE".into(),
         num: 1,
         den: 1,
+        threads: Vec::new(),
     }])
     .unwrap();
     Check::closure(|| {
@@ -177,6 +179,45 @@ fn faults_leave_harness_threads_and_their_children_alone() {
         SimSys.join(client);
     })
     .plan(plan)
+    .seeds(5)
+    .run();
+}
+
+/// A plan narrowed to threads (`.fault_threads`, a name or a prefix ending in `*`) and calls
+/// (`.fault_calls`) faults exactly those: under a plan that fails every `pipe2` and every
+/// `eventfd`, narrowed to `worker*` and `pipe2`, a worker's pipe fails, its eventfd opens, and
+/// the other thread's pipe opens.
+#[test]
+fn a_scoped_plan_faults_only_the_named_threads_and_calls() {
+    let every = |call: &str| Rule {
+        call: call.into(),
+        fault: "EMFILE".into(),
+        num: 1,
+        den: 1,
+        threads: Vec::new(),
+    };
+    let plan = Plan::from_rules(vec![every("pipe2"), every("eventfd")]).unwrap();
+    Check::closure(|| {
+        let worker = SimSys
+            .spawn("worker3", || {
+                assert!(SimSys.pipe2().is_err(), "a worker's pipe2 is in scope");
+                let e = SimSys.eventfd(0, false).expect("eventfd is out of scope");
+                SimSys.close(e).unwrap();
+            })
+            .unwrap();
+        let other = SimSys
+            .spawn("logger", || {
+                let (r, w) = SimSys.pipe2().expect("the logger is out of scope");
+                SimSys.close(r).unwrap();
+                SimSys.close(w).unwrap();
+            })
+            .unwrap();
+        SimSys.join(worker);
+        SimSys.join(other);
+    })
+    .plan(plan)
+    .fault_threads(&["worker*"])
+    .fault_calls(&["pipe2"])
     .seeds(5)
     .run();
 }

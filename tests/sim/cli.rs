@@ -21,7 +21,15 @@ pub(crate) fn stdout(o: &Output) -> String {
 
 #[test]
 fn bad_input_exits_2_with_one_line_naming_the_problem() {
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 8] = [
+        (
+            &["run", "echo", "--fault-calls", "read,reed"],
+            "unknown call \"reed\"",
+        ),
+        (
+            &["run", "echo", "--fault-threads", "cl*ent"],
+            "is not a name or a prefix ending in `*`",
+        ),
         (&["run", "nosuch"], "unknown scenario \"nosuch\""),
         (
             &["run", "echo", "--seeds", "5"],
@@ -315,4 +323,60 @@ fn workers_start_from_the_running_binary_even_after_its_file_is_deleted() {
         .map(|f| crate::sig(&f["signature"]))
         .collect();
     assert_eq!(signatures, vec!["crash: SIGABRT"; 10], "{signatures:?}");
+}
+
+/// `--fault-threads`/`--fault-calls` narrow a swarm plan: every saved seed file's plan holds
+/// only rules for those calls in those threads, the report names the scope, and a file
+/// replays exactly (its concrete plan carries the scope).
+#[test]
+fn a_scoped_fault_plan_reaches_only_the_named_threads_and_calls_and_replays() {
+    let dir = tempdir();
+    let save = dir.join("seeds");
+    let report = dir.join("report.json");
+    let o = simkern(&[
+        "run",
+        "echo",
+        "--faults",
+        "swarm",
+        "--fault-threads",
+        "server",
+        "--fault-calls",
+        "read,write,epoll_wait",
+        "--seeds",
+        "0..12",
+        "--save",
+        save.to_str().unwrap(),
+        "--save-passing",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(
+        r["faults"], "swarm in threads server in calls read,write,epoll_wait",
+        "{r}"
+    );
+    let mut rules = 0;
+    let files: Vec<_> = std::fs::read_dir(&save)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 12);
+    for file in &files {
+        let f: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+        for rule in f["fault_plan"].as_array().unwrap() {
+            rules += 1;
+            let call = rule["call"].as_str().unwrap();
+            assert!(["read", "write", "epoll_wait"].contains(&call), "{rule}");
+            assert_eq!(rule["threads"], serde_json::json!(["server"]), "{rule}");
+        }
+    }
+    assert!(
+        rules > 0,
+        "swarm drew no rule for the scoped calls in 12 seeds"
+    );
+    let o = simkern(&["replay", files[0].to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }

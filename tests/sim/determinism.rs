@@ -21,6 +21,7 @@ fn small_batch(scenario: &Scenario, seeds: std::ops::Range<u64>, faults: Profile
         seeds,
         strategy: strategy::Kind::Random,
         faults: FaultSpec::Profile(faults),
+        fault_scope: Default::default(),
         step_budget: STEP_BUDGET_DEFAULT,
         jobs: 1,
         save_dir: None,

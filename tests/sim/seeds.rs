@@ -75,6 +75,7 @@ fn batch(scenario: &Scenario, variant: &str, faults: Profile) -> Batch {
         shard: None,
         strategy: strategy::Kind::Random,
         faults: FaultSpec::Profile(faults),
+        fault_scope: Default::default(),
         step_budget: STEP_BUDGET_DEFAULT,
         jobs: 1,
         save_dir: None,

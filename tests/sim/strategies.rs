@@ -84,6 +84,7 @@ fn batch(strategy: Kind, seeds: std::ops::Range<u64>, jobs: usize) -> Batch {
         shard: None,
         strategy,
         faults: FaultSpec::Profile(Profile::None),
+        fault_scope: Default::default(),
         step_budget: 10_000,
         jobs,
         save_dir: None,

@@ -80,6 +80,7 @@ fn batch(faults: Profile, jobs: usize) -> Batch {
         shard: None,
         strategy: strategy::Kind::Random,
         faults: FaultSpec::Profile(faults),
+        fault_scope: Default::default(),
         step_budget: STEP_BUDGET_DEFAULT,
         jobs,
         save_dir: None,

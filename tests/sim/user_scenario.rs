@@ -99,12 +99,14 @@ fn a_users_scenario_runs_under_faults_that_its_code_must_survive() {
             fault: "EINTR".into(),
             num: 1,
             den: 5,
+            threads: Vec::new(),
         },
         simkern::sim::fault::Rule {
             call: "epoll_wait".into(),
             fault: "early-wake".into(),
             num: 1,
             den: 5,
+            threads: Vec::new(),
         },
     ])
     .unwrap();

@@ -40,6 +40,8 @@ pub struct Options<'r> {
     pub variants: Variants,
     pub strategies: Vec<strategy::Kind>,
     pub faults: Vec<fault::Profile>,
+    /// Narrows every unit's faults to these threads and calls.
+    pub fault_scope: fault::Scope,
     pub limit: Limit,
     /// Rounds run in parallel, each on its own worker process.
     pub jobs: usize,
@@ -114,13 +116,16 @@ impl Options<'_> {
 /// failure, and writes the report. Bad options are an error naming the option.
 pub fn run(opts: &Options<'_>, progress: &(dyn Fn(Tally) + Sync)) -> Result<Report, String> {
     let wall = Stopwatch::start();
-    let units = units(
+    let mut units = units(
         &opts.scenarios,
         opts.variants,
         &opts.strategies,
         &opts.faults,
         &opts.kernel,
     )?;
+    for u in &mut units {
+        u.fault_scope = opts.fault_scope.clone();
+    }
     if opts.limit == Limit::Seeds(0) {
         return Err("--seeds 0: nothing to run".into());
     }

@@ -59,6 +59,8 @@ pub struct Unit<'r> {
     pub variant: String,
     pub strategy: strategy::Kind,
     pub faults: fault::Profile,
+    /// The threads and calls its faults are narrowed to (`--fault-threads`, `--fault-calls`).
+    pub fault_scope: fault::Scope,
     /// The simulated kernel every seed of the unit runs on.
     pub kernel: kernel::Config,
 }
@@ -76,6 +78,7 @@ impl Unit<'_> {
             shard: None,
             strategy: self.strategy,
             faults: FaultSpec::Profile(self.faults),
+            fault_scope: self.fault_scope.clone(),
             step_budget,
             jobs: 1,
             save_dir: None,
@@ -105,6 +108,7 @@ pub fn units<'r>(
                         variant: (*variant).to_owned(),
                         strategy,
                         faults,
+                        fault_scope: fault::Scope::default(),
                         kernel: kernel.clone(),
                     });
                 }
