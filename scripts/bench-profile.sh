@@ -39,7 +39,7 @@ cache() {
     valgrind --tool=cachegrind --cache-sim=yes $ll --cachegrind-out-file="$out/$tag.cachegrind" \
         "$@" >"$out/$tag.stdout" 2>"$out/$tag.cachegrind.log"
     # events: Ir I1mr ILmr Dr D1mr DLmr Dw D1mw DLmw
-    grep -m1 '^summary:' "$out/$tag.cachegrind" | awk '{print $6+$9, $3+$7+$10}'
+    grep -m1 '^summary:' "$out/$tag.cachegrind" | awk '{print $6+$9, $4+$7+$10}'
 }
 
 printf '%-8s %-7s %14s %12s %12s %12s\n' peer clients 'Ir/rt' 'D1miss/rt' 'LLmiss/rt' 'LL4M miss/rt'
