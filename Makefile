@@ -1,7 +1,7 @@
 # Simkern: the commands a newcomer needs. `make demo` runs the main job, `make test` the tests.
 CARGO ?= cargo
 
-.PHONY: demo demo-echo test lint bench nightly nightly-buggy
+.PHONY: demo demo-echo test lint bench bench-profile nightly nightly-buggy
 
 # The main job: hunt the five seed bugs (netpoll, Cap'n Proto, nbio, Go netpoll, libwebsockets)
 # on the simulated kernel, print how many seeds each took and the oracle's verdict, then replay
@@ -36,6 +36,13 @@ lint:
 # target/simkern-bench.json.
 bench:
 	$(CARGO) bench --bench main
+
+# The same echo under valgrind: instructions and simulated cache misses (default caches and a
+# 4 MiB last-level cache) per simulated round trip, Simkern and madsim at 1 and 100 clients,
+# and Simkern's top instruction consumers. Counts, unlike wall time, hold on any machine.
+# ROUND_TRIPS=N sets the run length (default 2000: a few minutes under valgrind).
+bench-profile:
+	scripts/bench-profile.sh
 
 # Differential conformance, long form: 20,000 random sequences of fd, socket, pipe, eventfd
 # and epoll calls on the model, the simulated kernel and real Linux (127.0.0.1 only), plus the
