@@ -263,6 +263,17 @@ impl Batch {
         self.run_until(progress, &|| Box::new(InProcess(self, Driver::new())), stop)
     }
 
+    /// `run_in_process_until`, calling `on_failure` with each failing seed as it is found.
+    pub fn run_in_process_watched(
+        &self,
+        progress: &(dyn Fn(u64, u64) + Sync),
+        on_failure: &(dyn Fn(u64, &Signature) + Sync),
+        stop: &(dyn Fn() -> bool + Sync),
+    ) -> Report {
+        let make_runner: &RunnerFactory<'_> = &|| Box::new(InProcess(self, Driver::new()));
+        self.run_watched(progress, on_failure, make_runner, stop)
+    }
+
     /// Runs every seed through runners made by `make_runner`, one per job (the CLI makes
     /// crash-isolating worker processes; the library runs in-process).
     pub fn run_with(
@@ -279,6 +290,18 @@ impl Batch {
     pub fn run_until(
         &self,
         progress: &(dyn Fn(u64, u64) + Sync),
+        make_runner: &RunnerFactory<'_>,
+        stop: &(dyn Fn() -> bool + Sync),
+    ) -> Report {
+        self.run_watched(progress, &|_, _| {}, make_runner, stop)
+    }
+
+    /// `run_until`, calling `on_failure` with each failing seed as it is found (in the order
+    /// seeds finish, not seed order), so a caller can show failures while the batch runs.
+    pub fn run_watched(
+        &self,
+        progress: &(dyn Fn(u64, u64) + Sync),
+        on_failure: &(dyn Fn(u64, &Signature) + Sync),
         make_runner: &RunnerFactory<'_>,
         stop: &(dyn Fn() -> bool + Sync),
     ) -> Report {
@@ -317,6 +340,7 @@ impl Batch {
                     let failing = !r.signature.is_pass();
                     if failing {
                         failed.fetch_add(1, Ordering::Relaxed);
+                        on_failure(seed, &r.signature);
                     }
                     tally
                         .lock()

@@ -138,22 +138,28 @@ pub fn run(cx: &Context<'_>, args: Args) -> Outcome {
     // Ctrl-C or SIGTERM: no new seed starts; the report and seed files cover what ran.
     interrupt::install();
     let stop = || interrupt::requested().is_some();
+    // Each failing seed is printed as it is found, so `run ... | head -1` answers at once.
+    // A reader that has gone (EPIPE) is ignored here: the run goes on to write its report
+    // and seed files.
+    let on_failure = |seed: u64, signature: &simkern_sim::Signature| {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "failing seed {seed}: {signature}").and_then(|()| out.flush());
+    };
     let report = if args.in_process {
-        batch.run_in_process_until(&progress, &stop)
+        batch.run_in_process_watched(&progress, &on_failure, &stop)
     } else {
         let timeout = std::time::Duration::from_secs(args.seed_timeout);
-        batch.run_until(
+        batch.run_watched(
             &progress,
+            &on_failure,
             &worker::factory(Spec::of(&batch), timeout, None),
             &stop,
         )
     };
-    super::quiet_on_broken_pipe();
+    // The report is written before anything more is printed: a reader that has gone ends
+    // this process at the next print (SIGPIPE), and the report must not be lost with it.
     let json = serde_json::to_string_pretty(&report).expect("reports serialise");
-    print!("{}", show::report(&report));
-    for e in &report.errors {
-        eprintln!("{}: warning: {e}", cx.program);
-    }
     let mut unwritten = false;
     if let (Some(mut file), Some(path)) = (report_file, &args.report) {
         use std::io::Write;
@@ -163,6 +169,11 @@ pub fn run(cx: &Context<'_>, args: Args) -> Outcome {
             unwritten = true;
         }
     }
+    for e in &report.errors {
+        eprintln!("{}: warning: {e}", cx.program);
+    }
+    super::quiet_on_broken_pipe();
+    print!("{}", show::report(&report));
     let code = match report.failures.first() {
         Some(first) => {
             print!("{}", first_failure(&cx.program, &batch, &report, first));

@@ -100,3 +100,56 @@ fn sigint_during_nightly_writes_the_report_and_seed_files_and_exits_130() {
         assert!(dir.join(file).exists(), "{f}");
     }
 }
+
+/// `run ... | head -1` (issue 16, item 10): each failing seed is printed as it is found, so
+/// the first line arrives while the run goes on, and a reader that has gone loses nothing:
+/// the run keeps going and a SIGTERM still writes the report with that seed among its failures.
+#[test]
+fn run_prints_each_failing_seed_as_found_and_survives_its_reader_leaving() {
+    use std::io::BufRead;
+    let dir = tempdir();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_simkern"))
+        .args([
+            "run",
+            "netpoll-cancel-dial",
+            "--variant",
+            "buggy",
+            "--seeds",
+            "0..100000000",
+            "--report",
+            "r.json",
+        ])
+        .current_dir(&dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    out.read_line(&mut first).unwrap();
+    // The range would take days: a line now can only be one printed during the run.
+    assert!(child.try_wait().unwrap().is_none(), "the run ended early");
+    let seed: u64 = first
+        .strip_prefix("failing seed ")
+        .and_then(|rest| rest.split(':').next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("first line {first:?} is not a failing seed"));
+    drop(out);
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the run died when its reader left"
+    );
+    let pid = i32::try_from(child.id()).unwrap();
+    // SAFETY: kill(2) on our own child's pid; it has not been waited for, so not reused.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let status = child.wait().unwrap();
+    // The summary's print after the report meets the closed pipe: SIGPIPE, or 143 if the
+    // report's own exit came first. Either way the report is on disk.
+    let r = json(&dir.join("r.json"));
+    let failures = r["failures"].as_array().unwrap();
+    assert!(
+        failures.iter().any(|f| f["seed"] == seed),
+        "seed {seed} not in the report ({status:?}): {r}"
+    );
+}
