@@ -49,7 +49,8 @@ impl Scope {
     }
 
     /// `plan` with only the rules for the scope's calls, each limited to the scope's threads
-    /// (a rule that names threads already keeps those the scope also names).
+    /// (a rule that names threads already keeps those the scope also names, and is dropped if
+    /// there are none).
     pub fn apply(&self, plan: Plan) -> Plan {
         if self.is_all() {
             return plan;
@@ -58,9 +59,11 @@ impl Scope {
             .rules()
             .iter()
             .filter(|r| self.calls.is_empty() || self.calls.contains(&r.call))
-            .map(|r| Rule {
-                threads: narrow(&r.threads, &self.threads),
-                ..r.clone()
+            .filter_map(|r| {
+                Some(Rule {
+                    threads: narrow(&r.threads, &self.threads)?,
+                    ..r.clone()
+                })
             })
             .collect();
         Plan::from_rules(rules).expect("narrowing keeps a valid plan valid")
@@ -79,36 +82,36 @@ impl Scope {
     }
 }
 
-/// The threads both lists allow (either list empty means all). Two patterns that allow
-/// nothing in common would leave a rule that never fires, which reads as a silent no-op, so
-/// the scope's patterns win when the rule's own do not overlap them.
-fn narrow(rule: &[String], scope: &[String]) -> Vec<String> {
+/// The threads both lists allow (either list empty means all), or `None` when they allow no
+/// thread in common: a rule for `client*` narrowed to `server` applies nowhere, and is dropped
+/// rather than moved onto threads it never named.
+fn narrow(rule: &[String], scope: &[String]) -> Option<Vec<String>> {
     if scope.is_empty() {
-        return rule.to_vec();
+        return Some(rule.to_vec());
     }
     if rule.is_empty() {
-        return scope.to_vec();
+        return Some(scope.to_vec());
     }
-    let both: Vec<String> = scope
+    let mut both: Vec<String> = scope
         .iter()
-        .filter(|s| rule.iter().any(|r| overlaps(r, s)))
-        .cloned()
+        .flat_map(|s| rule.iter().filter_map(move |r| meet(r, s)))
         .collect();
-    if both.is_empty() {
-        scope.to_vec()
-    } else {
-        both
-    }
+    both.sort_unstable();
+    both.dedup();
+    (!both.is_empty()).then_some(both)
 }
 
-fn overlaps(a: &str, b: &str) -> bool {
-    let (pa, pb) = (a.strip_suffix('*'), b.strip_suffix('*'));
-    match (pa, pb) {
+/// The pattern that allows exactly the threads both `a` and `b` allow, if any: the name, or
+/// the longer of two prefixes.
+fn meet(a: &str, b: &str) -> Option<String> {
+    let met = match (a.strip_suffix('*'), b.strip_suffix('*')) {
         (None, None) => a == b,
-        (Some(p), None) => b.starts_with(p),
+        (Some(p), None) => return b.starts_with(p).then(|| b.to_owned()),
         (None, Some(p)) => a.starts_with(p),
-        (Some(p), Some(q)) => p.starts_with(q) || q.starts_with(p),
-    }
+        (Some(p), Some(q)) if p.starts_with(q) => true,
+        (Some(p), Some(q)) => return q.starts_with(p).then(|| b.to_owned()),
+    };
+    met.then(|| a.to_owned())
 }
 
 /// A thread pattern: a name, or a prefix followed by one `*`.
@@ -172,10 +175,29 @@ mod tests {
 
     #[test]
     fn a_rule_narrowed_twice_keeps_what_both_allow() {
-        let r = vec!["client*".to_string()];
-        assert_eq!(narrow(&r, &["client3".into()]), vec!["client3".to_string()]);
-        assert_eq!(narrow(&r, &[]), r);
-        assert_eq!(narrow(&[], &["server".into()]), vec!["server".to_string()]);
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let r = names(&["client*"]);
+        assert_eq!(narrow(&r, &names(&["client3"])), Some(names(&["client3"])));
+        assert_eq!(narrow(&names(&["client3"]), &r), Some(names(&["client3"])));
+        assert_eq!(
+            narrow(&r, &names(&["client1*"])),
+            Some(names(&["client1*"]))
+        );
+        assert_eq!(
+            narrow(&names(&["client1*"]), &r),
+            Some(names(&["client1*"]))
+        );
+        assert_eq!(narrow(&r, &[]), Some(r.clone()));
+        assert_eq!(narrow(&[], &names(&["server"])), Some(names(&["server"])));
+        // Nothing in common: the rule applies nowhere in the scope, and goes.
+        assert_eq!(narrow(&r, &names(&["server"])), None);
+        let plan = Plan::from_rules(vec![Rule {
+            threads: r,
+            ..rule("read", "EINTR")
+        }])
+        .unwrap();
+        let scoped = Scope::parse(Some("server"), None).unwrap().apply(plan);
+        assert!(scoped.is_empty(), "{:?}", scoped.rules());
     }
 
     #[test]
