@@ -160,14 +160,7 @@ impl Batch {
     /// The faults as reports and seed files name them: the profile, and the scope if narrowed
     /// (`swarm in threads server in calls read,write`).
     pub fn faults_name(&self) -> String {
-        let mut name = self.faults.name();
-        if !self.fault_scope.threads.is_empty() {
-            name += &format!(" in threads {}", self.fault_scope.threads.join(","));
-        }
-        if !self.fault_scope.calls.is_empty() {
-            name += &format!(" in calls {}", self.fault_scope.calls.join(","));
-        }
-        name
+        format!("{}{}", self.faults.name(), self.fault_scope.described())
     }
 
     pub fn config(&self, seed: u64) -> Config {
@@ -260,7 +253,7 @@ impl Batch {
         progress: &(dyn Fn(u64, u64) + Sync),
         stop: &(dyn Fn() -> bool + Sync),
     ) -> Report {
-        self.run_until(progress, &|| Box::new(InProcess(self, Driver::new())), stop)
+        self.run_in_process_watched(progress, &|_, _| {}, stop)
     }
 
     /// `run_in_process_until`, calling `on_failure` with each failing seed as it is found.

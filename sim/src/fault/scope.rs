@@ -71,12 +71,21 @@ impl Scope {
 
     /// The CLI flags that give this scope (for the printed rerun command).
     pub fn flags(&self) -> String {
+        self.joined("--fault-threads ", "--fault-calls ")
+    }
+
+    /// The scope as reports name it, after the profile (` in threads server in calls read`).
+    pub fn described(&self) -> String {
+        self.joined("in threads ", "in calls ")
+    }
+
+    /// ` {threads}a,b {calls}c`, each part only when its list is not empty.
+    fn joined(&self, threads: &str, calls: &str) -> String {
         let mut s = String::new();
-        if !self.threads.is_empty() {
-            s += &format!(" --fault-threads {}", self.threads.join(","));
-        }
-        if !self.calls.is_empty() {
-            s += &format!(" --fault-calls {}", self.calls.join(","));
+        for (label, list) in [(threads, &self.threads), (calls, &self.calls)] {
+            if !list.is_empty() {
+                s += &format!(" {label}{}", list.join(","));
+            }
         }
         s
     }
