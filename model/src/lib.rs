@@ -79,6 +79,7 @@ mod progress;
 mod socket;
 mod tcp;
 mod udp;
+mod waits;
 mod world;
 
 #[cfg(test)]

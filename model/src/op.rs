@@ -168,6 +168,19 @@ pub enum Op {
     },
     /// `getsockopt(fd, SOL_SOCKET, SO_SNDBUF | SO_RCVBUF | SO_TYPE)` → `Int`.
     GetSockOpt { fd: Fd, opt: SockOptGet },
+    /// `pipe2(flags)` → `Pair(read end, write end)`; `EINVAL` for a bit it does not take.
+    Pipe2 { flags: i32 },
+    /// `eventfd(init, flags)` → `Fd`; `EINVAL` for a bit it does not take.
+    EventFd2 { init: u32, flags: i32 },
+    /// `poll(fds, n, 0)` (`ppoll` with a zero timeout when `ppoll`) → `Revents`, one per entry.
+    Poll { fds: Vec<(Fd, i16)>, ppoll: bool },
+    /// `epoll_pwait(epfd, events, maxevents, 0, NULL)` (`epoll_pwait2` with a zero timespec
+    /// when `pwait2`) → `Events`, as `EpollWait`.
+    EpollPwait {
+        epfd: Fd,
+        maxevents: i32,
+        pwait2: bool,
+    },
     /// Not a syscall: the network catches up. Every segment in flight is delivered (and every
     /// reply to it), except SYNs and final ACKs that a full listener dropped: Linux only
     /// retransmits those after a second (`TCP_TIMEOUT_INIT`). The harness calls it after
@@ -197,6 +210,8 @@ pub enum Outcome {
     Datagram { len: usize, from: Option<Port> },
     /// An `int` from `getsockopt`.
     Int(i32),
+    /// `poll`: each entry's `revents`, in the order asked.
+    Revents(Vec<i16>),
     /// The call failed with this errno.
     Err(i32),
 }
@@ -214,6 +229,7 @@ impl fmt::Debug for Outcome {
             Outcome::Events(events) => write!(f, "events {events:?}"),
             Outcome::Datagram { len, from } => write!(f, "{len} bytes from {from:?}"),
             Outcome::Int(v) => write!(f, "int {v}"),
+            Outcome::Revents(r) => write!(f, "revents {r:x?}"),
             Outcome::Err(e) => write!(f, "{}", errno::describe(*e)),
         }
     }

@@ -202,13 +202,22 @@ impl World {
                 fd,
                 ..
             } => self.add_fd(fd, &mut socks),
-            Op::EpollWait { epfd, .. } => self.add_fd(epfd, &mut socks),
+            Op::EpollWait { epfd, .. } | Op::EpollPwait { epfd, .. } => {
+                self.add_fd(epfd, &mut socks)
+            }
+            Op::Poll { ref fds, .. } => {
+                for &(fd, _) in fds {
+                    self.add_fd(fd, &mut socks);
+                }
+            }
             Op::EpollCtl { op: Ctl::Del, .. }
             | Op::Socket
             | Op::Dup { .. }
             | Op::Fcntl { .. }
             | Op::Pipe
+            | Op::Pipe2 { .. }
             | Op::EventFd { .. }
+            | Op::EventFd2 { .. }
             | Op::EventFdRead { .. }
             | Op::EventFdWrite { .. }
             | Op::EpollCreate

@@ -556,7 +556,9 @@ impl World {
             | Op::Dup3 { newfd: fd, .. }
             | Op::Dup2 { newfd: fd, .. }
             | Op::GetSockOpt { fd, .. }
-            | Op::EpollWait { epfd: fd, .. } => udp_or_epoll(fd),
+            | Op::EpollWait { epfd: fd, .. }
+            | Op::EpollPwait { epfd: fd, .. } => udp_or_epoll(fd),
+            Op::Poll { ref fds, .. } => fds.iter().any(|&(fd, _)| udp_or_epoll(fd)),
             Op::EpollCtl { fd, .. } => udp_or_epoll(fd),
             _ => false,
         }

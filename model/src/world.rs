@@ -223,6 +223,12 @@ impl World {
                 data,
             } => self.epoll_ctl(epfd, op, fd, events, data),
             Op::EpollWait { epfd, maxevents } => self.epoll_wait(epfd, maxevents),
+            Op::EpollPwait {
+                epfd, maxevents, ..
+            } => self.epoll_wait(epfd, maxevents),
+            Op::Pipe2 { flags } => self.pipe2_flags(flags),
+            Op::EventFd2 { init, flags } => self.eventfd_flags(init, flags),
+            Op::Poll { ref fds, .. } => self.poll_fds(fds),
             Op::Settle => panic!("world: Settle is the network's step, see Model"),
             Op::UdpSocket | Op::SendTo { .. } | Op::RecvFrom { .. } | Op::GetSockOpt { .. } => {
                 unreachable!("udp_branches answers {op:?}")
@@ -265,13 +271,17 @@ impl World {
             | Op::EventFdRead { fd, .. }
             | Op::EventFdWrite { fd, .. }
             | Op::EpollWait { epfd: fd, .. }
+            | Op::EpollPwait { epfd: fd, .. }
             | Op::SendTo { fd, .. }
             | Op::RecvFrom { fd, .. }
             | Op::GetSockOpt { fd, .. } => std::slice::from_ref(fd),
+            Op::Poll { .. } => &[],
             Op::Socket
             | Op::UdpSocket
             | Op::Pipe
+            | Op::Pipe2 { .. }
             | Op::EventFd { .. }
+            | Op::EventFd2 { .. }
             | Op::EpollCreate
             | Op::Settle => &[],
         };
@@ -289,6 +299,25 @@ impl World {
             {
                 // The harness maps every closed model fd to real -1.
                 Some("dup2/dup3 onto a free fd (on Linux the number may be another test's), or of a closed fd onto -1")
+            }
+            Op::Pipe2 { flags } if crate::waits::pipe2_unsupported(flags).is_some() => {
+                crate::waits::pipe2_unsupported(flags)
+            }
+            Op::EventFd2 { flags, .. } if crate::waits::eventfd_unsupported(flags).is_some() => {
+                crate::waits::eventfd_unsupported(flags)
+            }
+            Op::Poll { ref fds, .. }
+                if fds
+                    .iter()
+                    .any(|&(fd, _)| fd.0 >= 0 && self.fds.is_reserved(fd)) =>
+            {
+                Some("the op names an fd below Config::first_fd, which the harness owns")
+            }
+            Op::Poll { ref fds, .. }
+                if fds.iter().any(|&(fd, _)| fd.0 >= 0 && kind(fd).is_none()) =>
+            {
+                // The harness maps every closed model fd to real -1, which poll skips.
+                Some("poll of a closed fd (the harness passes -1 for it)")
             }
             Op::Fionread { fd } if matches!(kind(fd), Some(Kind::Socket(_))) => {
                 Some("FIONREAD on TCP (tcp_inq under the receive-window freedom)")
@@ -380,7 +409,7 @@ impl World {
         }
     }
 
-    fn pipe(&mut self) -> Result<Outcome, i32> {
+    pub(crate) fn pipe(&mut self) -> Result<Outcome, i32> {
         if !self.fds.free_at_least(2) {
             return Err(EMFILE);
         }
@@ -447,7 +476,7 @@ impl World {
         }
     }
 
-    fn eventfd(&mut self, init: u32, semaphore: bool) -> Result<Outcome, i32> {
+    pub(crate) fn eventfd(&mut self, init: u32, semaphore: bool) -> Result<Outcome, i32> {
         let (fd, _) = self.open(Kind::EventFd(EventFd::new(init, semaphore)))?;
         Ok(Outcome::Fd(fd))
     }

@@ -229,6 +229,26 @@ pub const ALLOWED: &[(Call, &[Fault])] = &[
     ),
     (Call::Fcntl, &[]),
     (Call::Ioctl, &[]),
+    // Waits, appended likewise: epoll_pwait(2) and epoll_pwait2 as epoll_wait; poll(2) and
+    // ppoll(2) EINTR and ENOMEM (no room for the kernel's copy of the fd table); an early
+    // return of poll is not Linux's (its timeout is a lower bound). clock_nanosleep(2): EINTR.
+    (
+        Call::EpollPwait,
+        &[Fault::Errno(Errno::EINTR), Fault::EarlyWake],
+    ),
+    (
+        Call::EpollPwait2,
+        &[Fault::Errno(Errno::EINTR), Fault::EarlyWake],
+    ),
+    (
+        Call::Poll,
+        &[Fault::Errno(Errno::EINTR), Fault::Errno(Errno::ENOMEM)],
+    ),
+    (
+        Call::Ppoll,
+        &[Fault::Errno(Errno::EINTR), Fault::Errno(Errno::ENOMEM)],
+    ),
+    (Call::Nanosleep, &[Fault::Errno(Errno::EINTR)]),
 ];
 
 fn allowed(call: Call) -> &'static [Fault] {

@@ -31,6 +31,7 @@
 
 pub mod arbitrary;
 pub mod batch;
+mod blocking;
 pub mod campaign;
 pub mod check;
 pub mod chrome_trace;
@@ -55,6 +56,7 @@ pub mod thread;
 mod thread_set;
 pub mod trace;
 pub mod unwind;
+mod waiters;
 pub mod wall;
 mod world;
 

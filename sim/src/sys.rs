@@ -11,14 +11,15 @@
 //! and recorded at once, without faults, and a blocking call returns without waiting
 //! (`epoll_wait` with what is ready, perhaps nothing; `join` before its target ends).
 
+use crate::blocking;
 use crate::fault::Fault;
 use crate::thread::{State, ThreadId};
 use crate::trace::{encode_result, Call, What};
 use crate::unwind::unwinding;
 use crate::world::{self, with_world, World};
 use simkern_poller::sys::{
-    Domain, Dup3Flags, EpollEvent, EpollOp, Errno, Fcntl, Fd, MsgFlags, Probe, Shutdown, SockOpt,
-    SockOptGet, SockType, Sys, SysResult, UnixAddr,
+    epoll::EPOLLIN, Domain, Dup3Flags, EfdFlags, EpollEvent, EpollOp, Errno, Fcntl, Fd, MsgFlags,
+    PipeFlags, PollFd, Probe, Shutdown, SockOpt, SockOptGet, SockType, Sys, SysResult, UnixAddr,
 };
 use std::io::IoSlice;
 use std::net::SocketAddr;
@@ -117,6 +118,11 @@ fn apply_and_record<T>(
     result
 }
 
+/// A nanosecond timeout as a trace word (-1: forever).
+fn ns_word(ns: Option<u64>) -> i64 {
+    ns.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX))
+}
+
 fn fd_result(fd: &Fd) -> i64 {
     fd.0 as i64
 }
@@ -165,50 +171,55 @@ impl Sys for SimSys {
 
     fn epoll_wait(&self, epfd: Fd, events: &mut [EpollEvent], timeout_ms: i32) -> SysResult<usize> {
         let args = [epfd.0 as i64, events.len() as i64, timeout_ms as i64];
-        let deadline =
-            with_world(|w| (timeout_ms > 0).then(|| w.now_ns + timeout_ms as u64 * 1_000_000));
-        let mut first = true;
-        loop {
-            let harvested =
-                syscall_or_resume(first, Call::EpollWait, args, len_result, |w, fault| {
-                    if fault == Some(Fault::EarlyWake) {
-                        return Ok(Some(0));
-                    }
-                    let n = w
-                        .kernel
-                        .epoll_harvest_in_place(epfd, events, &mut w.decisions)?;
-                    for (i, event) in events[..n].iter().enumerate() {
-                        w.record(What::Ready {
-                            data: event.data(),
-                            events: event.events(),
-                            source: w.kernel.harvested(i),
-                        });
-                    }
-                    let expired = deadline.is_some_and(|d| w.now_ns >= d);
-                    // An unwinding thread cannot wait (no other thread runs until it ends).
-                    if n > 0 || timeout_ms == 0 || expired || w.tearing_down || unwinding() {
-                        return Ok(Some(n));
-                    }
-                    // Nothing ready: park until the epoll is ready or the deadline passes.
-                    let me = w.current;
-                    w.set_state(
-                        me,
-                        State::Epoll {
-                            epfd,
-                            deadline_ns: deadline,
-                        },
-                    );
-                    Ok(None)
-                });
-            first = false;
-            match harvested {
-                Ok(Some(n)) => return Ok(n),
-                Err(e) => return Err(e),
-                Ok(None) => {
-                    park();
-                }
-            }
-        }
+        blocking::epoll_wait(
+            Call::EpollWait,
+            args,
+            epfd,
+            events,
+            blocking::ms_ns(timeout_ms),
+        )
+    }
+
+    fn epoll_pwait(
+        &self,
+        epfd: Fd,
+        events: &mut [EpollEvent],
+        timeout_ms: i32,
+    ) -> SysResult<usize> {
+        let args = [epfd.0 as i64, events.len() as i64, timeout_ms as i64];
+        blocking::epoll_wait(
+            Call::EpollPwait,
+            args,
+            epfd,
+            events,
+            blocking::ms_ns(timeout_ms),
+        )
+    }
+
+    fn epoll_pwait2(
+        &self,
+        epfd: Fd,
+        events: &mut [EpollEvent],
+        timeout: Option<Duration>,
+    ) -> SysResult<usize> {
+        let ns = blocking::duration_ns(timeout);
+        let args = [epfd.0 as i64, events.len() as i64, ns_word(ns)];
+        blocking::epoll_wait(Call::EpollPwait2, args, epfd, events, ns)
+    }
+
+    fn poll(&self, fds: &mut [PollFd], timeout_ms: i32) -> SysResult<usize> {
+        let args = [fds.len() as i64, timeout_ms as i64, 0];
+        blocking::poll(Call::Poll, args, fds, blocking::ms_ns(timeout_ms))
+    }
+
+    fn ppoll(&self, fds: &mut [PollFd], timeout: Option<Duration>) -> SysResult<usize> {
+        let ns = blocking::duration_ns(timeout);
+        let args = [fds.len() as i64, ns_word(ns), 0];
+        blocking::poll(Call::Ppoll, args, fds, ns)
+    }
+
+    fn nanosleep(&self, duration: Duration) -> SysResult<()> {
+        blocking::nanosleep(duration)
     }
 
     fn socket(&self, domain: Domain, ty: SockType) -> SysResult<Fd> {
@@ -254,24 +265,22 @@ impl Sys for SimSys {
     }
 
     fn accept4(&self, fd: Fd) -> SysResult<(Fd, SocketAddr)> {
-        syscall(
+        blocking::take(
             Call::Accept4,
             [fd.0 as i64, 0, 0],
-            |w, _| w.kernel.accept4(fd),
+            fd,
+            EPOLLIN,
+            MsgFlags::EMPTY,
             |(fd, _)| fd.0 as i64,
+            |w, _| w.kernel.accept4(fd),
         )
     }
 
     fn connect(&self, fd: Fd, addr: SocketAddr) -> SysResult<()> {
-        syscall(
-            Call::Connect,
-            [fd.0 as i64, addr_word(&addr), 0],
-            |w, _| {
-                let now = w.now_ns;
-                w.kernel.connect(fd, addr, now, &mut w.decisions)
-            },
-            unit,
-        )
+        blocking::connect([fd.0 as i64, addr_word(&addr), 0], fd, |w| {
+            let now = w.now_ns;
+            w.kernel.connect(fd, addr, now, &mut w.decisions)
+        })
     }
 
     fn so_error(&self, fd: Fd) -> SysResult<Option<Errno>> {
@@ -322,11 +331,15 @@ impl Sys for SimSys {
             ((flags.0 as i64) << 32) | buf.len() as i64,
             addr.as_ref().map_or(-1, addr_word),
         ];
-        syscall(
+        blocking::put(
             Call::Sendto,
             args,
-            |w, fault| {
+            fd,
+            buf.len(),
+            flags,
+            |w, fault, done| {
                 let now = w.now_ns;
+                let buf = &buf[done..];
                 let len = match fault {
                     Some(Fault::Reset) => {
                         w.kernel.reset_connection(fd, now, &mut w.decisions);
@@ -338,7 +351,6 @@ impl Sys for SimSys {
                 w.kernel
                     .sendto(fd, &buf[..len], flags, addr, now, &mut w.decisions)
             },
-            len_result,
         )
     }
 
@@ -348,9 +360,13 @@ impl Sys for SimSys {
         buf: &mut [u8],
         flags: MsgFlags,
     ) -> SysResult<(usize, Option<SocketAddr>)> {
-        syscall(
+        blocking::take(
             Call::Recvfrom,
             [fd.0 as i64, buf.len() as i64, flags.0 as i64],
+            fd,
+            EPOLLIN,
+            flags,
+            |(n, _)| *n as i64,
             |w, fault| {
                 let now = w.now_ns;
                 if fault == Some(Fault::Reset) {
@@ -358,7 +374,6 @@ impl Sys for SimSys {
                 }
                 w.kernel.recvfrom(fd, buf, flags, now, &mut w.decisions)
             },
-            |(n, _)| *n as i64,
         )
     }
 
@@ -381,11 +396,14 @@ impl Sys for SimSys {
     }
 
     fn accept4_unix(&self, fd: Fd) -> SysResult<(Fd, UnixAddr)> {
-        syscall(
+        blocking::take(
             Call::Accept4Unix,
             [fd.0 as i64, 0, 0],
-            |w, _| w.kernel.accept4_unix(fd),
+            fd,
+            EPOLLIN,
+            MsgFlags::EMPTY,
             |(fd, _)| fd.0 as i64,
+            |w, _| w.kernel.accept4_unix(fd),
         )
     }
 
@@ -419,11 +437,15 @@ impl Sys for SimSys {
             ((flags.0 as i64) << 32) | buf.len() as i64,
             addr.map_or(-1, unix_addr_word),
         ];
-        syscall(
+        blocking::put(
             Call::SendtoUnix,
             args,
-            |w, fault| {
+            fd,
+            buf.len(),
+            flags,
+            |w, fault, done| {
                 let now = w.now_ns;
+                let buf = &buf[done..];
                 let len = match fault {
                     Some(Fault::Short) => shortened(w, fd, buf.len()),
                     _ => buf.len(),
@@ -431,7 +453,6 @@ impl Sys for SimSys {
                 w.kernel
                     .sendto_unix(fd, &buf[..len], flags, addr, now, &mut w.decisions)
             },
-            len_result,
         )
     }
 
@@ -441,15 +462,18 @@ impl Sys for SimSys {
         buf: &mut [u8],
         flags: MsgFlags,
     ) -> SysResult<(usize, UnixAddr)> {
-        syscall(
+        blocking::take(
             Call::RecvfromUnix,
             [fd.0 as i64, buf.len() as i64, flags.0 as i64],
+            fd,
+            EPOLLIN,
+            flags,
+            |(n, _)| *n as i64,
             |w, _| {
                 let now = w.now_ns;
                 w.kernel
                     .recvfrom_unix(fd, buf, flags, now, &mut w.decisions)
             },
-            |(n, _)| *n as i64,
         )
     }
 
@@ -476,9 +500,13 @@ impl Sys for SimSys {
     }
 
     fn read(&self, fd: Fd, buf: &mut [u8]) -> SysResult<usize> {
-        syscall(
+        blocking::take(
             Call::Read,
             [fd.0 as i64, buf.len() as i64, 0],
+            fd,
+            EPOLLIN,
+            MsgFlags::EMPTY,
+            len_result,
             |w, fault| {
                 let now = w.now_ns;
                 if fault == Some(Fault::Reset) {
@@ -486,16 +514,20 @@ impl Sys for SimSys {
                 }
                 w.kernel.read(fd, buf, now, &mut w.decisions)
             },
-            len_result,
         )
     }
 
     fn write(&self, fd: Fd, buf: &[u8]) -> SysResult<usize> {
-        syscall(
+        let args = [fd.0 as i64, buf.len() as i64, 0];
+        blocking::put(
             Call::Write,
-            [fd.0 as i64, buf.len() as i64, 0],
-            |w, fault| {
+            args,
+            fd,
+            buf.len(),
+            MsgFlags::EMPTY,
+            |w, fault, done| {
                 let now = w.now_ns;
+                let buf = &buf[done..];
                 let len = match fault {
                     Some(Fault::Reset) => {
                         w.kernel.reset_connection(fd, now, &mut w.decisions);
@@ -506,17 +538,36 @@ impl Sys for SimSys {
                 };
                 w.kernel.write(fd, &buf[..len], now, &mut w.decisions)
             },
-            len_result,
         )
     }
 
     fn writev(&self, fd: Fd, bufs: &[IoSlice<'_>]) -> SysResult<usize> {
         let total: usize = bufs.iter().map(|b| b.len()).sum();
-        syscall(
+        let args = [fd.0 as i64, total as i64, bufs.len() as i64];
+        // A blocking writev that queued part goes on with the rest as one buffer: on a stream
+        // the bytes are the same (an eventfd takes 8 at a time, and never part of them).
+        let mut rest: Vec<u8> = Vec::new();
+        blocking::put(
             Call::Writev,
-            [fd.0 as i64, total as i64, bufs.len() as i64],
-            |w, fault| {
+            args,
+            fd,
+            total,
+            MsgFlags::EMPTY,
+            |w, fault, done| {
                 let now = w.now_ns;
+                if done > 0 {
+                    if rest.is_empty() {
+                        rest = bufs
+                            .iter()
+                            .flat_map(|b| b.iter().copied())
+                            .skip(done)
+                            .collect();
+                    } else {
+                        let taken = total - done;
+                        rest.drain(..rest.len() - taken);
+                    }
+                    return w.kernel.write(fd, &rest, now, &mut w.decisions);
+                }
                 let limit = match fault {
                     Some(Fault::Reset) => {
                         w.kernel.reset_connection(fd, now, &mut w.decisions);
@@ -527,7 +578,6 @@ impl Sys for SimSys {
                 };
                 w.kernel.writev(fd, bufs, limit, now, &mut w.decisions)
             },
-            len_result,
         )
     }
 
@@ -613,6 +663,27 @@ impl Sys for SimSys {
         )
     }
 
+    fn pipe2_flags(&self, flags: PipeFlags) -> SysResult<(Fd, Fd)> {
+        // The flags as they differ from `pipe2()`'s: its trace words stay what they were.
+        syscall(
+            Call::Pipe2,
+            [0, (flags.0 ^ PipeFlags::DEFAULT.0) as i64, 0],
+            |w, _| w.kernel.pipe2_flags(flags),
+            |(r, wr)| ((r.0 as i64) << 32) | wr.0 as i64,
+        )
+    }
+
+    fn eventfd_flags(&self, initval: u32, flags: EfdFlags) -> SysResult<Fd> {
+        let semaphore = flags.contains(EfdFlags::SEMAPHORE);
+        let beyond = (flags.0 & !EfdFlags::SEMAPHORE.0) ^ EfdFlags::DEFAULT.0;
+        syscall(
+            Call::Eventfd,
+            [initval as i64, semaphore as i64, beyond as i64],
+            |w, _| w.kernel.eventfd_flags(initval, flags),
+            fd_result,
+        )
+    }
+
     fn monotonic_now(&self) -> Duration {
         Duration::from_nanos(with_world(|w| w.now_ns))
     }
@@ -687,7 +758,7 @@ pub const PARKED: i64 = i64::MIN;
 
 /// The first attempt of a blocking call is a step; a retry after waking is the same call
 /// continuing, not a new step (Linux does not re-enter the syscall either).
-fn syscall_or_resume<T>(
+pub(crate) fn syscall_or_resume<T>(
     first: bool,
     call: Call,
     args: [i64; 3],
@@ -714,6 +785,6 @@ fn syscall_or_resume<T>(
 }
 
 /// Parks the running thread (its state is already set) until the scheduler resumes it.
-fn park() {
+pub(crate) fn park() {
     world::suspend(with_world(|w| w.current));
 }

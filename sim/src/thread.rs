@@ -50,6 +50,12 @@ pub enum State {
     Epoll { epfd: Fd, deadline_ns: Option<u64> },
     /// In `join`, until `target` finishes.
     Join { target: ThreadId },
+    /// In `call` (`poll`, `ppoll`, `nanosleep`, or I/O on a blocking file) until one of its
+    /// wait set's fds is ready (`crate::waiters`) or `deadline_ns` passes.
+    Wait {
+        call: crate::trace::Call,
+        deadline_ns: Option<u64>,
+    },
     /// Returned (or unwound).
     Finished,
 }

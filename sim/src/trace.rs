@@ -60,10 +60,15 @@ pub enum Call {
     Dup2,
     Fcntl,
     Ioctl,
+    EpollPwait,
+    EpollPwait2,
+    Poll,
+    Ppoll,
+    Nanosleep,
 }
 
 impl Call {
-    pub const ALL: [Call; 42] = [
+    pub const ALL: [Call; 47] = [
         Call::EpollCreate,
         Call::EpollCtl,
         Call::EpollWait,
@@ -106,6 +111,11 @@ impl Call {
         Call::Dup2,
         Call::Fcntl,
         Call::Ioctl,
+        Call::EpollPwait,
+        Call::EpollPwait2,
+        Call::Poll,
+        Call::Ppoll,
+        Call::Nanosleep,
     ];
 
     pub fn from_name(name: &str) -> Option<Call> {
@@ -156,6 +166,11 @@ impl Call {
             Call::Dup2 => "dup2",
             Call::Fcntl => "fcntl",
             Call::Ioctl => "ioctl(FIONREAD)",
+            Call::EpollPwait => "epoll_pwait",
+            Call::EpollPwait2 => "epoll_pwait2",
+            Call::Poll => "poll",
+            Call::Ppoll => "ppoll",
+            Call::Nanosleep => "clock_nanosleep",
         }
     }
 }

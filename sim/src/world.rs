@@ -103,6 +103,8 @@ pub(crate) struct World {
     deadlines: BTreeSet<(u64, ThreadId)>,
     /// Threads in `join`, by the thread they wait for.
     joiners: BTreeMap<ThreadId, Vec<ThreadId>>,
+    /// Threads in `poll`, `nanosleep` or blocking I/O, and what each waits for.
+    pub(crate) waiters: crate::waiters::Waiters,
     /// `runnable` must be recomputed: `maybe` or a thread's state changed in a way
     /// `note_in_runnable` does not follow.
     dirty: bool,
@@ -196,6 +198,7 @@ impl World {
             parked_key: Vec::new(),
             deadlines: BTreeSet::new(),
             joiners: BTreeMap::new(),
+            waiters: crate::waiters::Waiters::default(),
             woken: Vec::new(),
             dirty: true,
             runnable_has_parked: false,
@@ -225,6 +228,12 @@ impl World {
             State::Join { target } => {
                 if let Some(j) = self.joiners.get_mut(&target) {
                     j.retain(|&t| t != thread);
+                }
+            }
+            State::Wait { deadline_ns, .. } => {
+                self.waiters.unpark(thread);
+                if let Some(d) = deadline_ns {
+                    self.deadlines.remove(&(d, thread));
                 }
             }
             State::Runnable | State::Finished => {}
@@ -258,6 +267,16 @@ impl World {
                 self.joiners.entry(target).or_default().push(thread);
                 self.maybe.insert(thread);
             }
+            State::Wait { deadline_ns, .. } => {
+                // As for `Epoll`: it parks only when its wait cannot end now; its set was
+                // given to `waiters` first, and it re-enters the candidates at each pick
+                // while it waits on fds, or when its deadline passes.
+                debug_assert!(!self.can_run(thread), "{thread} parked while it could run");
+                if let Some(d) = deadline_ns {
+                    self.deadlines.insert((d, thread));
+                }
+                self.maybe.remove(thread);
+            }
             State::Finished => {
                 self.maybe.remove(thread);
                 for j in self.joiners.remove(&thread).unwrap_or_default() {
@@ -277,7 +296,12 @@ impl World {
         if self.dirty {
             return;
         }
-        let parked = |s: State| matches!(s, State::Epoll { .. } | State::Join { .. });
+        let parked = |s: State| {
+            matches!(
+                s,
+                State::Epoll { .. } | State::Join { .. } | State::Wait { .. }
+            )
+        };
         match (before, after) {
             (b, State::Runnable) if parked(b) && self.runnable.contains(&thread) => {
                 // Still runnable; it no longer counts as a parked one.
@@ -318,6 +342,7 @@ impl World {
         self.procs.add(id, pid);
         self.threads.push(State::Runnable);
         self.parked_key.push(None);
+        self.waiters.add_thread();
         self.maybe.insert(id);
         self.dirty = true;
         let inherited = self.harness.get(self.current.index()).copied() == Some(true);
@@ -337,6 +362,12 @@ impl World {
                     || self.kernel.epoll_is_ready_in(self.procs.of(thread), epfd)
             }
             State::Join { target } => self.threads[target.index()] == State::Finished,
+            State::Wait { deadline_ns, .. } => {
+                deadline_ns.is_some_and(|d| d <= self.now_ns)
+                    || self
+                        .waiters
+                        .ready(thread, self.procs.of(thread), &self.kernel)
+            }
             State::Finished => false,
         }
     }
@@ -355,6 +386,10 @@ impl World {
             }
         }
         self.woken = woken;
+        for &t in self.waiters.waiting() {
+            self.maybe.insert(t);
+            self.dirty = true;
+        }
         while let Some(&(d, t)) = self.deadlines.first() {
             if d > self.now_ns {
                 break;
@@ -394,7 +429,7 @@ impl World {
         self.dirty = false;
     }
 
-    /// The earliest deadline of a thread parked in `epoll_wait`, if any.
+    /// The earliest deadline of a parked thread (`epoll_wait`, `poll`, `nanosleep`), if any.
     fn earliest_deadline(&self) -> Option<u64> {
         self.deadlines.first().map(|&(d, _)| d)
     }

@@ -86,6 +86,8 @@ const EVENTS: &[u32] = &[
 /// Eventfd counter values: small ones, and the top of the range where writes stop fitting.
 const EVENTFD_VALUES: &[u64] = &[0, 1, 1, 2, 7, u64::MAX - 2, u64::MAX - 1, u64::MAX];
 
+mod waits;
+
 struct Gen {
     rng: Rng,
     profile: Profile,
@@ -298,6 +300,9 @@ impl Gen {
             3,         // fcntl
             3,         // ioctl(FIONREAD)
             3,         // dup3, dup2
+            3,         // poll, ppoll
+            2,         // epoll_pwait, epoll_pwait2
+            local,     // pipe2, eventfd with flags
         ];
         let step = match self.rng.weighted(&weights) {
             0 => {
@@ -403,6 +408,9 @@ impl Gen {
                 ]),
             },
             26 => self.fcntl(),
+            29 => self.poll(),
+            30 => self.epoll_pwait(),
+            31 => self.flagged_open(),
             28 => self.dup3(),
             27 => Step::Fionread {
                 fd: if self.rng.odds(1, 10) {

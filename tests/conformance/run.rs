@@ -19,11 +19,12 @@ use simkern::model::{
     self, Disagreement, Event, Fd, Model, Op, Outcome, Port, Shut, SockOpt, SockOptGet,
 };
 use simkern::poller::sys::{
-    self, Domain, EpollEvent, EpollOp, Errno, MsgFlags, Shutdown, SockType, Sys, SysResult,
+    self, Domain, EpollEvent, EpollOp, Errno, MsgFlags, PollFd, Shutdown, SockType, Sys, SysResult,
 };
 use std::collections::BTreeMap;
 use std::io::IoSlice;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::time::Duration;
 
 /// What differs between the simulator and Linux.
 pub trait Backend {
@@ -403,6 +404,44 @@ impl<B: Backend> Driver<B> {
                 err(s.epoll_wait(self.real(epfd), &mut buf, 0), |n| {
                     let events = buf[..n].iter().map(|e| Event::new(e.data(), e.events()));
                     Outcome::Events(events.collect())
+                })
+            }
+            Op::EpollPwait {
+                epfd,
+                maxevents,
+                pwait2,
+            } => {
+                let mut buf = vec![EpollEvent::zeroed(); usize::try_from(maxevents).unwrap_or(0)];
+                let r = match pwait2 {
+                    false => s.epoll_pwait(self.real(epfd), &mut buf, 0),
+                    true => s.epoll_pwait2(self.real(epfd), &mut buf, Some(Duration::ZERO)),
+                };
+                err(r, |n| {
+                    let events = buf[..n].iter().map(|e| Event::new(e.data(), e.events()));
+                    Outcome::Events(events.collect())
+                })
+            }
+            Op::Poll { ref fds, ppoll } => {
+                let mut real: Vec<PollFd> = fds
+                    .iter()
+                    .map(|&(fd, ev)| PollFd::new(self.real(fd), ev))
+                    .collect();
+                let r = match ppoll {
+                    false => s.poll(&mut real, 0),
+                    true => s.ppoll(&mut real, Some(Duration::ZERO)),
+                };
+                err(r, |_| {
+                    Outcome::Revents(real.iter().map(|p| p.revents).collect())
+                })
+            }
+            Op::Pipe2 { flags } => err(s.pipe2_flags(sys::PipeFlags(flags)), |(r, w)| {
+                let r = self.adopt(0, r);
+                let w = self.adopt(1, w);
+                Outcome::Pair(r, w)
+            }),
+            Op::EventFd2 { init, flags } => {
+                err(s.eventfd_flags(init, sys::EfdFlags(flags)), |fd| {
+                    Outcome::Fd(self.adopt(0, fd))
                 })
             }
             Op::UdpSocket => err(s.socket(Domain::Inet, SockType::Dgram), |fd| {

@@ -169,6 +169,25 @@ pub enum Step {
     GetPeerName {
         fd: Pick,
     },
+    /// `pipe2(flags)` and `eventfd(init, flags)` with flags of their own.
+    Pipe2 {
+        flags: i32,
+    },
+    EventFd2 {
+        init: u32,
+        flags: i32,
+    },
+    /// `poll` (or `ppoll`) with a zero timeout over these fds and events.
+    Poll {
+        fds: Vec<(Pick, i16)>,
+        ppoll: bool,
+    },
+    /// `epoll_pwait` (or `epoll_pwait2`) with a zero timeout.
+    EpollPwait {
+        epfd: Pick,
+        maxevents: i32,
+        pwait2: bool,
+    },
     Settle,
     /// Let a little time pass without settling: on the simulator some segments arrive, on
     /// Linux (where loopback delivers within the sending syscall) nothing happens.
@@ -254,6 +273,12 @@ pub fn op_kind(op: &Op) -> &'static str {
         Op::SendTo { .. } => "sendto",
         Op::RecvFrom { .. } => "recvfrom",
         Op::GetSockOpt { .. } => "getsockopt",
+        Op::Pipe2 { .. } => "pipe2(flags)",
+        Op::EventFd2 { .. } => "eventfd(flags)",
+        Op::Poll { ppoll: false, .. } => "poll",
+        Op::Poll { ppoll: true, .. } => "ppoll",
+        Op::EpollPwait { pwait2: false, .. } => "epoll_pwait",
+        Op::EpollPwait { pwait2: true, .. } => "epoll_pwait2",
         Op::Settle => "settle",
     }
 }
@@ -303,9 +328,11 @@ impl Fds {
         match (op, outcome) {
             (Op::Socket | Op::Accept { .. }, Outcome::Fd(fd)) => add(*fd, FdKind::Socket),
             (Op::UdpSocket, Outcome::Fd(fd)) => add(*fd, FdKind::Udp),
-            (Op::EventFd { .. }, Outcome::Fd(fd)) => add(*fd, FdKind::EventFd),
+            (Op::EventFd { .. } | Op::EventFd2 { .. }, Outcome::Fd(fd)) => {
+                add(*fd, FdKind::EventFd)
+            }
             (Op::EpollCreate, Outcome::Fd(fd)) => add(*fd, FdKind::Epoll),
-            (Op::Pipe, Outcome::Pair(r, w)) => {
+            (Op::Pipe | Op::Pipe2 { .. }, Outcome::Pair(r, w)) => {
                 add(*r, FdKind::PipeRead);
                 add(*w, FdKind::PipeWrite);
             }
@@ -471,6 +498,24 @@ impl Fds {
                 epfd: fd(*epfd),
                 maxevents: *maxevents,
             },
+            Step::Pipe2 { flags } => Op::Pipe2 { flags: *flags },
+            Step::EventFd2 { init, flags } => Op::EventFd2 {
+                init: *init,
+                flags: *flags,
+            },
+            Step::Poll { fds, ppoll } => Op::Poll {
+                fds: fds.iter().map(|&(p, ev)| (fd(p), ev)).collect(),
+                ppoll: *ppoll,
+            },
+            Step::EpollPwait {
+                epfd,
+                maxevents,
+                pwait2,
+            } => Op::EpollPwait {
+                epfd: fd(*epfd),
+                maxevents: *maxevents,
+                pwait2: *pwait2,
+            },
             Step::Settle => Op::Settle,
             Step::Nap => return Call::Nap,
         };
@@ -580,6 +625,17 @@ impl fmt::Display for Call {
                 Op::GetSockOpt { fd, opt } => {
                     write!(f, "getsockopt({}, SockOptGet::{opt:?})", fd.0)
                 }
+                Op::Pipe2 { flags } => write!(f, "pipe2_flags({flags:#o})"),
+                Op::EventFd2 { init, flags } => write!(f, "eventfd2({init}, {flags:#o})"),
+                Op::Poll { fds, ppoll } => {
+                    let fds: Vec<(i32, i16)> = fds.iter().map(|&(fd, ev)| (fd.0, ev)).collect();
+                    write!(f, "poll(&{fds:?}, {ppoll})")
+                }
+                Op::EpollPwait {
+                    epfd,
+                    maxevents,
+                    pwait2,
+                } => write!(f, "pwait({}, {maxevents}, {pwait2})", epfd.0),
                 Op::Settle => write!(f, "settle()"),
             },
         }

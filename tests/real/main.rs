@@ -31,4 +31,6 @@ mod udp;
 pub mod udp_body;
 mod unix;
 pub mod unix_body;
+mod wait;
+pub mod wait_body;
 mod waker;

@@ -7,7 +7,8 @@
 //! is a no-op, which is why the plain backend cannot give this evidence.
 
 use simkern::poller::sys::{
-    Domain, EpollEvent, EpollOp, MsgFlags, Shutdown, SockOpt, SockOptGet, SockType, UnixAddr,
+    Domain, EfdFlags, EpollEvent, EpollOp, MsgFlags, PipeFlags, PollFd, Shutdown, SockOpt,
+    SockOptGet, SockType, UnixAddr,
 };
 use simkern::poller::{Errno, Fd, LinuxSys, Probe, Sys, SysResult};
 use std::collections::{BTreeMap, BTreeSet};
@@ -251,6 +252,37 @@ impl Sys for Traced {
     }
     fn eventfd(&self, initval: u32, semaphore: bool) -> SysResult<Fd> {
         LinuxSys.eventfd(initval, semaphore)
+    }
+    fn pipe2_flags(&self, flags: PipeFlags) -> SysResult<(Fd, Fd)> {
+        LinuxSys.pipe2_flags(flags)
+    }
+    fn eventfd_flags(&self, initval: u32, flags: EfdFlags) -> SysResult<Fd> {
+        LinuxSys.eventfd_flags(initval, flags)
+    }
+    fn epoll_pwait(
+        &self,
+        epfd: Fd,
+        events: &mut [EpollEvent],
+        timeout_ms: i32,
+    ) -> SysResult<usize> {
+        LinuxSys.epoll_pwait(epfd, events, timeout_ms)
+    }
+    fn epoll_pwait2(
+        &self,
+        epfd: Fd,
+        events: &mut [EpollEvent],
+        timeout: Option<Duration>,
+    ) -> SysResult<usize> {
+        LinuxSys.epoll_pwait2(epfd, events, timeout)
+    }
+    fn poll(&self, fds: &mut [PollFd], timeout_ms: i32) -> SysResult<usize> {
+        LinuxSys.poll(fds, timeout_ms)
+    }
+    fn ppoll(&self, fds: &mut [PollFd], timeout: Option<Duration>) -> SysResult<usize> {
+        LinuxSys.ppoll(fds, timeout)
+    }
+    fn nanosleep(&self, duration: Duration) -> SysResult<()> {
+        LinuxSys.nanosleep(duration)
     }
     fn monotonic_now(&self) -> Duration {
         LinuxSys.monotonic_now()

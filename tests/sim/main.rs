@@ -31,6 +31,9 @@ mod unix_body;
 mod user_crate;
 mod user_scenario;
 mod virtual_time;
+mod wait;
+#[path = "../real/wait_body.rs"]
+mod wait_body;
 
 /// A run's signature in its one-line form (`oracle pool (object, owner)`, `deadlock`).
 pub(crate) fn signature(stop: &simkern::sim::Stop) -> String {

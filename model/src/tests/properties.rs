@@ -52,6 +52,16 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(fd, len, to)| Op::SendTo { fd, len, to: to.map(Port) }),
         2 => (fd(), 0usize..300, any::<bool>(), any::<bool>())
             .prop_map(|(fd, len, peek, trunc)| Op::RecvFrom { fd, len, peek, trunc }),
+        1 => (fd(), fd(), any::<bool>()).prop_map(|(a, b, ppoll)| Op::Poll {
+            fds: vec![(a, 0x001), (b, 0x004 | 0x2000)],
+            ppoll,
+        }),
+        1 => (fd(), 1i32..4, any::<bool>())
+            .prop_map(|(epfd, maxevents, pwait2)| Op::EpollPwait { epfd, maxevents, pwait2 }),
+        1 => prop::sample::select(vec![0o4000, 0o2004000, 0o4001])
+            .prop_map(|flags| Op::Pipe2 { flags }),
+        1 => (0u32..3, prop::sample::select(vec![0o4000, 0o2004001, 0o4002]))
+            .prop_map(|(init, flags)| Op::EventFd2 { init, flags }),
     ]
 }
 
@@ -89,13 +99,21 @@ fn aim(op: &Op, open: &[Fd]) -> Op {
         | Op::EventFdRead { fd, .. }
         | Op::EventFdWrite { fd, .. }
         | Op::EpollWait { epfd: fd, .. }
+        | Op::EpollPwait { epfd: fd, .. }
         | Op::SendTo { fd, .. }
         | Op::RecvFrom { fd, .. }
         | Op::GetSockOpt { fd, .. } => *fd = pick(*fd),
+        Op::Poll { fds, .. } => {
+            for (fd, _) in fds.iter_mut() {
+                *fd = pick(*fd);
+            }
+        }
         Op::Socket
         | Op::UdpSocket
         | Op::Pipe
+        | Op::Pipe2 { .. }
         | Op::EventFd { .. }
+        | Op::EventFd2 { .. }
         | Op::EpollCreate
         | Op::Settle => {}
     }

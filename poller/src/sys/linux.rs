@@ -7,8 +7,8 @@
 //! empty and vanish after inlining.
 
 use super::{
-    Domain, Dup3Flags, EpollEvent, EpollOp, Errno, Fcntl, Fd, MsgFlags, Probe, Shutdown, SockOpt,
-    SockOptGet, SockType, Sys, SysResult, UnixAddr,
+    Domain, Dup3Flags, EfdFlags, EpollEvent, EpollOp, Errno, Fcntl, Fd, MsgFlags, PipeFlags,
+    PollFd, Probe, Shutdown, SockOpt, SockOptGet, SockType, Sys, SysResult, UnixAddr,
 };
 use std::io::IoSlice;
 use std::mem::{size_of, MaybeUninit};
@@ -241,6 +241,41 @@ impl Sys for LinuxSys {
             )
         };
         cvt(ret).map(|n| n as usize)
+    }
+
+    #[inline]
+    fn epoll_pwait(
+        &self,
+        epfd: Fd,
+        events: &mut [EpollEvent],
+        timeout_ms: i32,
+    ) -> SysResult<usize> {
+        super::linux_wait::epoll_pwait(epfd, events, timeout_ms)
+    }
+
+    #[inline]
+    fn epoll_pwait2(
+        &self,
+        epfd: Fd,
+        events: &mut [EpollEvent],
+        timeout: Option<Duration>,
+    ) -> SysResult<usize> {
+        super::linux_wait::epoll_pwait2(epfd, events, timeout)
+    }
+
+    #[inline]
+    fn poll(&self, fds: &mut [PollFd], timeout_ms: i32) -> SysResult<usize> {
+        super::linux_wait::poll(fds, timeout_ms)
+    }
+
+    #[inline]
+    fn ppoll(&self, fds: &mut [PollFd], timeout: Option<Duration>) -> SysResult<usize> {
+        super::linux_wait::ppoll(fds, timeout)
+    }
+
+    #[inline]
+    fn nanosleep(&self, duration: Duration) -> SysResult<()> {
+        super::linux_wait::nanosleep(duration)
     }
 
     #[inline]
@@ -651,6 +686,16 @@ impl Sys for LinuxSys {
         }
         // SAFETY: no pointers.
         cvt(unsafe { libc::eventfd(initval, flags) }).map(Fd)
+    }
+
+    #[inline]
+    fn pipe2_flags(&self, flags: PipeFlags) -> SysResult<(Fd, Fd)> {
+        super::linux_wait::pipe2_flags(flags)
+    }
+
+    #[inline]
+    fn eventfd_flags(&self, initval: u32, flags: EfdFlags) -> SysResult<Fd> {
+        super::linux_wait::eventfd_flags(initval, flags)
     }
 
     #[inline]

@@ -7,8 +7,11 @@
 //! Conventions, kept by both backends:
 //! - fds are `Fd(i32)`, reused lowest-first as Linux does; errors are raw `Errno`.
 //! - Every fd the trait creates is nonblocking and close-on-exec (`SOCK_NONBLOCK`,
-//!   `O_NONBLOCK`, `EFD_NONBLOCK`, `EPOLL_CLOEXEC`): event-loop code never blocks in `read`.
-//!   The only calls that block are `epoll_wait` (up to its timeout) and `join`.
+//!   `O_NONBLOCK`, `EFD_NONBLOCK`, `EPOLL_CLOEXEC`) unless the caller asks otherwise
+//!   (`pipe2_flags`, `eventfd_flags`, `fcntl(F_SETFL)` clearing `O_NONBLOCK`): event-loop code
+//!   never blocks in `read`. The calls that block are the waits (`epoll_wait` and its
+//!   `p`/`pwait2` forms, `poll`, `ppoll`, `nanosleep`), `join`, and I/O on a file whose
+//!   `O_NONBLOCK` is clear.
 //! - `sched_point` marks a place where another thread may run (before a cross-thread atomic);
 //!   it is a no-op on the real backend, where the hardware interleaves for free.
 //! - `probe` reports lifecycle facts for the oracles; a no-op on the real backend.
@@ -17,11 +20,14 @@ mod errno;
 pub mod fd_flags;
 pub mod linux;
 mod linux_fd;
+mod linux_wait;
 mod probe;
+pub mod wait_types;
 
 pub use errno::Errno;
 pub use fd_flags::{Dup3Flags, Fcntl};
 pub use probe::{ErrnoAction, Probe};
+pub use wait_types::{pollbits, EfdFlags, PipeFlags, PollFd};
 
 use std::fmt;
 use std::io::IoSlice;
@@ -266,6 +272,28 @@ pub trait Sys: Clone + Send + Sync + 'static {
     fn epoll_ctl(&self, epfd: Fd, op: EpollOp, fd: Fd, event: Option<EpollEvent>) -> SysResult<()>;
     /// `epoll_wait`: up to `events.len()` ready events; `timeout_ms` -1 blocks, 0 polls.
     fn epoll_wait(&self, epfd: Fd, events: &mut [EpollEvent], timeout_ms: i32) -> SysResult<usize>;
+    /// `epoll_pwait` with a NULL signal mask: `epoll_wait` under another syscall number
+    /// (event loops that mask signals call it; the simulated kernel has no signals).
+    fn epoll_pwait(&self, epfd: Fd, events: &mut [EpollEvent], timeout_ms: i32)
+        -> SysResult<usize>;
+    /// `epoll_pwait2` with a NULL signal mask: a nanosecond timeout, `None` blocks. Linux 5.11
+    /// added it; an older kernel answers `ENOSYS`.
+    fn epoll_pwait2(
+        &self,
+        epfd: Fd,
+        events: &mut [EpollEvent],
+        timeout: Option<Duration>,
+    ) -> SysResult<usize>;
+    /// `poll`: fills each entry's `revents` (`POLLERR`, `POLLHUP` whether asked or not;
+    /// `POLLNVAL` for an fd not open) and returns how many entries have a nonzero one;
+    /// `timeout_ms` -1 blocks, 0 polls.
+    fn poll(&self, fds: &mut [PollFd], timeout_ms: i32) -> SysResult<usize>;
+    /// `ppoll` with a NULL signal mask: `poll` with a nanosecond timeout, `None` blocks.
+    fn ppoll(&self, fds: &mut [PollFd], timeout: Option<Duration>) -> SysResult<usize>;
+    /// `clock_nanosleep(CLOCK_MONOTONIC, 0, ..)`: the thread sleeps for `duration` (in the
+    /// simulated kernel, virtual time; other threads run meanwhile). `EINTR` is the only
+    /// error a valid call meets.
+    fn nanosleep(&self, duration: Duration) -> SysResult<()>;
 
     /// `socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)`, type `SOCK_STREAM` or
     /// `SOCK_DGRAM`.
@@ -372,8 +400,8 @@ pub trait Sys: Clone + Send + Sync + 'static {
     /// `dup2(fd, fd)` returns `fd` if it is open (`EBADF` if not) and changes nothing.
     fn dup2(&self, fd: Fd, newfd: Fd) -> SysResult<Fd>;
     /// `fcntl(fd, cmd, arg)` for the commands of `Fcntl`: the flags for a get, 0 for a set.
-    /// Clearing `O_NONBLOCK` is Linux's to honour; the simulated kernel keeps and reports
-    /// the flag but does not simulate blocking I/O (see its docs).
+    /// With `O_NONBLOCK` cleared, I/O on the file blocks (both backends; see the simulated
+    /// kernel's `blocking` module for what it models).
     fn fcntl(&self, fd: Fd, cmd: Fcntl) -> SysResult<i32>;
     /// `ioctl(fd, FIONREAD, &n)`: the bytes a read could take now. A stream socket's receive
     /// queue (a TCP FIN counts nothing), a pipe's contents (from either end), a datagram
@@ -384,6 +412,13 @@ pub trait Sys: Clone + Send + Sync + 'static {
     fn pipe2(&self) -> SysResult<(Fd, Fd)>;
     /// `eventfd(initval, EFD_NONBLOCK | EFD_CLOEXEC [| EFD_SEMAPHORE])`.
     fn eventfd(&self, initval: u32, semaphore: bool) -> SysResult<Fd>;
+    /// `pipe2(flags)`: `(read end, write end)`, blocking unless `O_NONBLOCK` is given.
+    /// `EINVAL` for a bit outside `PipeFlags::VALID`; the simulated kernel also refuses
+    /// `O_DIRECT` (packet mode, not modelled) with `EINVAL`.
+    fn pipe2_flags(&self, flags: PipeFlags) -> SysResult<(Fd, Fd)>;
+    /// `eventfd(initval, flags)`, blocking unless `EFD_NONBLOCK` is given; `EINVAL` for a bit
+    /// outside `EfdFlags::VALID`.
+    fn eventfd_flags(&self, initval: u32, flags: EfdFlags) -> SysResult<Fd>;
 
     /// `clock_gettime(CLOCK_MONOTONIC)` as time since an arbitrary origin.
     fn monotonic_now(&self) -> Duration;

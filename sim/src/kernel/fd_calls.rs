@@ -8,8 +8,8 @@
 //! `O_NOATIME` are refused with `EINVAL` (not modelled; Linux may accept them). `F_GETFL`
 //! adds the access mode each kind of file is opened with (`O_RDWR`; a pipe's ends `O_RDONLY`
 //! and `O_WRONLY`).
-//! Not modelled: blocking I/O. A file whose `O_NONBLOCK` was cleared reports it cleared,
-//! and its reads and writes still return `EAGAIN` rather than block (Linux would block).
+//! The kernel itself never blocks: a call on a file whose `O_NONBLOCK` was cleared answers
+//! `EAGAIN` here, and the scheduler turns that into a wait (`crate::blocking`).
 
 use super::file::Kind;
 use super::tcp::State;

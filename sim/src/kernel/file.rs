@@ -54,7 +54,7 @@ pub(crate) struct File {
     /// Epoll interest entries watching this file, in registration order.
     pub(crate) watchers: Vec<Watcher>,
     /// The status flags `F_SETFL` changes (`O_NONBLOCK`, `O_APPEND`), shared by every fd of
-    /// the file. Reported only: I/O stays nonblocking whatever it says (see `fd_calls`).
+    /// the file. Without `O_NONBLOCK` the scheduler makes I/O wait (`crate::blocking`).
     pub(crate) status: i32,
 }
 

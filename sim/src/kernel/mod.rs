@@ -14,6 +14,7 @@
 //! - `process`: processes: one fd table each, the active one, exit closing a process's fds.
 //! - `file`: open file descriptions: reference counts (`dup`), release on the last `close`.
 //! - `fd_calls`: `dup3`/`dup2`, `fcntl`'s flags, `ioctl(FIONREAD)`.
+//! - `waits`: poll masks for `poll`/`ppoll` and blocking I/O, flagged `pipe2`/`eventfd`.
 //! - `wait_queue`: each file's poll mask and the wakeups that queue epoll entries.
 //! - `epoll`: epoll instances: interest and ready lists, `epoll_ctl`, the harvest half of wait.
 //! - `tcp`: stream sockets, connections and the loopback network with its delivery events.
@@ -63,6 +64,7 @@ mod tcp;
 mod udp;
 mod unix;
 mod wait_queue;
+mod waits;
 
 #[cfg(test)]
 mod tests;
