@@ -71,8 +71,13 @@ impl Kernel {
             None => {
                 let peer = sock.peer.expect("checked connected above");
                 if !self.unixes.contains_key(peer) {
-                    // The peer closed: disconnect, once.
+                    // The peer closed: disconnect, once; what was queued here is lost
+                    // (`unix_dgram_disconnected`).
                     self.unixes[k].peer = None;
+                    if !self.unixes[k].queue.is_empty() {
+                        self.unix_purge(k);
+                        self.unix_wake_senders(k);
+                    }
                     return Err(Errno::ECONNREFUSED);
                 }
                 peer
@@ -85,7 +90,8 @@ impl Kernel {
         if receiver.rcv_shutdown {
             return Err(Errno::EPIPE);
         }
-        if receiver.peer != Some(k) && receiver.recvq_full() {
+        // Never full to itself (`other != sk` in `unix_dgram_sendmsg`).
+        if other != k && receiver.peer != Some(k) && receiver.recvq_full() {
             return Err(Errno::EAGAIN);
         }
         let mut data = VecDeque::with_capacity(len);
@@ -105,7 +111,7 @@ impl Kernel {
         Ok(len)
     }
 
-    /// `unix_dgram_recvmsg`: one whole datagram (what fits is copied; `MSG_TRUNC` returns its
+    /// `unix_dgram_recvmsg`: the pending error, else one whole datagram (what fits is copied; `MSG_TRUNC` returns its
     /// real length; `MSG_PEEK` leaves it) and its sender's name.
     pub(crate) fn unix_dgram_recv(
         &mut self,
@@ -114,6 +120,10 @@ impl Kernel {
         flags: MsgFlags,
     ) -> SysResult<(usize, UnixAddr)> {
         let sock = &mut self.unixes[k];
+        // `__skb_try_recv_datagram`: a pending error first, even with datagrams queued.
+        if let Some(e) = sock.error.take() {
+            return Err(e);
+        }
         let skb = sock.queue.front().ok_or(Errno::EAGAIN)?;
         let n = skb.data.len().min(buf.len());
         buf[..n].copy_from_slice(&skb.data[..n]);
