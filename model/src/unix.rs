@@ -19,7 +19,8 @@
 //! - `listen`: `EOPNOTSUPP` on a datagram socket, `EINVAL` unnamed or connected; the backlog
 //!   capped at `somaxconn` (a negative one is `somaxconn`); listening again resets it.
 //! - `connect` of a stream socket (`unix_find_other` first: `ENOENT` for a path nobody bound,
-//!   `ECONNREFUSED` for a name whose socket is gone, `EPROTOTYPE` across types), then
+//!   `ECONNREFUSED` for a name whose socket is gone, `EPROTOTYPE` for a path of the other
+//!   type; abstract names are per type, the other type's is not found: `ECONNREFUSED`), then
 //!   `ECONNREFUSED` unless the socket listens and is not shut for reading, `EAGAIN` with more
 //!   than `backlog` connections queued, `EISCONN`/`EINVAL` for a connected/listening caller.
 //!   It completes inside the call: an embryo, named as the listener, joins its queue and
@@ -72,6 +73,16 @@ pub(crate) const UNIX_SNDBUF: usize = 212_992;
 const UNIX_RCVBUF: usize = 212_992;
 /// `net.unix.max_dgram_qlen`: a datagram socket is full with more than this many queued.
 const MAX_DGRAM_QLEN: usize = 10;
+
+/// A name's key in `World::unix_names`: a path is one name whatever the type; an abstract
+/// name is one per type (`unix_abstract_hash` mixes the type into the hash and the lookup
+/// never compares types: the other type's socket is not found, and may bind the same name).
+pub(crate) fn name_key(name: UnixName, dgram: bool) -> (UnixName, bool) {
+    match name {
+        UnixName::Path(_) => (name, false),
+        _ => (name, dgram),
+    }
+}
 
 /// A socket's connection state (`sk_state`, as far as a call can tell it).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -318,7 +329,7 @@ impl World {
 
     /// `unix_find_other`: the live socket behind `name` of the caller's type.
     pub(crate) fn unix_find(&self, name: UnixName, dgram: bool) -> Result<UnixId, i32> {
-        let held = match (self.unix_names.get(&name), name) {
+        let held = match (self.unix_names.get(&name_key(name, dgram)), name) {
             (Some(held), _) => *held,
             (None, UnixName::Path(_)) => return Err(ENOENT),
             (None, _) => None,
@@ -332,7 +343,9 @@ impl World {
     }
 
     fn unix_unlink(&mut self, name: UnixName) -> Result<Outcome, i32> {
-        self.unix_names.remove(&name).ok_or(ENOENT)?;
+        self.unix_names
+            .remove(&name_key(name, false))
+            .ok_or(ENOENT)?;
         Ok(Outcome::Ok)
     }
 
@@ -341,16 +354,17 @@ impl World {
         if name == UnixName::Unnamed {
             return Err(EINVAL); // not a name the boundary passes (`UnixAddr::check`)
         }
-        if path && self.unix_names.contains_key(&name) {
+        let key = name_key(name, self.unix(u).dgram);
+        if path && self.unix_names.contains_key(&key) {
             return Err(EADDRINUSE); // mknod runs before the bound check
         }
         if self.unix(u).name != UnixName::Unnamed {
             return Err(EINVAL);
         }
-        if self.unix_names.contains_key(&name) {
+        if self.unix_names.contains_key(&key) {
             return Err(EADDRINUSE);
         }
-        self.unix_names.insert(name, Some(u));
+        self.unix_names.insert(key, Some(u));
         let sock = self.unix_mut(u);
         sock.name = name;
         sock.binder = true;
@@ -539,14 +553,15 @@ impl World {
         let state = std::mem::replace(&mut sock.state, State::Unconnected);
         let unread = !sock.queue.is_empty();
         if binder {
+            let key = name_key(name, dgram);
             match name {
                 UnixName::Path(_) => {
-                    if let Some(held) = self.unix_names.get_mut(&name).filter(|h| **h == Some(u)) {
+                    if let Some(held) = self.unix_names.get_mut(&key).filter(|h| **h == Some(u)) {
                         *held = None; // the socket file stays until unlink
                     }
                 }
                 _ => {
-                    let held = self.unix_names.remove(&name);
+                    let held = self.unix_names.remove(&key);
                     assert_eq!(held, Some(Some(u)), "abstract {name:?} not held by {u:?}");
                 }
             }

@@ -16,10 +16,10 @@
 //!   gives the pending error, then 0 after `SHUT_RD` (or the peer's close), then `EAGAIN`;
 //!   otherwise bytes across skbs (`MSG_PEEK` leaves them; `MSG_TRUNC` means nothing here),
 //!   and the name of the first skb's sender as it is now (`unix_copy_addr(skb->sk)`).
-//! - datagram `send` (`unix_dgram_sendmsg`): no address and no peer `ENOTCONN`; over
-//!   `sndbuf - 32` bytes `EMSGSIZE`; the allocation (pending error, `SHUT_WR` `EPIPE`, a
-//!   full send buffer `EAGAIN`); the lookup of the address (`ENOENT`, `ECONNREFUSED`,
-//!   `EPROTOTYPE`); `EPERM` to a socket connected elsewhere; a dead default peer disconnects
+//! - datagram `send` (`unix_dgram_sendmsg`): over `sndbuf - 32` bytes `EMSGSIZE`; the
+//!   allocation (pending error, `SHUT_WR` `EPIPE`, a full send buffer `EAGAIN`); no address
+//!   and no peer `ENOTCONN` (after the allocation on 6.18, measured); the lookup of the
+//!   address (`ENOENT`, `ECONNREFUSED`, `EPROTOTYPE`); `EPERM` to a socket connected elsewhere; a dead default peer disconnects
 //!   the sender (its queue purged) and is `ECONNREFUSED` once, then `ENOTCONN`; `EPIPE` to a
 //!   socket shut for reading; `EAGAIN` to a full socket not connected back to the sender,
 //!   though never to the sender itself.
@@ -133,11 +133,8 @@ impl World {
         len: usize,
         to: Option<UnixName>,
     ) -> Result<usize, i32> {
-        match to {
-            Some(UnixName::Unnamed) => return Err(EINVAL),
-            Some(_) => {}
-            None if self.unix(u).peer.is_none() => return Err(ENOTCONN),
-            None => {}
+        if to == Some(UnixName::Unnamed) {
+            return Err(EINVAL);
         }
         if len > UNIX_SNDBUF - 32 {
             return Err(EMSGSIZE);
@@ -152,9 +149,11 @@ impl World {
         if sock.wmem >= UNIX_SNDBUF {
             return Err(EAGAIN);
         }
+        // 6.18 looks for the default peer after allocating (measured: an unconnected socket
+        // shut for writing is `EPIPE`, not `ENOTCONN`).
         let other = match to {
             Some(name) => self.unix_find(name, true)?,
-            None => sock.peer.expect("checked connected above"),
+            None => sock.peer.ok_or(ENOTCONN)?,
         };
         if !self.unix_may_send(other, u) {
             return Err(EPERM);

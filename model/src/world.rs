@@ -31,9 +31,9 @@ pub(crate) struct World {
     pub(crate) sockets: BTreeMap<SockId, Socket>,
     pub(crate) udps: BTreeMap<crate::file::UdpId, crate::udp::Udp>,
     pub(crate) unixes: BTreeMap<crate::file::UnixId, crate::unix::Unix>,
-    /// Bound Unix names: a path's socket (`None` once it closed: the file stays until
-    /// `unlink`), an abstract name's.
-    pub(crate) unix_names: BTreeMap<crate::op::UnixName, Option<crate::file::UnixId>>,
+    /// Bound Unix names (`unix::name_key`): a path's socket (`None` once it closed: the file
+    /// stays until `unlink`), an abstract name's (one per socket type).
+    pub(crate) unix_names: BTreeMap<(crate::op::UnixName, bool), Option<crate::file::UnixId>>,
     /// TIME_WAIT entries per (harness port, `SO_REUSEADDR` of the socket that left them):
     /// they never expire within a test.
     pub(crate) time_wait: BTreeMap<(crate::op::Port, bool), u32>,

@@ -382,3 +382,52 @@ fn a_stream_connect_wakes_the_listener_and_not_the_client() {
         wait(4, 4),
     ]);
 }
+
+/// Found by the random sequences (case 603): an unconnected datagram socket shut for writing
+/// `write`s `EPIPE` on 6.18.44, where the model and the simulator said `ENOTCONN` (6.18 looks
+/// for the default peer after allocating the skb, whose allocation sees `SHUT_WR`; a datagram
+/// over `sndbuf - 32` is `EMSGSIZE` before either). Fixed in both.
+#[test]
+fn an_unconnected_datagram_socket_shut_for_writing_is_epipe() {
+    check(&[
+        unix_socket(true),
+        write(3, 1),
+        write(3, 213_000),
+        shutdown(3, Shut::Wr),
+        write(3, 1),
+        write(3, 213_000),
+        unix_sendto(3, 1, Some(Path(0)), false),
+    ]);
+}
+
+/// Found by the random sequences (case 859): a datagram `sendto` an abstract name a stream
+/// socket holds is `ECONNREFUSED` on Linux, where the model and the simulator said
+/// `EPROTOTYPE`: `unix_abstract_hash` mixes the socket type into the hash and the lookup
+/// compares names only, so the other type's socket is never found, and binding the same
+/// abstract name from the other type succeeds. A path of the other type is `EPROTOTYPE`.
+/// Fixed in both (abstract names are keyed by name and type).
+#[test]
+fn an_abstract_name_is_per_socket_type_and_a_path_is_not() {
+    check(&[
+        unix_socket(false),
+        unix_bind(3, Abstract(0)),
+        listen(3, 1),
+        socketpair(true),
+        unix_sendto(5, 10, Some(Abstract(0)), false),
+        unix_socket(true),
+        unix_bind(6, Abstract(0)),
+        unix_sendto(5, 10, Some(Abstract(0)), false),
+        unix_socket(false),
+        unix_connect(7, Abstract(0)),
+        unix_bind(3, Path(0)),
+        unix_bind(6, Path(0)),
+        unix_socket(true),
+        unix_bind(8, Path(1)),
+        unix_connect(7, Path(1)),
+        unix_sendto(5, 10, Some(Path(0)), false),
+        read(6, 64),
+        close(6),
+        unix_sendto(5, 10, Some(Abstract(0)), false),
+        unix_name(3, false),
+    ]);
+}

@@ -63,13 +63,14 @@ impl Kernel {
             _ => return Err(inet_mismatch(addr)),
         };
         let path = matches!(addr, UnixAddr::Path(_));
-        if path && self.unix_names.exists(addr) {
+        if path && self.unix_names.path_exists(addr) {
             return Err(Errno::EADDRINUSE); // mknod runs before the bound check
         }
         if self.unixes[k].name != UnixAddr::Unnamed {
             return Err(Errno::EINVAL);
         }
-        self.unix_names.bind(addr, k)?;
+        let ty = self.unixes[k].ty;
+        self.unix_names.bind(addr, k, ty)?;
         self.unixes[k].name = addr.clone();
         self.unixes[k].binder = true;
         // Linux reads a socket's address when asked (`unix_getname` of the peer,
@@ -255,7 +256,7 @@ impl Kernel {
     pub(crate) fn unix_close(&mut self, k: UnixKey) {
         let mut sock = self.unixes.remove(k).expect("closing a unix socket twice");
         if sock.binder {
-            self.unix_names.release(&sock.name, k);
+            self.unix_names.release(&sock.name, k, sock.ty);
         }
         let embryo = sock.file.is_none();
         if let (SockType::Stream, Some(p)) = (sock.ty, sock.peer) {
