@@ -22,7 +22,8 @@
 //!   address (`ENOENT`, `ECONNREFUSED`, `EPROTOTYPE`); `EPERM` to a socket connected elsewhere; a dead default peer disconnects
 //!   the sender (its queue purged) and is `ECONNREFUSED` once, then `ENOTCONN`; `EPIPE` to a
 //!   socket shut for reading; `EAGAIN` to a full socket not connected back to the sender,
-//!   though never to the sender itself.
+//!   though never to the sender itself. A send that fails after the allocation frees the
+//!   skb, which wakes the sender for `EPOLLOUT` (`sock_wfree`, measured).
 //! - datagram `recv` (`__skb_try_recv_datagram`): the pending error first, then one datagram
 //!   (what fits; `MSG_TRUNC` its real length; `MSG_PEEK` leaves it), else `EAGAIN` (after
 //!   `SHUT_RD` too).
@@ -149,6 +150,23 @@ impl World {
         if sock.wmem >= UNIX_SNDBUF {
             return Err(EAGAIN);
         }
+        let sent = self.unix_dgram_deliver(u, len, to);
+        let sock = self.unix(u);
+        if sent.is_err() && sock.writable() {
+            // The skb allocated for it is freed (`sock_wfree` → `unix_write_space`).
+            self.unix_wake(u, KEY_OUT, Edge::Must);
+        }
+        sent
+    }
+
+    /// The part of `unix_dgram_sendmsg` after the skb is allocated.
+    fn unix_dgram_deliver(
+        &mut self,
+        u: UnixId,
+        len: usize,
+        to: Option<UnixName>,
+    ) -> Result<usize, i32> {
+        let sock = self.unix(u);
         // 6.18 looks for the default peer after allocating (measured: an unconnected socket
         // shut for writing is `EPIPE`, not `ENOTCONN`).
         let other = match to {

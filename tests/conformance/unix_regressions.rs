@@ -431,3 +431,25 @@ fn an_abstract_name_is_per_socket_type_and_a_path_is_not() {
         unix_name(3, false),
     ]);
 }
+
+/// Found by the random sequences (case 4587): a datagram `sendto` that fails after its skb
+/// is allocated (here `ENOENT` for a path nobody bound) frees the skb, and `sock_wfree` calls
+/// `unix_write_space`, which wakes the sender for `EPOLLOUT`: an edge-triggered entry reports
+/// it again on Linux. The model and the simulator sent no wakeup. Fixed in both.
+#[test]
+fn a_datagram_send_that_fails_after_allocating_wakes_the_sender() {
+    check(&[
+        socketpair(true),
+        epoll_create(),
+        ctl(5, Ctl::Add, 3, IN | OUT | ET),
+        wait(5, 8),
+        unix_sendto(3, 2455, Some(Path(0)), true),
+        wait(5, 2),
+        close(4),
+        wait(5, 2),
+        write(3, 10),
+        wait(5, 2),
+        unix_sendto(3, 213_000, None, false),
+        wait(5, 2),
+    ]);
+}

@@ -64,6 +64,26 @@ impl Kernel {
         if sock.wmem >= WMEM_DEFAULT {
             return Err(Errno::EAGAIN);
         }
+        let sent = self.unix_dgram_deliver(k, src, addr, len);
+        if sent.is_err() && self.unixes[k].writable(WMEM_DEFAULT) {
+            // The skb allocated for it is freed (`sock_wfree` → `unix_write_space`): a
+            // failed send wakes its sender for EPOLLOUT (measured on 6.18; conformance
+            // `a_datagram_send_that_fails_after_allocating_wakes_the_sender`).
+            self.wake_unix(k, EPOLLOUT);
+        }
+        sent
+    }
+
+    /// The part of `unix_dgram_sendmsg` after the skb is allocated: the destination, and
+    /// the datagram queued there.
+    fn unix_dgram_deliver(
+        &mut self,
+        k: UnixKey,
+        src: &Src<'_, '_>,
+        addr: Option<&UnixAddr>,
+        len: usize,
+    ) -> SysResult<usize> {
+        let sock = &self.unixes[k];
         // 6.18 looks for the default peer after allocating the skb: an unconnected socket
         // shut for writing is EPIPE, not ENOTCONN (measured; conformance
         // `an_unconnected_datagram_socket_shut_for_writing_is_epipe`).
