@@ -32,6 +32,7 @@ errnos! {
     ENOTSOCK = 88, "Socket call on an fd that is not a socket.";
     EDESTADDRREQ = 89, "UDP send without a destination on an unconnected socket.";
     EMSGSIZE = 90, "UDP datagram longer than 65,507 bytes.";
+    EPROTOTYPE = 91, "Unix connect or sendto to a socket of the other type (stream, datagram).";
     ENOPROTOOPT = 92, "setsockopt of a TCP option on a UDP socket.";
     EOPNOTSUPP = 95, "listen or accept4 on a UDP socket; getsockopt of a TCP option on one.";
     EADDRINUSE = 98, "Port already bound.";

@@ -47,6 +47,12 @@ id!(
     "udp"
 );
 
+id!(
+    /// A Unix-domain socket (kept after its last close: queued skbs and peers name it).
+    UnixId,
+    "unix"
+);
+
 /// One open file description.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct File {
@@ -66,6 +72,7 @@ pub(crate) enum Kind {
     Socket(SockId),
     Udp(UdpId),
     Epoll(Epoll),
+    Unix(UnixId),
 }
 
 impl Kind {

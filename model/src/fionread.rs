@@ -30,6 +30,7 @@ impl World {
                 }
             }
             Kind::Socket(_) => panic!("world: FIONREAD on TCP is unsupported (checked)"),
+            Kind::Unix(_) => unreachable!("unix_branches answers FIONREAD on Unix sockets"),
         };
         let n = i32::try_from(n).expect("FIONREAD: a queue longer than i32::MAX");
         vec![Branch::Exact(Outcome::Int(n), self.clone())]

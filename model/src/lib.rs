@@ -1,5 +1,6 @@
 //! `simkern-model`: an executable specification of the part of Linux that Simkern simulates —
-//! one process's fd table, pipes, eventfds, TCP sockets on loopback, and epoll — written
+//! one process's fd table, pipes, eventfds, TCP and UDP sockets on loopback, Unix-domain
+//! sockets, and epoll — written
 //! independently of the simulator so that the simulator and the real kernel can both be held
 //! against it in differential tests.
 //!
@@ -50,6 +51,8 @@
 //! - `eventfd`: the eventfd counter, semaphore mode, the 8-byte rule.
 //! - `socket`: one TCP socket's state, and what `poll`, `read` and `write` see of it.
 //! - `udp`: UDP sockets: bind, connect, `sendto`/`recvfrom`, the queue, datagrams and ICMP.
+//! - `unix`: Unix-domain sockets: names, `socketpair`, listen/connect/accept, poll, close.
+//! - `unix_io`: Unix-domain `send`/`recv`: skbs, the sender's charge, datagram queues.
 //! - `tcp`: socket syscalls: `socket`, `bind`, `listen`, `connect`, `accept4`, `shutdown`, ….
 //! - `net`: loopback segments in flight, what each arrival does, ports and TIME_WAIT.
 //! - `progress`: when segments arrive: any prefix before an op, everything at `Settle`.
@@ -79,6 +82,8 @@ mod progress;
 mod socket;
 mod tcp;
 mod udp;
+mod unix;
+mod unix_io;
 mod waits;
 mod world;
 
@@ -89,5 +94,5 @@ pub use allowed::{Allowed, Candidate, Expect};
 pub use config::Config;
 pub use event::Event;
 pub use model::{Disagreement, Model};
-pub use op::{Ctl, Fcntl, Fd, Op, Outcome, Port, Shut, SockOpt, SockOptGet};
+pub use op::{Ctl, Fcntl, Fd, Op, Outcome, Port, Shut, SockOpt, SockOptGet, UnixName};
 pub use udp::{truesize as udp_truesize, UDP_MAX_PAYLOAD};

@@ -6,7 +6,8 @@
 //! Ports are small indices (`Port(0)`, `Port(1)`, …) that the harness maps to real ports.
 //! Does not model: blocking calls, timeouts, signals (`EINTR`), addresses other than loopback,
 //! socket options other than `SO_ERROR`, `SO_REUSEADDR`, `SO_LINGER` and `TCP_NODELAY`,
-//! `getsockname`.
+//! `getsockname` of an inet socket. Unix-domain sockets (`Op::Unix*`, `UnixName`) are named by
+//! small indices too.
 
 use crate::errno;
 use crate::event::Event;
@@ -69,6 +70,16 @@ pub enum SockOptGet {
     Error,
     /// `TCP_NODELAY`: 1 or 0 on TCP (inherited by an accepted socket); `EOPNOTSUPP` on UDP.
     NoDelay,
+}
+
+/// A Unix-domain socket's name, as a small index the harness maps to a real one: a
+/// filesystem path (in a directory of the harness's own) or an abstract name (unique to the
+/// run). `Unnamed` is no name: an unbound socket, a `socketpair` end.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum UnixName {
+    Unnamed,
+    Path(u8),
+    Abstract(u8),
 }
 
 /// `op` of `epoll_ctl`: `EPOLL_CTL_ADD`, `EPOLL_CTL_MOD`, `EPOLL_CTL_DEL`.
@@ -181,6 +192,38 @@ pub enum Op {
         maxevents: i32,
         pwait2: bool,
     },
+    /// `socket(AF_UNIX, SOCK_STREAM | SOCK_DGRAM (dgram) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)` → `Fd`.
+    UnixSocket { dgram: bool },
+    /// `socketpair(AF_UNIX, ...)` → `Pair`: two connected, unnamed ends.
+    SocketPair { dgram: bool },
+    /// `bind(fd, sockaddr_un)` of a Unix socket → `Ok`.
+    UnixBind { fd: Fd, name: UnixName },
+    /// `connect(fd, sockaddr_un)` of a Unix socket → `Ok` (a stream connect completes or
+    /// fails inside the call).
+    UnixConnect { fd: Fd, name: UnixName },
+    /// `accept4` on a Unix listener → `Accepted` (the new fd and the peer's name).
+    UnixAccept { fd: Fd },
+    /// `sendto(fd, buf, len, MSG_NOSIGNAL [| MSG_DONTWAIT], to)` on a Unix socket (`to`
+    /// `None`: `send`) → `Bytes`.
+    UnixSendTo {
+        fd: Fd,
+        len: usize,
+        to: Option<UnixName>,
+        dontwait: bool,
+    },
+    /// `recvfrom(fd, buf, len, MSG_PEEK? | MSG_TRUNC? | MSG_DONTWAIT?)` on a Unix socket →
+    /// `Received`.
+    UnixRecvFrom {
+        fd: Fd,
+        len: usize,
+        peek: bool,
+        trunc: bool,
+        dontwait: bool,
+    },
+    /// `getsockname` (`peer` false) or `getpeername` of a Unix socket → `Name`.
+    GetUnixName { fd: Fd, peer: bool },
+    /// `unlink` of the path a `UnixName::Path` names → `Ok`.
+    Unlink { name: UnixName },
     /// Not a syscall: the network catches up. Every segment in flight is delivered (and every
     /// reply to it), except SYNs and final ACKs that a full listener dropped: Linux only
     /// retransmits those after a second (`TCP_TIMEOUT_INIT`). The harness calls it after
@@ -212,6 +255,12 @@ pub enum Outcome {
     Int(i32),
     /// `poll`: each entry's `revents`, in the order asked.
     Revents(Vec<i16>),
+    /// `accept4` on a Unix listener: the new fd and the name of the peer.
+    Accepted { fd: Fd, peer: UnixName },
+    /// `recvfrom` on a Unix socket: the length returned and the sender's name.
+    Received { len: usize, from: UnixName },
+    /// `getsockname`/`getpeername` of a Unix socket.
+    Name(UnixName),
     /// The call failed with this errno.
     Err(i32),
 }
@@ -230,6 +279,9 @@ impl fmt::Debug for Outcome {
             Outcome::Datagram { len, from } => write!(f, "{len} bytes from {from:?}"),
             Outcome::Int(v) => write!(f, "int {v}"),
             Outcome::Revents(r) => write!(f, "revents {r:x?}"),
+            Outcome::Accepted { fd, peer } => write!(f, "{fd:?} from {peer:?}"),
+            Outcome::Received { len, from } => write!(f, "{len} bytes from {from:?}"),
+            Outcome::Name(name) => write!(f, "{name:?}"),
             Outcome::Err(e) => write!(f, "{}", errno::describe(*e)),
         }
     }

@@ -223,6 +223,16 @@ impl World {
             | Op::EpollCreate
             | Op::UdpSocket
             | Op::Settle => {}
+            // Unix sockets have no network: nothing is in flight towards them.
+            Op::UnixSocket { .. }
+            | Op::SocketPair { .. }
+            | Op::UnixBind { .. }
+            | Op::UnixConnect { .. }
+            | Op::UnixAccept { .. }
+            | Op::UnixSendTo { .. }
+            | Op::UnixRecvFrom { .. }
+            | Op::GetUnixName { .. }
+            | Op::Unlink { .. } => {}
         }
         socks
     }
@@ -246,7 +256,8 @@ impl World {
             | Kind::PipeRead(_)
             | Kind::PipeWrite(_)
             | Kind::EventFd(_)
-            | Kind::Udp(_) => {}
+            | Kind::Udp(_)
+            | Kind::Unix(_) => {}
         }
     }
 

@@ -39,7 +39,8 @@ impl World {
             | Kind::PipeWrite(_)
             | Kind::EventFd(_)
             | Kind::Epoll(_)
-            | Kind::Udp(_) => Err(ENOTSOCK),
+            | Kind::Udp(_)
+            | Kind::Unix(_) => Err(ENOTSOCK),
         }
     }
 

@@ -30,6 +30,10 @@ pub(crate) struct World {
     pub(crate) pipes: BTreeMap<PipeId, Pipe>,
     pub(crate) sockets: BTreeMap<SockId, Socket>,
     pub(crate) udps: BTreeMap<crate::file::UdpId, crate::udp::Udp>,
+    pub(crate) unixes: BTreeMap<crate::file::UnixId, crate::unix::Unix>,
+    /// Bound Unix names (`unix::name_key`): a path's socket (`None` once it closed: the file
+    /// stays until `unlink`), an abstract name's (one per socket type).
+    pub(crate) unix_names: BTreeMap<(crate::op::UnixName, bool), Option<crate::file::UnixId>>,
     /// TIME_WAIT entries per (harness port, `SO_REUSEADDR` of the socket that left them):
     /// they never expire within a test.
     pub(crate) time_wait: BTreeMap<(crate::op::Port, bool), u32>,
@@ -52,6 +56,8 @@ impl World {
             pipes: BTreeMap::new(),
             sockets: BTreeMap::new(),
             udps: BTreeMap::new(),
+            unixes: BTreeMap::new(),
+            unix_names: BTreeMap::new(),
             time_wait: BTreeMap::new(),
             abort: None,
             forks: Vec::new(),
@@ -142,6 +148,10 @@ impl World {
     /// Every way this state can carry out `op`, the network standing still. `Settle` is the
     /// model's business (`net::settle`), not a syscall.
     pub(crate) fn branches(&self, op: &Op) -> Vec<Branch> {
+        // Before UDP's: `udp_branches` answers `getsockopt` of every socket but a Unix one.
+        if let Some(branches) = self.unix_branches(op) {
+            return branches;
+        }
         if let Some(branches) = self.udp_branches(op) {
             return branches;
         }
@@ -233,6 +243,15 @@ impl World {
             Op::UdpSocket | Op::SendTo { .. } | Op::RecvFrom { .. } | Op::GetSockOpt { .. } => {
                 unreachable!("udp_branches answers {op:?}")
             }
+            Op::UnixSocket { .. }
+            | Op::SocketPair { .. }
+            | Op::UnixBind { .. }
+            | Op::UnixConnect { .. }
+            | Op::UnixAccept { .. }
+            | Op::UnixSendTo { .. }
+            | Op::UnixRecvFrom { .. }
+            | Op::GetUnixName { .. }
+            | Op::Unlink { .. } => unreachable!("unix_branches answers {op:?}"),
         }
     }
 
@@ -274,7 +293,14 @@ impl World {
             | Op::EpollPwait { epfd: fd, .. }
             | Op::SendTo { fd, .. }
             | Op::RecvFrom { fd, .. }
-            | Op::GetSockOpt { fd, .. } => std::slice::from_ref(fd),
+            | Op::GetSockOpt { fd, .. }
+            | Op::UnixBind { fd, .. }
+            | Op::UnixConnect { fd, .. }
+            | Op::UnixAccept { fd }
+            | Op::UnixSendTo { fd, .. }
+            | Op::UnixRecvFrom { fd, .. }
+            | Op::GetUnixName { fd, .. } => std::slice::from_ref(fd),
+            Op::UnixSocket { .. } | Op::SocketPair { .. } | Op::Unlink { .. } => &[],
             Op::Poll { .. } => &[],
             Op::Socket
             | Op::UdpSocket
@@ -287,6 +313,9 @@ impl World {
         };
         if fds.iter().any(|&fd| self.fds.is_reserved(fd)) {
             return Some("the op names an fd below Config::first_fd, which the harness owns");
+        }
+        if let Some(why) = self.unix_unsupported(op) {
+            return Some(why);
         }
         let kind = |fd: Fd| self.fds.get(fd).map(|file| &self.file(file).kind);
         match *op {
@@ -405,6 +434,7 @@ impl World {
             }
             Kind::Socket(s) => self.socket_release(s),
             Kind::Udp(u) => self.udp_release(u),
+            Kind::Unix(u) => self.unix_release(u, false),
             Kind::EventFd(_) | Kind::Epoll(_) => {}
         }
     }
@@ -448,6 +478,7 @@ impl World {
             }
             Kind::Socket(s) => self.socket_read(*s, len),
             Kind::Udp(_) => unreachable!("udp_branches reads UDP sockets"),
+            Kind::Unix(_) => unreachable!("unix_branches reads Unix sockets"),
             Kind::PipeWrite(_) => self.fail(EBADF),
             Kind::Epoll(_) => self.fail(EINVAL),
             Kind::EventFd(_) => panic!("world: Read on an eventfd is unsupported (checked)"),
@@ -462,6 +493,7 @@ impl World {
         match &self.file(file).kind {
             Kind::Socket(s) => self.socket_write(*s, len),
             Kind::Udp(_) => unreachable!("udp_branches writes UDP sockets"),
+            Kind::Unix(_) => unreachable!("unix_branches writes Unix sockets"),
             Kind::PipeWrite(p) => {
                 let p = *p;
                 self.exact(|w| {
@@ -511,6 +543,7 @@ impl World {
             Kind::EventFd(e) => e.poll(),
             Kind::Socket(s) => self.sock(*s).poll(&self.cfg),
             Kind::Udp(u) => self.udps[u].poll(),
+            Kind::Unix(u) => self.unix_poll(*u),
             Kind::Epoll(_) => self.epoll_poll(file, depth),
         }
     }
@@ -567,6 +600,9 @@ impl World {
                 Kind::Udp(u) => {
                     let _ = writeln!(out, "{u:?}");
                 }
+                Kind::Unix(u) => {
+                    let _ = writeln!(out, "{u:?}");
+                }
                 Kind::Epoll(epoll) => {
                     let _ = writeln!(out, "epoll");
                     for (key, e) in &epoll.entries {
@@ -613,6 +649,7 @@ impl World {
             );
         }
         self.describe_udp(&mut out);
+        self.describe_unix(&mut out);
         if !self.time_wait.is_empty() {
             let _ = writeln!(out, "TIME_WAIT: {:?}", self.time_wait);
         }

@@ -10,6 +10,9 @@
 //!   connection beside them, whose `recvfrom` peeks and truncates), then `sendto`,
 //!   `recvfrom` (with `MSG_PEEK`/`MSG_TRUNC`), `connect`, `getsockopt`, `getpeername` and
 //!   everything `Mixed` has; the other profiles never make a UDP socket.
+//! - `Unix`: Unix-domain sockets (`unix_gen`): a listener with an epoll and a client, or a
+//!   `socketpair`, first; then every Unix call beside reads, writes, epoll and fd calls; the
+//!   other profiles never make a Unix socket.
 //! - `FdLimit`: `Mixed` under an fd limit of 10 (seven fds for the sequence), so `EMFILE`
 //!   paths run. The simulator and the model only: the test process's own `RLIMIT_NOFILE`
 //!   cannot be lowered while other tests share it.
@@ -25,6 +28,9 @@ use simkern::model::event::{
 };
 use simkern::model::{Ctl, Fcntl, Shut, SockOpt, SockOptGet};
 
+#[path = "unix_gen.rs"]
+mod unix_gen;
+
 /// Ports the generator names (model ports 0..PORTS).
 pub const PORTS: u16 = 3;
 /// Longest generated sequence (setup included): long enough for connections to go through
@@ -38,14 +44,19 @@ pub enum Profile {
     Local,
     FdLimit,
     Datagram,
+    Unix,
 }
 
 impl Profile {
     /// The profile of case `case`: three in eight network, three mixed, one local, one under
-    /// a low fd limit; of sixteen, one mixed and one local case are datagram cases instead.
+    /// a low fd limit; of sixteen, one mixed and one local case are datagram cases instead,
+    /// and one more mixed case a Unix case.
     pub fn of(case: u64) -> Profile {
         if matches!(case % 16, 5 | 14) {
             return Profile::Datagram;
+        }
+        if case % 16 == 11 {
+            return Profile::Unix;
         }
         match case % 8 {
             0..=2 => Profile::Network,
@@ -263,6 +274,8 @@ impl Gen {
             Profile::Mixed | Profile::FdLimit => (2, 2, 6),
             Profile::Local => (0, 3, 3),
             Profile::Datagram => (1, 1, 6),
+            // Nothing of a Unix socket waits for the network: settles are rare.
+            Profile::Unix => (0, 1, 1),
         };
         // Zero outside `Datagram`, so the other profiles draw as they always did.
         let udp = if self.profile == Profile::Datagram {
@@ -304,6 +317,12 @@ impl Gen {
             2,         // epoll_pwait, epoll_pwait2
             local,     // pipe2, eventfd with flags
         ];
+        // Appended, zero outside `Unix`: the other profiles draw as they always did.
+        let unix = u32::from(self.profile == Profile::Unix);
+        let unix_base = weights.len();
+        let weights: Vec<u32> = (weights.iter().copied())
+            .chain(unix_gen::WEIGHTS.iter().map(|w| w * unix))
+            .collect();
         let step = match self.rng.weighted(&weights) {
             0 => {
                 out.push(Step::Socket);
@@ -420,7 +439,7 @@ impl Gen {
                     self.pick(want)
                 },
             },
-            _ => {
+            25 => {
                 if self.rng.odds(1, 2) {
                     out.push(Step::Settle);
                 }
@@ -428,6 +447,7 @@ impl Gen {
                     fd: self.pick(Want::Socket),
                 }
             }
+            n => self.unix_step(n - unix_base),
         };
         out.push(step);
     }
@@ -553,6 +573,9 @@ pub fn steps(seed: u64, case: u64) -> Vec<Step> {
     }
     if g.profile == Profile::Datagram {
         g.setup_datagram(&mut out);
+    }
+    if g.profile == Profile::Unix {
+        g.setup_unix(&mut out);
     }
     while out.len() < len {
         g.step(&mut out);

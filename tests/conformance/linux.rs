@@ -22,7 +22,7 @@
 
 use crate::run::{drive, Backend, Run};
 use crate::step::Step;
-use simkern::model::{self, Fd, Port};
+use simkern::model::{self, Fd, Port, UnixName};
 use simkern::poller::sys::{self, Domain, SockType, Sys};
 use simkern::poller::LinuxSys;
 use std::collections::{BTreeMap, BTreeSet};
@@ -122,12 +122,42 @@ struct LinuxBackend {
     owned: BTreeSet<i32>,
     /// Model port → real port.
     ports: BTreeMap<u16, u16>,
+    /// This sequence's Unix names: a fresh directory for its paths (made on first use,
+    /// removed with every socket file in it on drop) and a prefix for its abstract names,
+    /// both unique to the process and the sequence.
+    unix: Option<UnixNames>,
+}
+
+struct UnixNames {
+    dir: std::path::PathBuf,
+    abstract_prefix: String,
+}
+
+impl UnixNames {
+    fn fresh() -> Result<UnixNames, String> {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let pid = std::process::id();
+        let dir = std::env::temp_dir().join(format!("simkern-conformance-{pid}-{n}"));
+        std::fs::create_dir(&dir).map_err(|e| format!("mkdir {}: {e}", dir.display()))?;
+        Ok(UnixNames {
+            dir,
+            abstract_prefix: format!("simkern-conformance-{pid}-{n}-"),
+        })
+    }
+
+    fn dir(&self) -> &str {
+        self.dir.to_str().expect("the temp dir is UTF-8")
+    }
 }
 
 impl Drop for LinuxBackend {
     fn drop(&mut self) {
         for &fd in &self.owned {
             let _ = LinuxSys.close(sys::Fd(fd));
+        }
+        if let Some(names) = &self.unix {
+            let _ = std::fs::remove_dir_all(&names.dir);
         }
     }
 }
@@ -205,6 +235,25 @@ impl Backend for LinuxBackend {
     }
 
     fn nap(&mut self) {}
+
+    fn unix_addr(&mut self, name: UnixName) -> Result<sys::UnixAddr, String> {
+        if self.unix.is_none() {
+            self.unix = Some(UnixNames::fresh()?);
+        }
+        let names = self.unix.as_ref().expect("just made");
+        Ok(crate::unix_names::addr(
+            name,
+            names.dir(),
+            &names.abstract_prefix,
+        ))
+    }
+
+    fn unix_name(&self, addr: &sys::UnixAddr) -> Option<UnixName> {
+        match &self.unix {
+            Some(names) => crate::unix_names::name(addr, names.dir(), &names.abstract_prefix),
+            None => (*addr == sys::UnixAddr::Unnamed).then_some(UnixName::Unnamed),
+        }
+    }
 }
 
 fn ephemeral_range() -> (u16, u16) {

@@ -7,14 +7,19 @@
 //! simulator returned, what Linux returned.
 //!
 //! - `rng`: SplitMix64, the generator's randomness.
-//! - `step`: `Step` (an op with abstract fd picks), its resolution into a `Call`.
-//! - `gen`: the random sequences, in four profiles.
-//! - `run`: the driver: one sequence on one `Sys` backend in lockstep with a `Model`.
+//! - `step`: `Step` (an op with abstract fd picks), its resolution into a `Call`; its child
+//!   `unix_step` the Unix-domain steps.
+//! - `gen`: the random sequences, in six profiles; its child `unix_gen` the Unix profile.
+//! - `run`: the driver: one sequence on one `Sys` backend in lockstep with a `Model`; its
+//!   child `unix_run` runs the Unix-domain ops.
 //! - `sim`: the simulator backend and its configuration; `linux`: the real one.
 //! - `host`: the host kernel's release and its answers where Linux versions differ.
 //! - `judge`: all three on one sequence, the first problem, the table.
 //! - `shrink`: the smallest sequence that still fails the same way.
 //! - `stats`: counts per op kind of what was checked.
+//! - `unix_names`: model Unix names as each backend's real ones.
+//! - `unix_regressions`: the Unix-domain disagreements found so far, and the behaviours
+//!   named in issue 12, each a named test on all three.
 //! - `regressions`: every disagreement found so far, as a named test.
 //!
 //! Environment: `SIMKERN_CONFORMANCE_CASES` (default 2,048) sequences, from
@@ -33,6 +38,8 @@ mod shrink;
 mod sim;
 mod stats;
 mod step;
+mod unix_names;
+mod unix_regressions;
 
 use simkern::poller::{LinuxSys, Sys};
 use stats::Stats;

@@ -26,6 +26,9 @@ use std::io::IoSlice;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::time::Duration;
 
+#[path = "unix_run.rs"]
+mod unix;
+
 /// What differs between the simulator and Linux.
 pub trait Backend {
     type S: Sys;
@@ -46,6 +49,10 @@ pub trait Backend {
     fn settle(&mut self);
     /// Lets a little time pass without settling.
     fn nap(&mut self);
+    /// The backend's address for a model Unix name, or why there is none.
+    fn unix_addr(&mut self, name: simkern::model::UnixName) -> Result<sys::UnixAddr, String>;
+    /// The model name of an address the backend reported, if it is one of the sequence's.
+    fn unix_name(&self, addr: &sys::UnixAddr) -> Option<simkern::model::UnixName>;
 }
 
 /// Why a run stopped before its last step, with no disagreement.
@@ -524,6 +531,15 @@ impl<B: Backend> Driver<B> {
                 self.b.settle();
                 Outcome::Ok
             }
+            Op::UnixSocket { .. }
+            | Op::SocketPair { .. }
+            | Op::UnixBind { .. }
+            | Op::UnixConnect { .. }
+            | Op::UnixAccept { .. }
+            | Op::UnixSendTo { .. }
+            | Op::UnixRecvFrom { .. }
+            | Op::GetUnixName { .. }
+            | Op::Unlink { .. } => self.exec_unix(op)?,
         };
         Ok((outcome, extra))
     }
@@ -577,7 +593,11 @@ impl<B: Backend> Driver<B> {
                 bytes
             }
             // Datagrams carry one byte value throughout (`recvfrom` checks it).
-            Op::Write { fd, .. } if self.fds.kind(fd) == Some(FdKind::Udp) => vec![0x5a; len],
+            Op::Write { fd, .. }
+                if matches!(self.fds.kind(fd), Some(FdKind::Udp | FdKind::UnixDgram)) =>
+            {
+                vec![0x5a; len]
+            }
             Op::Write { fd, .. } => {
                 let from = self.offset(fd).1;
                 (0..len as u64).map(|k| pattern(from + k)).collect()
@@ -601,7 +621,10 @@ impl<B: Backend> Driver<B> {
 
     /// Checks the bytes a stream read returned, and advances the reader's offset.
     fn check_content(&mut self, fd: Fd, got: &[u8]) -> Result<(), Stop> {
-        let streams = matches!(self.fds.kind(fd), Some(FdKind::Socket | FdKind::PipeRead));
+        let streams = matches!(
+            self.fds.kind(fd),
+            Some(FdKind::Socket | FdKind::PipeRead | FdKind::UnixStream)
+        );
         let Some(o) = self.fds.object(fd).filter(|_| streams) else {
             return Ok(());
         };

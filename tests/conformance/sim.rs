@@ -18,7 +18,7 @@
 use crate::gen::Profile;
 use crate::run::{drive, Backend, Failure, Run};
 use crate::step::Step;
-use simkern::model::{self, linux, Fd, Port};
+use simkern::model::{self, linux, Fd, Port, UnixName};
 use simkern::poller::sys::{self, EpollEvent, Sys};
 use simkern::sim::kernel;
 use simkern::sim::{SimSys, Stop};
@@ -138,7 +138,24 @@ impl Backend for SimBackend {
         let n = SimSys.epoll_wait(self.sleep, &mut ev, NAP_MS);
         assert_eq!(n, Ok(0), "the empty epoll reported something");
     }
+
+    fn unix_addr(&mut self, name: UnixName) -> Result<sys::UnixAddr, String> {
+        Ok(crate::unix_names::addr(
+            name,
+            UNIX_PATH_DIR,
+            UNIX_ABSTRACT_PREFIX,
+        ))
+    }
+
+    fn unix_name(&self, addr: &sys::UnixAddr) -> Option<UnixName> {
+        crate::unix_names::name(addr, UNIX_PATH_DIR, UNIX_ABSTRACT_PREFIX)
+    }
 }
+
+/// Where model Unix paths live in the simulator (which needs no directory).
+const UNIX_PATH_DIR: &str = "/conformance";
+/// The prefix of model abstract names in the simulator (one run per kernel: no collisions).
+const UNIX_ABSTRACT_PREFIX: &str = "conformance-";
 
 fn classify(port: u16, base: u16, config: &kernel::Config) -> String {
     if port == 0 {

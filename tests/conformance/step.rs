@@ -11,6 +11,10 @@
 //! Does not own: running a call (`run`), or what the model says about it.
 
 use simkern::model::{Ctl, Fcntl, Fd, Op, Outcome, Port, Shut, SockOpt, SockOptGet};
+pub use unix::UnixStep;
+
+#[path = "unix_step.rs"]
+mod unix;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -23,6 +27,8 @@ pub enum FdKind {
     PipeWrite,
     EventFd,
     Epoll,
+    UnixStream,
+    UnixDgram,
 }
 
 /// Which open fds a `Pick::Open` prefers.
@@ -38,6 +44,8 @@ pub enum Want {
     Writable,
     EventFd,
     Epoll,
+    /// Unix-domain sockets, stream or datagram.
+    Unix,
 }
 
 impl Want {
@@ -46,10 +54,15 @@ impl Want {
             Want::Any => true,
             Want::Socket => matches!(kind, FdKind::Socket | FdKind::Udp),
             Want::Udp => kind == FdKind::Udp,
-            Want::Readable => matches!(kind, FdKind::Socket | FdKind::Udp | FdKind::PipeRead),
-            Want::Writable => matches!(kind, FdKind::Socket | FdKind::Udp | FdKind::PipeWrite),
+            Want::Readable => {
+                kind.is_unix() || matches!(kind, FdKind::Socket | FdKind::Udp | FdKind::PipeRead)
+            }
+            Want::Writable => {
+                kind.is_unix() || matches!(kind, FdKind::Socket | FdKind::Udp | FdKind::PipeWrite)
+            }
             Want::EventFd => kind == FdKind::EventFd,
             Want::Epoll => kind == FdKind::Epoll,
+            Want::Unix => kind.is_unix(),
         }
     }
 }
@@ -192,6 +205,8 @@ pub enum Step {
     /// Let a little time pass without settling: on the simulator some segments arrive, on
     /// Linux (where loopback delivers within the sending syscall) nothing happens.
     Nap,
+    /// A Unix-domain socket call (`unix_step`).
+    Unix(UnixStep),
 }
 
 /// A resolved step: what runs.
@@ -280,6 +295,15 @@ pub fn op_kind(op: &Op) -> &'static str {
         Op::EpollPwait { pwait2: false, .. } => "epoll_pwait",
         Op::EpollPwait { pwait2: true, .. } => "epoll_pwait2",
         Op::Settle => "settle",
+        Op::UnixSocket { .. }
+        | Op::SocketPair { .. }
+        | Op::UnixBind { .. }
+        | Op::UnixConnect { .. }
+        | Op::UnixAccept { .. }
+        | Op::UnixSendTo { .. }
+        | Op::UnixRecvFrom { .. }
+        | Op::GetUnixName { .. }
+        | Op::Unlink { .. } => unix::op_kind(op),
     }
 }
 
@@ -341,6 +365,12 @@ impl Fds {
                     self.open.insert(new.0, (kind, object));
                 }
             }
+            (Op::UnixSocket { dgram }, Outcome::Fd(fd)) => add(*fd, FdKind::unix(*dgram)),
+            (Op::SocketPair { dgram }, Outcome::Pair(a, b)) => {
+                add(*a, FdKind::unix(*dgram));
+                add(*b, FdKind::unix(*dgram));
+            }
+            (Op::UnixAccept { .. }, Outcome::Accepted { fd, .. }) => add(*fd, FdKind::UnixStream),
             (Op::Close { fd }, Outcome::Ok) => {
                 self.open.remove(&fd.0);
             }
@@ -518,6 +548,7 @@ impl Fds {
             },
             Step::Settle => Op::Settle,
             Step::Nap => return Call::Nap,
+            Step::Unix(u) => self.resolve_unix(u),
         };
         Call::Op(op)
     }
@@ -637,6 +668,15 @@ impl fmt::Display for Call {
                     pwait2,
                 } => write!(f, "pwait({}, {maxevents}, {pwait2})", epfd.0),
                 Op::Settle => write!(f, "settle()"),
+                Op::UnixSocket { .. }
+                | Op::SocketPair { .. }
+                | Op::UnixBind { .. }
+                | Op::UnixConnect { .. }
+                | Op::UnixAccept { .. }
+                | Op::UnixSendTo { .. }
+                | Op::UnixRecvFrom { .. }
+                | Op::GetUnixName { .. }
+                | Op::Unlink { .. } => unix::display(op, f),
             },
         }
     }

@@ -10,6 +10,7 @@ mod pipe;
 mod properties;
 mod socket;
 mod udp;
+mod unix;
 
 use crate::event::Event;
 use crate::{Config, Ctl, Expect, Fd, Model, Op, Outcome, Port};

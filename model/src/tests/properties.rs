@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::event::{EPOLLET, EPOLLIN, EPOLLONESHOT, EPOLLOUT, EPOLLRDHUP};
-use crate::{Allowed, Candidate, Disagreement, Shut};
+use crate::{Allowed, Candidate, Disagreement, Shut, UnixName};
 use proptest::prelude::*;
 
 fn fd() -> impl Strategy<Value = Fd> {
@@ -62,6 +62,26 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|flags| Op::Pipe2 { flags }),
         1 => (0u32..3, prop::sample::select(vec![0o4000, 0o2004001, 0o4002]))
             .prop_map(|(init, flags)| Op::EventFd2 { init, flags }),
+        1 => any::<bool>().prop_map(|dgram| Op::UnixSocket { dgram }),
+        1 => any::<bool>().prop_map(|dgram| Op::SocketPair { dgram }),
+        2 => (fd(), unix_name()).prop_map(|(fd, name)| Op::UnixBind { fd, name }),
+        2 => (fd(), unix_name()).prop_map(|(fd, name)| Op::UnixConnect { fd, name }),
+        1 => fd().prop_map(|fd| Op::UnixAccept { fd }),
+        2 => (fd(), 0usize..60_000, prop::option::of(unix_name()))
+            .prop_map(|(fd, len, to)| Op::UnixSendTo { fd, len, to, dontwait: false }),
+        2 => (fd(), 0usize..3000, any::<bool>(), any::<bool>()).prop_map(|(fd, len, peek, trunc)| {
+            Op::UnixRecvFrom { fd, len, peek, trunc, dontwait: true }
+        }),
+        1 => (fd(), any::<bool>()).prop_map(|(fd, peer)| Op::GetUnixName { fd, peer }),
+        1 => (0u8..2).prop_map(|k| Op::Unlink { name: UnixName::Path(k) }),
+    ]
+}
+
+fn unix_name() -> impl Strategy<Value = UnixName> {
+    prop_oneof![
+        (0u8..2).prop_map(UnixName::Path),
+        (0u8..2).prop_map(UnixName::Abstract),
+        Just(UnixName::Unnamed),
     ]
 }
 
@@ -102,7 +122,13 @@ fn aim(op: &Op, open: &[Fd]) -> Op {
         | Op::EpollPwait { epfd: fd, .. }
         | Op::SendTo { fd, .. }
         | Op::RecvFrom { fd, .. }
-        | Op::GetSockOpt { fd, .. } => *fd = pick(*fd),
+        | Op::GetSockOpt { fd, .. }
+        | Op::UnixBind { fd, .. }
+        | Op::UnixConnect { fd, .. }
+        | Op::UnixAccept { fd }
+        | Op::UnixSendTo { fd, .. }
+        | Op::UnixRecvFrom { fd, .. }
+        | Op::GetUnixName { fd, .. } => *fd = pick(*fd),
         Op::Poll { fds, .. } => {
             for (fd, _) in fds.iter_mut() {
                 *fd = pick(*fd);
@@ -115,7 +141,10 @@ fn aim(op: &Op, open: &[Fd]) -> Op {
         | Op::EventFd { .. }
         | Op::EventFd2 { .. }
         | Op::EpollCreate
-        | Op::Settle => {}
+        | Op::Settle
+        | Op::UnixSocket { .. }
+        | Op::SocketPair { .. }
+        | Op::Unlink { .. } => {}
     }
     op
 }

@@ -123,6 +123,7 @@ impl Kernel {
             // sock_read_iter: a zero-length read returns 0 before the protocol looks.
             Kind::Udp(_) if buf.is_empty() => Ok(0),
             Kind::Udp(u) => self.udp_recvfrom(u, buf, MsgFlags::EMPTY).map(|(n, _)| n),
+            Kind::Unix(_) if buf.is_empty() => Ok(0),
             Kind::Unix(k) => self.unix_recv(k, buf, MsgFlags::EMPTY).map(|(n, _)| n),
             Kind::PipeRead(p) => self.pipe_read(p, buf),
             Kind::EventFd(_) => self.eventfd_read(file, buf),

@@ -56,27 +56,41 @@ impl Kernel {
     /// `bind` of a Unix socket to `addr` (see `unix::names`); on an inet socket, as Linux:
     /// `EINVAL` when the `sockaddr_un` is shorter than a `sockaddr_in`, else `EAFNOSUPPORT`.
     pub fn bind_unix(&mut self, fd: Fd, addr: &UnixAddr) -> SysResult<()> {
+        // The real backend refuses a name no `sockaddr_un` can hold before the call.
+        addr.check()?;
         let k = match self.sock_ref(fd)? {
             SockRef::Unix(k) => k,
             _ => return Err(inet_mismatch(addr)),
         };
-        addr.check()?;
         let path = matches!(addr, UnixAddr::Path(_));
-        if path && self.unix_names.exists(addr) {
+        if path && self.unix_names.path_exists(addr) {
             return Err(Errno::EADDRINUSE); // mknod runs before the bound check
         }
         if self.unixes[k].name != UnixAddr::Unnamed {
             return Err(Errno::EINVAL);
         }
-        self.unix_names.bind(addr, k)?;
+        let ty = self.unixes[k].ty;
+        self.unix_names.bind(addr, k, ty)?;
         self.unixes[k].name = addr.clone();
         self.unixes[k].binder = true;
+        // Linux reads a socket's address when asked (`unix_getname` of the peer,
+        // `unix_copy_addr(skb->sk)` at `recvfrom`): a name bound now is the peer name of the
+        // sockets connected to `k` and the sender of what `k` sent before.
+        for (_, sock) in self.unixes.iter_mut() {
+            if sock.peer == Some(k) {
+                sock.peer_name = addr.clone();
+            }
+            for skb in sock.queue.iter_mut().filter(|skb| skb.sender == k) {
+                skb.from = addr.clone();
+            }
+        }
         Ok(())
     }
 
     /// `connect` of a Unix socket: a stream connect completes or fails at once; a datagram
     /// connect sets the default peer. On an inet socket, as `bind_unix`.
     pub fn connect_unix(&mut self, fd: Fd, addr: &UnixAddr) -> SysResult<()> {
+        addr.check()?; // before the call, as the real backend
         let k = match self.sock_ref(fd)? {
             SockRef::Unix(k) => k,
             _ => return Err(inet_mismatch(addr)),
@@ -127,6 +141,9 @@ impl Kernel {
         now: u64,
         ch: &mut dyn Choices,
     ) -> SysResult<usize> {
+        if let Some(addr) = addr {
+            addr.check()?; // before the call, as the real backend
+        }
         let k = match (self.sock_ref(fd)?, addr) {
             (SockRef::Unix(k), _) => k,
             (SockRef::Udp(_), Some(addr)) => return Err(inet_mismatch(addr)),
@@ -239,7 +256,7 @@ impl Kernel {
     pub(crate) fn unix_close(&mut self, k: UnixKey) {
         let mut sock = self.unixes.remove(k).expect("closing a unix socket twice");
         if sock.binder {
-            self.unix_names.release(&sock.name, k);
+            self.unix_names.release(&sock.name, k, sock.ty);
         }
         let embryo = sock.file.is_none();
         if let (SockType::Stream, Some(p)) = (sock.ty, sock.peer) {

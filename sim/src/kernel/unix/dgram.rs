@@ -49,8 +49,6 @@ impl Kernel {
     ) -> SysResult<usize> {
         if let Some(addr) = addr {
             addr.check()?;
-        } else if self.unixes[k].peer.is_none() {
-            return Err(Errno::ENOTCONN);
         }
         let len = src.total();
         if len > WMEM_DEFAULT - 32 {
@@ -66,13 +64,41 @@ impl Kernel {
         if sock.wmem >= WMEM_DEFAULT {
             return Err(Errno::EAGAIN);
         }
+        let sent = self.unix_dgram_deliver(k, src, addr, len);
+        if sent.is_err() && self.unixes[k].writable(WMEM_DEFAULT) {
+            // The skb allocated for it is freed (`sock_wfree` → `unix_write_space`): a
+            // failed send wakes its sender for EPOLLOUT (measured on 6.18; conformance
+            // `a_datagram_send_that_fails_after_allocating_wakes_the_sender`).
+            self.wake_unix(k, EPOLLOUT);
+        }
+        sent
+    }
+
+    /// The part of `unix_dgram_sendmsg` after the skb is allocated: the destination, and
+    /// the datagram queued there.
+    fn unix_dgram_deliver(
+        &mut self,
+        k: UnixKey,
+        src: &Src<'_, '_>,
+        addr: Option<&UnixAddr>,
+        len: usize,
+    ) -> SysResult<usize> {
+        let sock = &self.unixes[k];
+        // 6.18 looks for the default peer after allocating the skb: an unconnected socket
+        // shut for writing is EPIPE, not ENOTCONN (measured; conformance
+        // `an_unconnected_datagram_socket_shut_for_writing_is_epipe`).
         let other = match addr {
             Some(addr) => self.unix_find(addr, SockType::Dgram)?,
             None => {
-                let peer = sock.peer.expect("checked connected above");
+                let peer = sock.peer.ok_or(Errno::ENOTCONN)?;
                 if !self.unixes.contains_key(peer) {
-                    // The peer closed: disconnect, once.
+                    // The peer closed: disconnect, once; what was queued here is lost
+                    // (`unix_dgram_disconnected`).
                     self.unixes[k].peer = None;
+                    if !self.unixes[k].queue.is_empty() {
+                        self.unix_purge(k);
+                        self.unix_wake_senders(k);
+                    }
                     return Err(Errno::ECONNREFUSED);
                 }
                 peer
@@ -85,7 +111,8 @@ impl Kernel {
         if receiver.rcv_shutdown {
             return Err(Errno::EPIPE);
         }
-        if receiver.peer != Some(k) && receiver.recvq_full() {
+        // Never full to itself (`other != sk` in `unix_dgram_sendmsg`).
+        if other != k && receiver.peer != Some(k) && receiver.recvq_full() {
             return Err(Errno::EAGAIN);
         }
         let mut data = VecDeque::with_capacity(len);
@@ -105,7 +132,7 @@ impl Kernel {
         Ok(len)
     }
 
-    /// `unix_dgram_recvmsg`: one whole datagram (what fits is copied; `MSG_TRUNC` returns its
+    /// `unix_dgram_recvmsg`: the pending error, else one whole datagram (what fits is copied; `MSG_TRUNC` returns its
     /// real length; `MSG_PEEK` leaves it) and its sender's name.
     pub(crate) fn unix_dgram_recv(
         &mut self,
@@ -114,6 +141,10 @@ impl Kernel {
         flags: MsgFlags,
     ) -> SysResult<(usize, UnixAddr)> {
         let sock = &mut self.unixes[k];
+        // `__skb_try_recv_datagram`: a pending error first, even with datagrams queued.
+        if let Some(e) = sock.error.take() {
+            return Err(e);
+        }
         let skb = sock.queue.front().ok_or(Errno::EAGAIN)?;
         let n = skb.data.len().min(buf.len());
         buf[..n].copy_from_slice(&skb.data[..n]);

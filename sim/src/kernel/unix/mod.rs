@@ -13,7 +13,9 @@
 //! - names (`names`): a bound path stays in the namespace after its socket closes, until
 //!   `unlink`: `bind` to it is `EADDRINUSE`, `connect`/`sendto` to it `ECONNREFUSED`; a path
 //!   nobody bound is `ENOENT`. An abstract name goes with its socket; one nobody holds is
-//!   `ECONNREFUSED`. A socket of the other type behind the name is `EPROTOTYPE`. Binding a
+//!   `ECONNREFUSED`. A socket of the other type behind a path is `EPROTOTYPE`; abstract names are
+//!   per type (`unix_abstract_hash` mixes in the type), so there the other type's is not found
+//!   (`ECONNREFUSED`) and may bind the same name. Binding a
 //!   bound socket is `EINVAL` (a path that exists is `EADDRINUSE` first, as `mknod` runs
 //!   before the check).
 //! - stream (`stream`): `listen` needs a name (`EINVAL`), `EOPNOTSUPP` on a datagram socket;
@@ -40,7 +42,9 @@
 //!   datagrams from senders it is not connected to, then `sendto` is `EAGAIN` (a connected
 //!   sender also loses `EPOLLOUT`, and gets it back when the receiver reads); a socketpair's
 //!   or two mutually connected sockets' datagrams are bounded only by the sender's `sndbuf`.
-//!   A datagram to a socket connected elsewhere is `EPERM`; to one shut for reading `EPIPE`.
+//!   A datagram to a socket connected elsewhere is `EPERM`; to one shut for reading `EPIPE`;
+//!   without an address on an unconnected socket `ENOTCONN`, after `EMSGSIZE` and the send
+//!   buffer's checks (`EPIPE` after `SHUT_WR`), as 6.18 orders them.
 //!   A connected socket whose peer closed gets `ECONNREFUSED` once from `send`, then
 //!   `ENOTCONN`. Reconnecting drops the socket's queued datagrams and, if the old peer was
 //!   connected back, gives it `ECONNRESET`. An empty queue is `EAGAIN`, also after shutdown.

@@ -99,9 +99,10 @@ impl Socket {
         }
     }
 
-    /// `unix_writable`: the send charge at most a quarter of `sndbuf`.
+    /// `unix_writable`: `sk_wmem_alloc` (the send charge plus its bias of 1) at most a
+    /// quarter of `sndbuf`.
     pub(crate) fn writable(&self, sndbuf: usize) -> bool {
-        !matches!(self.state, State::Listen { .. }) && self.wmem * 4 <= sndbuf
+        !matches!(self.state, State::Listen { .. }) && (self.wmem + 1) * 4 <= sndbuf
     }
 }
 
