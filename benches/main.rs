@@ -79,7 +79,37 @@ impl Options {
     }
 }
 
+/// `SIMKERN_BENCH_FIXED=FRAMEWORK:CONNS:ROUND_TRIPS`: one fixed-length real echo run and
+/// nothing else, for valgrind's instruction counts (see `real_echo::fixed`).
+fn fixed_run(spec: &str) -> ! {
+    let parsed = match spec.split(':').collect::<Vec<_>>()[..] {
+        [framework, conns, n] => conns
+            .parse::<usize>()
+            .ok()
+            .zip(n.parse::<u64>().ok())
+            .map(|(c, n)| (framework, c, n)),
+        _ => None,
+    };
+    let Some((framework, conns, n)) = parsed.filter(|&(_, c, n)| c > 0 && n > 0) else {
+        eprintln!("bench: SIMKERN_BENCH_FIXED={spec:?}: want FRAMEWORK:CONNS:ROUND_TRIPS");
+        std::process::exit(2);
+    };
+    match real_echo::fixed(framework, conns, n) {
+        Ok(done) => {
+            println!("round trips: {done}");
+            std::process::exit(0);
+        }
+        Err(e) => {
+            eprintln!("bench: SIMKERN_BENCH_FIXED: {e}");
+            std::process::exit(2);
+        }
+    }
+}
+
 fn main() {
+    if let Ok(spec) = std::env::var("SIMKERN_BENCH_FIXED") {
+        fixed_run(&spec);
+    }
     // cargo passes `--bench` under `cargo bench`; libtest-style flags are otherwise ignored.
     let args: Vec<String> = std::env::args().skip(1).collect();
     let bench_mode = args.iter().any(|a| a == "--bench");

@@ -66,3 +66,30 @@ echo
 echo "Top instruction consumers, Simkern, 100 clients (inclusive of nothing: self cost):"
 callgrind_annotate "$out/simkern-100.callgrind" 2>/dev/null | sed -n '1,60p' \
     | grep -E '^ *[0-9,]+ ' | head -25
+
+# The real path: instructions per round trip of one mio-style echo source over mio and over
+# simkern::mio (benches/real_echo/mio_api.rs), user space only (valgrind sees no kernel
+# work). Marginal cost: the difference between a run of 2N and a run of N round trips, so
+# start-up and connection set-up cancel out.
+bench=$(cargo bench --bench main --no-run 2>&1 | grep -o 'target/release/deps/main-[0-9a-f]*' | tail -1)
+[ -x "$bench" ] || { echo "bench-profile: cannot find the bench binary" >&2; exit 1; }
+fixed() { # framework conns round_trips -> "instructions round_trips"
+    local tag="real-$1-$2-$3"
+    SIMKERN_BENCH_FIXED="$1:$2:$3" valgrind --tool=callgrind --callgrind-out-file="$out/$tag.callgrind" \
+        "$bench" >"$out/$tag.stdout" 2>"$out/$tag.callgrind.log"
+    echo "$(grep -m1 '^summary:' "$out/$tag.callgrind" | awk '{print $2}') $(awk '{print $3}' "$out/$tag.stdout")"
+}
+echo
+printf '%-12s %-6s %14s\n' framework conns 'Ir/rt (marginal)'
+N=$(( ROUND_TRIPS * 2 ))
+declare -A real
+for conns in 1 64; do
+    for fw in mio simkern-mio; do
+        read -r i1 r1 <<<"$(fixed "$fw" "$conns" "$N")"
+        read -r i2 r2 <<<"$(fixed "$fw" "$conns" $(( N * 2 )))"
+        real[$fw-$conns]=$(awk -v a="$i1" -v b="$i2" -v x="$r1" -v y="$r2" 'BEGIN { printf "%.1f", (b-a)/(y-x) }')
+        printf '%-12s %-6s %14s\n' "$fw" "$conns" "${real[$fw-$conns]}"
+    done
+    awk -v a="${real[simkern-mio-$conns]}" -v b="${real[mio-$conns]}" -v c="$conns" \
+        'BEGIN { printf "instructions simkern::mio/mio at %s connections: %.3fx\n", c, a/b }'
+done

@@ -257,3 +257,29 @@ pub fn run(report: &mut Report, opts: &Options) {
         ));
     }
 }
+
+/// One framework for about `round_trips` round trips, then stop: for instruction counts under
+/// valgrind (`scripts/bench-profile.sh`), where a time window means nothing. Returns the exact
+/// number of round trips made (the client finishes the one in progress on each connection).
+pub fn fixed(framework: &str, conns: usize, round_trips: u64) -> Result<u64, String> {
+    let framework = match framework {
+        "poller" => Framework::Poller,
+        "mio" => Framework::Mio,
+        "simkern-mio" => Framework::SimkernMio,
+        other => {
+            return Err(format!(
+                "unknown framework {other:?} (poller, mio, simkern-mio)"
+            ))
+        }
+    };
+    let (addr, server) = framework.start_server(conns, None);
+    let meter = Arc::new(Meter::default());
+    let client = framework.start_client(addr, conns, meter.clone(), None);
+    while meter.round_trips.load(Relaxed) < round_trips {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    meter.stop.store(true, Relaxed);
+    join(client, framework, "client");
+    join(server, framework, "server");
+    Ok(meter.round_trips.load(Relaxed))
+}
