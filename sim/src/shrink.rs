@@ -425,7 +425,6 @@ fn split<T: Clone>(atoms: &[T], n: usize) -> Vec<Vec<T>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::builtin_refs;
 
     #[test]
     fn ddmin_finds_the_two_atoms_that_matter() {
@@ -443,55 +442,6 @@ mod tests {
     fn ddmin_returns_nothing_when_nothing_is_needed() {
         assert!(ddmin(vec![1, 2, 3], |_| true).is_empty());
         assert_eq!(ddmin(vec![7], |s| !s.is_empty()), vec![7]);
-    }
-
-    /// The cancelled dial needs no preemption at all: its shrunk file replays a schedule with
-    /// no switches, fewer choices, and the same failure.
-    #[test]
-    fn shrink_drops_the_switches_the_cancelled_dial_does_not_need() {
-        let file = SeedFile::parse(
-            include_str!("../../seeds/netpoll-cancel-dial.json"),
-            "netpoll-cancel-dial.json",
-        )
-        .unwrap();
-        let shrunk = shrink(&file, builtin_refs(), &Options::default()).unwrap();
-        assert_eq!(shrunk.file.schedule.as_deref(), Some(&[][..]));
-        assert_eq!(shrunk.file.fill, Fill::Benign);
-        assert!(shrunk.after.decisions < shrunk.before.decisions);
-        let again = runner::run(
-            &shrunk.file.config(),
-            shrunk.file.root(builtin_refs()).unwrap(),
-        );
-        assert!(file.expects(&Signature::of(&again.stop)));
-        assert_eq!(
-            format_hash(again.trace_hash),
-            shrunk.file.expected.trace_hash
-        );
-        // Out of runs at once, shrinking still returns a file that fails the same way: the
-        // recorded run, unshrunk.
-        let capped = shrink(&file, builtin_refs(), &Options { max_runs: 0 }).unwrap();
-        // The original is format 1 (the oracle's name only); the new file is this build's.
-        assert!(file.expects(&capped.file.expected.outcome));
-        assert_eq!(capped.file.format, crate::seed_file::FORMAT);
-    }
-
-    /// A file recorded on a kernel other than the default (the mio scenario's takes time per
-    /// step) shrinks on that kernel: candidates run on the file's kernel, not the default.
-    #[test]
-    fn shrink_runs_candidates_on_the_seed_files_own_kernel() {
-        let file = SeedFile::parse(
-            include_str!("../../seeds/mio-session-takeover.json"),
-            "mio-session-takeover.json",
-        )
-        .unwrap();
-        assert_ne!(file.kernel, crate::kernel::Config::default());
-        let shrunk = shrink(&file, builtin_refs(), &Options { max_runs: 200 }).unwrap();
-        assert_eq!(shrunk.file.kernel, file.kernel);
-        let again = runner::run(
-            &shrunk.file.config(),
-            shrunk.file.root(builtin_refs()).unwrap(),
-        );
-        assert!(file.expects(&Signature::of(&again.stop)));
     }
 
     #[test]

@@ -25,10 +25,10 @@
 //!   event of this batch for a closed connection finds the slot empty and is dropped.
 
 use super::mio_link::{pause, Dropped, Link};
-use crate::mio::event::Event;
-use crate::mio::net::{TcpListener, TcpStream};
-use crate::mio::{Events, Interest, Poll, Token, Waker};
-use crate::scenario::{Param, Scenario, Setup};
+use simkern_sim::mio::event::Event;
+use simkern_sim::mio::net::{TcpListener, TcpStream};
+use simkern_sim::mio::{Events, Interest, Poll, Token, Waker};
+use simkern_sim::scenario::{Param, Scenario, Setup};
 use std::collections::BTreeMap;
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::SocketAddr;
@@ -84,12 +84,12 @@ fn build(setup: &Setup) -> Box<dyn FnOnce()> {
         let stop: Arc<Mutex<Option<Arc<Waker>>>> = Arc::default();
         let (server_log, server_stop) = (log.clone(), stop.clone());
         // The server is code under test: spawned before `harness`, so faults reach it.
-        let server = crate::mio::thread::spawn("server", move || {
+        let server = simkern_sim::mio::thread::spawn("server", move || {
             let server = Server::start(addr, buggy, server_log, &server_stop);
             server.run()
         })
         .expect("spawn the server");
-        crate::harness();
+        simkern_sim::harness();
         let stop = loop {
             if let Some(waker) = stop.lock().unwrap().clone() {
                 break waker;
@@ -100,13 +100,14 @@ fn build(setup: &Setup) -> Box<dyn FnOnce()> {
         for r in 0..roamers {
             let log = log.clone();
             let name = format!("roamer{r}");
-            let thread =
-                crate::mio::thread::spawn(&name.clone(), move || roam(addr, &name, moves, &log));
+            let thread = simkern_sim::mio::thread::spawn(&name.clone(), move || {
+                roam(addr, &name, moves, &log)
+            });
             clients.push(thread.expect("spawn a roamer"));
         }
         for b in 0..bystanders {
             let log = log.clone();
-            let thread = crate::mio::thread::spawn(&format!("bystander{b}"), move || {
+            let thread = simkern_sim::mio::thread::spawn(&format!("bystander{b}"), move || {
                 for v in 0..visits {
                     visit(addr, &format!("b{b}.{v}"), pings, &log);
                 }
