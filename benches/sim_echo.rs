@@ -9,10 +9,11 @@
 use crate::peers::{self, Measurement};
 use crate::report::{Entry, Report, Summary};
 use crate::Options;
+use simkern::scenarios;
 use simkern::sim::batch::{Batch, FaultSpec};
 use simkern::sim::fault::Profile;
 use simkern::sim::runner::STEP_BUDGET_DEFAULT;
-use simkern::sim::{scenario, strategy};
+use simkern::sim::strategy;
 use std::time::Instant;
 
 const SIZE: usize = 64;
@@ -23,7 +24,7 @@ const TURMOIL_REPS: usize = 3;
 /// (`Batch::run_one`: no trace tail kept); round trips per wall second and ns per simulated
 /// step. Timed like the peers: building the run, running it to completion, tearing it down.
 fn ours(clients: u64, rounds: u64, seed: u64) -> (Measurement, f64) {
-    let echo = scenario::find("echo").expect("built-in");
+    let echo = scenarios::find("echo").expect("built-in");
     let setup = echo
         .setup(
             None,

@@ -7,7 +7,7 @@
 #
 #   poller  every mutant of poller/src, judged by the poller's unit tests and the `real` and
 #           `sim` integration binaries (default)
-#   kernel  every mutant of sim/src/kernel, judged by the sim crate's unit tests and the
+#   kernel  every mutant of sim/src/kernel, judged by the sim and scenarios crates' unit tests and the
 #           `conformance` (model vs sim vs Linux) and `sim` binaries
 #
 # Environment: MUTANTS_JOBS (default 1: one build at a time fits 2 cores), MUTANTS_SHARD
@@ -84,7 +84,7 @@ run_poller() {
 
 run_kernel() {
   run_set kernel --package simkern-sim --file 'sim/src/kernel/**/*.rs' \
-    --test-package simkern-sim --test-package simkern \
+    --test-package simkern-sim --test-package simkern-scenarios --test-package simkern \
     "$@" -- --lib --test conformance --test sim -- "${skips[@]}"
 }
 

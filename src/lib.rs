@@ -9,6 +9,8 @@
 //!
 //! - `poller`: the event loop under test, generic over `Sys`; the real epoll backend.
 //! - `sim`: the simulated kernel and the run of one seed; batches, shrinking, explaining.
+//! - `scenarios`: the built-in scenarios (the seed bugs, echo, mio's examples, self-tests) and
+//!   their registry, `scenarios::builtin_refs()`: code under test, apart from the engine.
 //! - `model`: the executable specification and the lifecycle oracles.
 //! - `search`: crash-isolated worker processes, the nightly search, merging shard reports.
 //! - `mio`: mio 1.x's API over both kernels; `thread::spawn` for a test's client beside it.
@@ -21,7 +23,25 @@ pub mod search;
 
 pub use simkern_model as model;
 pub use simkern_poller as poller;
-pub use simkern_sim as sim;
+pub use simkern_scenarios as scenarios;
+
+/// The simulated kernel and the run of one seed (`simkern-sim`), everything of it as it is.
+/// The built-in scenarios moved to their own crate (`simkern::scenarios`); their old paths
+/// here, `sim::scenarios::*` and `sim::scenario::{builtin, builtin_refs, find}`, still resolve
+/// so that code written against them keeps building. New code names `simkern::scenarios`.
+pub mod sim {
+    pub use simkern_sim::*;
+
+    /// The built-in scenarios, at their path from before they left `simkern-sim`.
+    pub use simkern_scenarios as scenarios;
+
+    /// `Scenario` and registries (`simkern_sim::scenario`), plus the built-in registry at its
+    /// path from before the built-ins left `simkern-sim`.
+    pub mod scenario {
+        pub use simkern_scenarios::{builtin, builtin_refs, find};
+        pub use simkern_sim::scenario::*;
+    }
+}
 
 /// mio 1.x's API on both kernels: `use simkern::mio as mio;` and mio code runs on real epoll
 /// outside a simulation and on the simulated kernel inside one.
@@ -38,4 +58,25 @@ pub mod prelude {
     pub use simkern_sim::fault::Profile;
     pub use simkern_sim::scenario::{Param, Scenario, Setup};
     pub use simkern_sim::{strategy, Pid, SimSys};
+}
+
+#[cfg(test)]
+mod tests {
+    /// Code written before the built-in scenarios had a crate of their own names them under
+    /// `sim`: those paths are the same items as `simkern::scenarios`.
+    #[test]
+    fn the_builtin_scenarios_old_paths_under_sim_still_resolve() {
+        let old: &crate::sim::scenario::Scenario = &crate::sim::scenarios::echo::SCENARIO;
+        assert_eq!(old.name, crate::scenarios::echo::SCENARIO.name);
+        assert_eq!(
+            crate::sim::scenario::builtin_refs().len(),
+            crate::scenarios::builtin_refs().len()
+        );
+        assert_eq!(
+            crate::sim::scenario::builtin().len(),
+            crate::scenarios::builtin().len()
+        );
+        assert_eq!(crate::sim::scenario::find("echo").unwrap().name, "echo");
+        assert!(crate::sim::scenario::find_in(crate::scenarios::builtin_refs(), "echo").is_ok());
+    }
 }

@@ -15,7 +15,8 @@
 //! - `fault`: fault plans and the `none`/`default`/`swarm` profiles.
 //! - `oracles`: the trace fed to the lifecycle oracles of `simkern-model`.
 //! - `trace`: events, the running trace hash, digests for divergence reports.
-//! - `scenario`, `scenarios`: the `Scenario` type, registries (`find_in`), the built-in ones.
+//! - `scenario`: the `Scenario` type and registries (`find_in`); the built-in scenarios live in
+//!   the `simkern-scenarios` crate, and every caller passes the registry it has.
 //! - `campaign`: strategies that carry state across seeds (`dfs`, `guided`) run in chunks.
 //! - `coverage`: features of a run's trace in a hit-count bitmap (for `guided`).
 //! - `batch`: many seeds in parallel into a `Report` with a `run_hash`; seed files for failures.
@@ -45,7 +46,6 @@ pub mod oracles;
 pub mod process;
 pub mod runner;
 pub mod scenario;
-pub mod scenarios;
 pub mod seed_file;
 pub mod shrink;
 pub mod signature;
@@ -77,6 +77,15 @@ pub fn harness() {
         let me = w.current.index();
         w.harness[me] = true;
     });
+}
+
+/// The running seed, for the built-in self-test scenarios (`selftest-crash` crashes on every
+/// fourth seed, so that a batch has crashing and passing seeds in a known pattern). Hidden
+/// because a scenario that branches on its seed hides behaviour from the decision stream:
+/// shrinking and replay of recorded decisions cannot see it. Panics outside a run.
+#[doc(hidden)]
+pub fn selftest_seed() -> u64 {
+    world::with_world(|w| w.seed)
 }
 
 /// The fds open in the calling thread's process (for end-of-scenario leak checks).

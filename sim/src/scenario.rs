@@ -1,10 +1,11 @@
 //! `Scenario`: a named, parameterised program that runs on the simulated kernel.
 //!
-//! Built-in scenarios and users' own are the same type and go through the same runner
-//! (seeds, strategies, faults, replay, seed files). A scenario builds its root closure from a
-//! `Setup` (variant and parameters); the closure runs as the root simulated thread, spawns
-//! whatever threads it needs through `Sys`, and fails by panicking (an assertion of the
-//! scenario's own end-to-end check) or through an oracle.
+//! Built-in scenarios (the `simkern-scenarios` crate) and users' own are the same type and go
+//! through the same runner (seeds, strategies, faults, replay, seed files). The engine knows no
+//! scenario by name: every lookup is in a registry its caller passes (`find_in`). A scenario
+//! builds its root closure from a `Setup` (variant and parameters); the closure runs as the
+//! root simulated thread, spawns whatever threads it needs through `Sys`, and fails by
+//! panicking (an assertion of the scenario's own end-to-end check) or through an oracle.
 
 use crate::kernel;
 use std::collections::BTreeMap;
@@ -162,38 +163,6 @@ impl Setup {
     }
 }
 
-/// The built-in scenarios. Names starting `selftest-` test the framework itself (some crash
-/// the process on purpose) and are skipped by tests that run every scenario in-process.
-pub fn builtin() -> &'static [Scenario] {
-    use crate::scenarios::*;
-    &[
-        echo::SCENARIO,
-        netpoll_cancel_dial::SCENARIO,
-        capnp_chain_teardown::SCENARIO,
-        nbio_double_close::SCENARIO,
-        go_netpoll_wakeup::SCENARIO,
-        lws_timer_after_destroy::SCENARIO,
-        mio_session_takeover::SCENARIO,
-        mio_examples::TCP_SERVER,
-        mio_examples::UDP_SERVER,
-        selftest_crash::SCENARIO,
-        selftest_teardown::SCENARIO,
-    ]
-}
-
-/// The built-in scenarios as a registry (what `simkern::cli::main` takes): the same list
-/// as `builtin`, by reference.
-pub fn builtin_refs() -> &'static [&'static Scenario] {
-    // One list (`builtin`); this is a view of it, made once.
-    static REFS: std::sync::OnceLock<Vec<&'static Scenario>> = std::sync::OnceLock::new();
-    REFS.get_or_init(|| builtin().iter().collect())
-}
-
-/// A built-in scenario by name.
-pub fn find(name: &str) -> Result<&'static Scenario, String> {
-    find_in(builtin_refs(), name)
-}
-
 /// A scenario of `registry` by name (a user's binary passes its own registry). The error
 /// names the scenario and lists the known ones.
 pub fn find_in<'a>(registry: &[&'a Scenario], name: &str) -> Result<&'a Scenario, String> {
@@ -214,23 +183,39 @@ pub fn find_in<'a>(registry: &[&'a Scenario], name: &str) -> Result<&'a Scenario
 mod tests {
     use super::*;
 
+    /// A scenario with one ranged parameter, as the built-in `echo` declares `clients`.
+    const RANGED: Scenario = Scenario {
+        name: "ranged",
+        about: "one parameter with a declared range",
+        variants: &["only"],
+        params: &[Param {
+            name: "clients",
+            default: 2,
+            min: 1,
+            max: 10_000,
+            about: "client threads",
+        }],
+        kernel: &[],
+        build: |_| Box::new(|| {}),
+    };
+
     #[test]
     fn parameters_outside_their_declared_range_are_refused_naming_name_value_and_range() {
-        let echo = find("echo").unwrap();
         for bad in [0, 10_001, u64::MAX] {
-            let err = echo.setup(None, &[("clients".into(), bad)]).unwrap_err();
+            let err = RANGED.setup(None, &[("clients".into(), bad)]).unwrap_err();
             assert!(
                 err.contains(&format!("clients={bad}")) && err.contains("1..=10000"),
                 "{err}"
             );
         }
-        let ok = echo.setup(None, &[("clients".into(), 10_000)]).unwrap();
+        let ok = RANGED.setup(None, &[("clients".into(), 10_000)]).unwrap();
         assert_eq!(ok.param("clients"), 10_000);
-        // Every built-in default is inside its own range (`setup` asserts it).
-        for s in builtin() {
-            for v in s.variants {
-                s.setup(Some(v), &[]).unwrap();
-            }
-        }
+    }
+
+    #[test]
+    fn a_name_missing_from_the_registry_is_an_error_listing_the_known_ones() {
+        let err = find_in(&[&RANGED], "echo").unwrap_err();
+        assert_eq!(err, "unknown scenario \"echo\" (known scenarios: ranged)");
+        assert_eq!(find_in(&[&RANGED], "ranged").unwrap().name, "ranged");
     }
 }

@@ -27,6 +27,9 @@ use crate::signature::Signature;
 use crate::strategy::{self, Switch};
 use std::fmt;
 
+mod ddmin;
+pub use ddmin::ddmin;
+
 /// Default cap on runs: about a second for a thousand-step seed. Five of the six seed bugs
 /// shrink in under 150 runs; the teardown, whose failure needs hundreds of slow round trips
 /// together, uses them all.
@@ -372,127 +375,9 @@ fn with_atoms(start: &Candidate, kept: &[Atom]) -> Candidate {
     c
 }
 
-/// Delta debugging: a 1-minimal subset of `atoms` (in order) for which `fails` holds, given
-/// that it holds for all of them. Tries the empty set first; then splits the atoms into `n`
-/// chunks and removes a chunk whose removal still fails (then `n - 1` chunks), or doubles `n`
-/// when none can go, down to single atoms.
-///
-/// Departure from Zeller's ddmin: it tests only complements (removals), not each chunk on its
-/// own. A failure here needs several atoms together (a preemption and a latency), which a
-/// lone chunk rarely holds; on the seed bugs this halves the runs and shrinks further within
-/// the same budget. With two chunks the two tests coincide anyway.
-pub fn ddmin<T: Clone>(mut atoms: Vec<T>, mut fails: impl FnMut(&[T]) -> bool) -> Vec<T> {
-    if atoms.is_empty() || fails(&[]) {
-        return Vec::new();
-    }
-    let mut n = 2;
-    while atoms.len() >= 2 {
-        let chunks = split(&atoms, n);
-        let smaller = (0..chunks.len()).find_map(|skip| {
-            let rest: Vec<T> = chunks
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| *i != skip)
-                .flat_map(|(_, c)| c.iter().cloned())
-                .collect();
-            fails(&rest).then_some(rest)
-        });
-        match smaller {
-            Some(rest) => {
-                atoms = rest;
-                n = (n - 1).max(2);
-            }
-            None if n >= atoms.len() => break,
-            None => n = (2 * n).min(atoms.len()),
-        }
-    }
-    atoms
-}
-
-/// `atoms` in `n` contiguous chunks of nearly equal length (the first ones one longer).
-fn split<T: Clone>(atoms: &[T], n: usize) -> Vec<Vec<T>> {
-    let (base, extra) = (atoms.len() / n, atoms.len() % n);
-    let mut chunks = Vec::with_capacity(n);
-    let mut at = 0;
-    for i in 0..n {
-        let len = base + usize::from(i < extra);
-        chunks.push(atoms[at..at + len].to_vec());
-        at += len;
-    }
-    chunks
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::builtin_refs;
-
-    #[test]
-    fn ddmin_finds_the_two_atoms_that_matter() {
-        let atoms: Vec<u32> = (0..64).collect();
-        let mut tests = 0;
-        let kept = ddmin(atoms, |s| {
-            tests += 1;
-            s.contains(&13) && s.contains(&50)
-        });
-        assert_eq!(kept, vec![13, 50]);
-        assert!(tests < 64, "ddmin took {tests} tests for 2 of 64 atoms");
-    }
-
-    #[test]
-    fn ddmin_returns_nothing_when_nothing_is_needed() {
-        assert!(ddmin(vec![1, 2, 3], |_| true).is_empty());
-        assert_eq!(ddmin(vec![7], |s| !s.is_empty()), vec![7]);
-    }
-
-    /// The cancelled dial needs no preemption at all: its shrunk file replays a schedule with
-    /// no switches, fewer choices, and the same failure.
-    #[test]
-    fn shrink_drops_the_switches_the_cancelled_dial_does_not_need() {
-        let file = SeedFile::parse(
-            include_str!("../../seeds/netpoll-cancel-dial.json"),
-            "netpoll-cancel-dial.json",
-        )
-        .unwrap();
-        let shrunk = shrink(&file, builtin_refs(), &Options::default()).unwrap();
-        assert_eq!(shrunk.file.schedule.as_deref(), Some(&[][..]));
-        assert_eq!(shrunk.file.fill, Fill::Benign);
-        assert!(shrunk.after.decisions < shrunk.before.decisions);
-        let again = runner::run(
-            &shrunk.file.config(),
-            shrunk.file.root(builtin_refs()).unwrap(),
-        );
-        assert!(file.expects(&Signature::of(&again.stop)));
-        assert_eq!(
-            format_hash(again.trace_hash),
-            shrunk.file.expected.trace_hash
-        );
-        // Out of runs at once, shrinking still returns a file that fails the same way: the
-        // recorded run, unshrunk.
-        let capped = shrink(&file, builtin_refs(), &Options { max_runs: 0 }).unwrap();
-        // The original is format 1 (the oracle's name only); the new file is this build's.
-        assert!(file.expects(&capped.file.expected.outcome));
-        assert_eq!(capped.file.format, crate::seed_file::FORMAT);
-    }
-
-    /// A file recorded on a kernel other than the default (the mio scenario's takes time per
-    /// step) shrinks on that kernel: candidates run on the file's kernel, not the default.
-    #[test]
-    fn shrink_runs_candidates_on_the_seed_files_own_kernel() {
-        let file = SeedFile::parse(
-            include_str!("../../seeds/mio-session-takeover.json"),
-            "mio-session-takeover.json",
-        )
-        .unwrap();
-        assert_ne!(file.kernel, crate::kernel::Config::default());
-        let shrunk = shrink(&file, builtin_refs(), &Options { max_runs: 200 }).unwrap();
-        assert_eq!(shrunk.file.kernel, file.kernel);
-        let again = runner::run(
-            &shrunk.file.config(),
-            shrunk.file.root(builtin_refs()).unwrap(),
-        );
-        assert!(file.expects(&Signature::of(&again.stop)));
-    }
 
     #[test]
     fn sizes_print_only_what_they_hold() {

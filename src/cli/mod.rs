@@ -3,7 +3,7 @@
 //!
 //! ```no_run
 //! // src/bin/sim.rs of a user's crate
-//! # const MY_SCENARIO: simkern::sim::scenario::Scenario = simkern::sim::scenarios::echo::SCENARIO;
+//! # const MY_SCENARIO: simkern::sim::scenario::Scenario = simkern::scenarios::echo::SCENARIO;
 //! fn main() -> std::process::ExitCode {
 //!     simkern::cli::main(&[&MY_SCENARIO])
 //! }
@@ -74,7 +74,7 @@ pub struct Context<'r> {
 /// A command's result: the exit code, or bad input (exit 2).
 pub type Outcome = Result<ExitCode, String>;
 
-/// The whole command line over `registry`: `simkern`'s is `scenario::builtin_refs()`, a
+/// The whole command line over `registry`: `simkern`'s is `simkern::scenarios::builtin_refs()`, a
 /// user's binary passes its own scenarios.
 pub fn main(registry: &[&Scenario]) -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();

@@ -123,7 +123,7 @@ mod tests {
 
     #[test]
     fn a_spec_round_trips_through_json_to_the_same_runs() {
-        let echo = scenario::find("echo").unwrap();
+        let echo = simkern_scenarios::find("echo").unwrap();
         let batch = Batch {
             scenario: *echo,
             setup: echo.setup(None, &[("clients".into(), 3)]).unwrap(),
@@ -142,7 +142,7 @@ mod tests {
         let json = serde_json::to_string(&spec).unwrap();
         let back: Spec = serde_json::from_str(&json).unwrap();
         assert_eq!(back, spec);
-        let rebuilt = back.batch(scenario::builtin_refs()).unwrap();
+        let rebuilt = back.batch(simkern_scenarios::builtin_refs()).unwrap();
         assert_eq!(rebuilt.setup, batch.setup);
         assert_eq!(rebuilt.config(7).seed, batch.config(7).seed);
         assert_eq!(rebuilt.faults, batch.faults);
@@ -151,13 +151,15 @@ mod tests {
             scenario: "nosuch".into(),
             ..spec
         };
-        let err = unknown.batch(scenario::builtin_refs()).unwrap_err();
+        let err = unknown
+            .batch(simkern_scenarios::builtin_refs())
+            .unwrap_err();
         assert!(err.contains("unknown scenario \"nosuch\""), "{err}");
     }
 
     #[test]
     fn the_rerun_command_carries_every_parameter_and_the_step_budget() {
-        let echo = scenario::find("echo").unwrap();
+        let echo = simkern_scenarios::find("echo").unwrap();
         let batch = Batch {
             scenario: *echo,
             setup: echo.setup(None, &[("clients".into(), 3)]).unwrap(),

@@ -1,8 +1,8 @@
 //! mio's own examples, compiled against `simkern::mio` (one `use` line changed; see
-//! `sim/src/scenarios/mio_examples.rs`): on real epoll against a std client, and as built-in
+//! `scenarios/src/mio_examples.rs`): on real epoll against a std client, and as built-in
 //! scenarios against simulated clients over many seeds.
 
-use simkern::sim::scenarios::mio_examples::{self, tcp_server, udp_server, EXAMPLE_ADDR, GREETING};
+use simkern::scenarios::mio_examples::{self, tcp_server, udp_server, EXAMPLE_ADDR, GREETING};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpStream, UdpSocket};
 use std::time::Duration;

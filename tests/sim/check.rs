@@ -4,8 +4,8 @@
 //! closure form.
 
 use simkern::prelude::*;
+use simkern::scenarios::selftest_crash;
 use simkern::sim::fault::{Plan, Rule};
-use simkern::sim::scenarios::selftest_crash;
 use std::time::Duration;
 
 /// `selftest-crash` aborts on seed 1 (seeds = 1 mod 4): the parent reports that seed and the

@@ -1,10 +1,11 @@
 //! Determinism is the product: the same seed gives the same trace hash, run twice in this
 //! process or once in a fresh child process; different seeds give different traces.
 
+use simkern::scenarios;
 use simkern::sim::batch::{Batch, FaultSpec};
 use simkern::sim::fault::Profile;
 use simkern::sim::runner::STEP_BUDGET_DEFAULT;
-use simkern::sim::scenario::{self, Scenario};
+use simkern::sim::scenario::Scenario;
 use simkern::sim::strategy;
 
 fn small_batch(scenario: &Scenario, seeds: std::ops::Range<u64>, faults: Profile) -> Batch {
@@ -35,7 +36,7 @@ fn small_batch(scenario: &Scenario, seeds: std::ops::Range<u64>, faults: Profile
 fn every_builtin_scenario_gives_the_same_trace_hash_when_a_seed_runs_twice() {
     // `selftest-*` scenarios crash the process on purpose (they test crash isolation, which
     // runs seeds in worker processes); everything else runs here, in-process.
-    for scenario in scenario::builtin()
+    for scenario in scenarios::builtin()
         .iter()
         .filter(|s| !s.name.starts_with("selftest-"))
     {
@@ -60,7 +61,7 @@ fn every_builtin_scenario_gives_the_same_trace_hash_when_a_seed_runs_twice() {
 
 #[test]
 fn different_seeds_give_different_traces() {
-    let batch = small_batch(scenario::find("echo").unwrap(), 0..20, Profile::None);
+    let batch = small_batch(scenarios::find("echo").unwrap(), 0..20, Profile::None);
     let mut hashes: Vec<u64> = batch
         .seeds
         .clone()
@@ -83,7 +84,7 @@ fn different_seeds_give_different_traces() {
 #[test]
 fn every_builtin_scenario_gives_the_same_run_hash_in_a_fresh_child_process() {
     let dir = tempdir();
-    for scenario in scenario::builtin()
+    for scenario in scenarios::builtin()
         .iter()
         .filter(|s| !s.name.starts_with("selftest-"))
     {
@@ -126,7 +127,7 @@ fn every_builtin_scenario_gives_the_same_run_hash_in_a_fresh_child_process() {
 
 #[test]
 fn run_hash_does_not_depend_on_jobs() {
-    let mut batch = small_batch(scenario::find("echo").unwrap(), 0..8, Profile::Default);
+    let mut batch = small_batch(scenarios::find("echo").unwrap(), 0..8, Profile::Default);
     let one = batch.run(&|_, _| {});
     batch.jobs = 3;
     let three = batch.run(&|_, _| {});

@@ -1,14 +1,14 @@
 //! Faults really happen, and the fixed poller survives them.
 
 use simkern::poller::Errno;
-use simkern::sim::scenario;
+use simkern::scenarios;
 use simkern::sim::trace::What;
 use simkern::sim::{run, Config, Faults};
 use std::collections::BTreeSet;
 
 #[test]
 fn under_the_default_profile_echo_sees_every_listed_errno_across_100_seeds_and_still_passes() {
-    let echo = scenario::find("echo").unwrap();
+    let echo = scenarios::find("echo").unwrap();
     // 10 clients x 10 rounds: each seed makes ~25 fd-creating calls, ~10 connects and hundreds
     // of reads, writes and epoll_waits, each failing at 1/200. The rarest kind (ECONNREFUSED,
     // ~10 connects per seed) is then missed by all 100 seeds with odds (1 - 10/200)^100 < 1%;

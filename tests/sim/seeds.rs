@@ -4,10 +4,11 @@
 //! A failure here after a change that alters traces (the kernel's choices, the trace hash, a
 //! scenario) means `seeds/` must be regenerated in the same commit: `scripts/regen-seeds.sh`.
 
+use simkern::scenarios;
 use simkern::sim::batch::{Batch, FaultSpec};
 use simkern::sim::fault::Profile;
 use simkern::sim::runner::{self, STEP_BUDGET_DEFAULT};
-use simkern::sim::scenario::{self, Scenario};
+use simkern::sim::scenario::Scenario;
 use simkern::sim::seed_file::{format_hash, SeedFile};
 use simkern::sim::strategy;
 use simkern::sim::Signature;
@@ -99,7 +100,7 @@ fn every_seed_file_reproduces_its_recorded_failure_and_trace_hash() {
             "{}: every seed file carries a postmortem (the bug, the fix, the oracle)",
             path.display()
         );
-        let scenario = scenario::find(&file.scenario).unwrap();
+        let scenario = scenarios::find(&file.scenario).unwrap();
         let params: Vec<(String, u64)> = file.params.iter().map(|(k, v)| (k.clone(), *v)).collect();
         let setup = scenario.setup(Some(&file.variant), &params).unwrap();
         // The file's own kernel, schedule and decisions: a replay never reads the scenario's
@@ -150,7 +151,7 @@ fn every_seed_bug_has_a_seed_file() {
 #[test]
 fn each_fixed_variant_passes_200_seeds_under_swarm_faults() {
     for name in BUGS.map(|b| b.0) {
-        let scenario = scenario::find(name).unwrap();
+        let scenario = scenarios::find(name).unwrap();
         let mut b = batch(scenario, "fixed", Profile::Swarm);
         b.seeds = 0..200;
         b.jobs = 2;
@@ -169,7 +170,7 @@ fn each_buggy_variant_is_found_by_a_random_search_within_1000_seeds() {
     // 5 to 45 seeds and the longest about 200, so missing in 1,000 is a broken scenario or
     // oracle, not bad luck (each seed fails with probability 1% to 10%).
     for (name, variant, faults, oracle) in BUGS {
-        let scenario = scenario::find(name).unwrap();
+        let scenario = scenarios::find(name).unwrap();
         let b = batch(scenario, variant, faults);
         let found = (0..1000).find_map(|seed| {
             let outcome = b.run_seed(&b.config(seed));

@@ -5,8 +5,8 @@
 use crate::cli::{simkern, stderr, stdout};
 use crate::determinism::tempdir;
 use crate::signature;
+use simkern::scenarios;
 use simkern::sim::runner;
-use simkern::sim::scenario;
 use simkern::sim::seed_file::SeedFile;
 use simkern::sim::shrink::{self, Options};
 use simkern::sim::{chrome_trace, explain};
@@ -42,7 +42,7 @@ fn every_seed_bug_shrinks_to_a_run_that_fails_the_same_way_and_replays_exactly()
                 s.spawn(move || {
                     let file = seed(name);
                     let shrunk =
-                        shrink::shrink(&file, scenario::builtin_refs(), &Options::default())
+                        shrink::shrink(&file, scenarios::builtin_refs(), &Options::default())
                             .unwrap_or_else(|e| panic!("{name}: {e}"));
                     (*name, file, shrunk)
                 })
@@ -78,7 +78,7 @@ fn every_seed_bug_shrinks_to_a_run_that_fails_the_same_way_and_replays_exactly()
         assert_eq!(&again, new, "{name}: the shrunk file does not round-trip");
         let outcome = runner::run(
             &again.config(),
-            again.root(scenario::builtin_refs()).unwrap(),
+            again.root(scenarios::builtin_refs()).unwrap(),
         );
         assert_eq!(
             (signature(&outcome.stop), outcome.trace_hash),
@@ -139,14 +139,20 @@ fn assert_chrome_trace(name: &str, outcome: &runner::Outcome) {
 fn a_seed_bug_exports_a_chrome_trace_with_a_track_per_thread() {
     for name in SEEDS {
         let file = seed(name);
-        let outcome = runner::run(&file.config(), file.root(scenario::builtin_refs()).unwrap());
+        let outcome = runner::run(
+            &file.config(),
+            file.root(scenarios::builtin_refs()).unwrap(),
+        );
         // The export reads the trace; the trace itself is unchanged (the hash still matches).
         assert_eq!(outcome.trace_hash, file.expected_hash().unwrap(), "{name}");
         assert_chrome_trace(name, &outcome);
     }
     // The double close has client traffic: its deliveries are flows.
     let file = seed("nbio-double-close");
-    let outcome = runner::run(&file.config(), file.root(scenario::builtin_refs()).unwrap());
+    let outcome = runner::run(
+        &file.config(),
+        file.root(scenarios::builtin_refs()).unwrap(),
+    );
     let json = chrome_trace::chrome_trace(&outcome);
     let flows = json["traceEvents"]
         .as_array()
@@ -162,18 +168,18 @@ fn shrink_refuses_a_passing_seed_file_and_one_that_fails_otherwise() {
     // The fixed variant of the same seed passes: the file does not fail as it says.
     let mut fixed = seed("netpoll-cancel-dial");
     fixed.variant = "fixed".into();
-    let err = shrink::shrink(&fixed, scenario::builtin_refs(), &Options::default()).unwrap_err();
+    let err = shrink::shrink(&fixed, scenarios::builtin_refs(), &Options::default()).unwrap_err();
     assert!(
         err.contains("does not fail as it says") && err.contains("got pass"),
         "{err}"
     );
     let mut passing = fixed.clone();
     passing.expected.outcome = simkern::sim::Signature::Pass;
-    let err = shrink::shrink(&passing, scenario::builtin_refs(), &Options::default()).unwrap_err();
+    let err = shrink::shrink(&passing, scenarios::builtin_refs(), &Options::default()).unwrap_err();
     assert!(err.contains("expects a pass"), "{err}");
     let mut unknown = seed("netpoll-cancel-dial");
     unknown.scenario = "nosuch".into();
-    let err = shrink::shrink(&unknown, scenario::builtin_refs(), &Options::default()).unwrap_err();
+    let err = shrink::shrink(&unknown, scenarios::builtin_refs(), &Options::default()).unwrap_err();
     assert!(err.contains("field `scenario`"), "{err}");
 }
 

@@ -19,17 +19,21 @@
 //!
 //! What it does not do: follow data across the network (a write and the peer's read), or tell
 //! apart two sockets that reused one fd number.
+//!
+//! - `subjects`: what a panic's message names, following names one link, what an event touches.
+//! - `format`: an event as a row's text (calls, flags, results, times).
 
 mod format;
+mod subjects;
 
 use format::ms;
 pub use format::{bits, describe, name};
+pub use subjects::{fds_of, named};
+use subjects::{follow, touched};
 
 pub use crate::oracles::Subject;
 use crate::runner::Outcome;
 use crate::signature::Signature;
-use crate::sys::PARKED;
-use crate::thread::ThreadId;
 use crate::trace::{Call, Event, What};
 use crate::world::Stop;
 use simkern_poller::sys::Probe;
@@ -292,182 +296,11 @@ impl fmt::Display for Story {
     }
 }
 
-/// The subjects a panic's message names: `fd 4`, `handle 0`, `operator 3` (a handle), `data 1` (a
-/// handle), `timer 7`, `owner 2`, `object 1`, `loop 0`; per-loop ones on `thread`.
-pub fn named(message: &str, thread: ThreadId) -> BTreeSet<Subject> {
-    let words: Vec<&str> = message
-        .split(|c: char| c.is_whitespace() || c == '(' || c == ')')
-        .filter(|w| !w.is_empty())
-        .collect();
-    words
-        .windows(2)
-        .filter_map(|w| {
-            let n: u64 = w[1]
-                .trim_end_matches(|c: char| !c.is_ascii_digit())
-                .parse()
-                .ok()?;
-            Some(match w[0] {
-                "fd" => Subject::Fd(n as i64),
-                "handle" | "operator" | "data" => Subject::Handle(thread, n),
-                "timer" => Subject::Timer(thread, n),
-                "owner" => Subject::Owner(thread, n),
-                "object" => Subject::Object(n),
-                "loop" => Subject::Loop(n),
-                _ => return None,
-            })
-        })
-        .collect()
-}
-
-/// Adds what the subjects lead to, one link deep: a handle's fds (the operators that held
-/// it, the reports that carried it), a timer's owner and an owner's timers, and the fds of the
-/// syscalls during which an owner or a pool object came or went.
-fn follow(events: &[Event], subjects: &mut BTreeSet<Subject>) {
-    let mut more = BTreeSet::new();
-    for (i, e) in events.iter().enumerate() {
-        let t = e.thread;
-        match &e.what {
-            What::Ready { data, source, .. }
-                if subjects.contains(&Subject::Handle(e.thread, *data)) =>
-            {
-                more.insert(Subject::Fd(source.0 as i64));
-            }
-            What::Probe(
-                Probe::OperatorCreated { handle, fd }
-                | Probe::OperatorDeregistered { handle, fd }
-                | Probe::OperatorFreed { handle, fd }
-                | Probe::EventDelivered { handle, fd, .. },
-            ) if subjects.contains(&Subject::Handle(e.thread, *handle)) => {
-                more.insert(Subject::Fd(fd.0 as i64));
-            }
-            What::Probe(
-                Probe::TimerArmed { timer, owner, .. }
-                | Probe::TimerCancelled { timer, owner }
-                | Probe::TimerFired { timer, owner },
-            ) => {
-                let (timer, owner) = (Subject::Timer(t, *timer), Subject::Owner(t, *owner));
-                if subjects.contains(&timer) {
-                    more.insert(owner);
-                }
-                if subjects.contains(&owner) {
-                    more.insert(timer);
-                }
-            }
-            What::Probe(
-                Probe::OwnerCreated { .. }
-                | Probe::OwnerDestroyed { .. }
-                | Probe::PoolAcquire { .. }
-                | Probe::PoolRelease { .. }
-                | Probe::PoolDoubleReleaseRefused { .. },
-            ) if touched(e).iter().any(|s| subjects.contains(s)) => {
-                if let Some(What::Syscall { call, args, result }) =
-                    context(events, i).map(|j| &events[j].what)
-                {
-                    more.extend(fds_of(*call, args, *result).into_iter().map(Subject::Fd));
-                }
-            }
-            _ => {}
-        }
-    }
-    subjects.extend(more);
-}
-
-/// What one event touches.
-fn touched(e: &Event) -> Vec<Subject> {
-    let t = e.thread;
-    match &e.what {
-        What::Syscall { call, args, result } => fds_of(*call, args, *result)
-            .into_iter()
-            .map(Subject::Fd)
-            .collect(),
-        What::Ready { data, source, .. } => {
-            vec![Subject::Handle(t, *data), Subject::Fd(source.0 as i64)]
-        }
-        What::Fault { .. } => Vec::new(),
-        What::Probe(p) => match *p {
-            Probe::OperatorCreated { handle, fd }
-            | Probe::OperatorDeregistered { handle, fd }
-            | Probe::OperatorFreed { handle, fd }
-            | Probe::EventDelivered { handle, fd, .. } => {
-                vec![Subject::Handle(t, handle), Subject::Fd(fd.0 as i64)]
-            }
-            Probe::EventDroppedStale { handle, .. } => vec![Subject::Handle(t, handle)],
-            Probe::PoolAcquire { object, owner, .. }
-            | Probe::PoolRelease { object, owner, .. }
-            | Probe::PoolDoubleReleaseRefused { object, owner, .. } => {
-                vec![Subject::Object(object), Subject::Owner(t, owner)]
-            }
-            Probe::OwnerCreated { owner } | Probe::OwnerDestroyed { owner } => {
-                vec![Subject::Owner(t, owner)]
-            }
-            Probe::TimerArmed { timer, owner, .. }
-            | Probe::TimerCancelled { timer, owner }
-            | Probe::TimerFired { timer, owner } => {
-                vec![Subject::Timer(t, timer), Subject::Owner(t, owner)]
-            }
-            Probe::WakeRequested { loop_id }
-            | Probe::WakerWrite { loop_id }
-            | Probe::WakeObserved { loop_id }
-            | Probe::LoopSleep { loop_id, .. }
-            | Probe::LoopWoke { loop_id } => vec![Subject::Loop(loop_id)],
-            Probe::TeardownDepth { .. } | Probe::ErrnoHandled { .. } | Probe::User { .. } => {
-                Vec::new()
-            }
-        },
-    }
-}
-
-/// The fds a syscall takes or returns: `epoll_ctl`'s target, not the epoll fd (every loop
-/// iteration waits on that one, so following it would keep everything).
-pub fn fds_of(call: Call, args: &[i64; 3], result: i64) -> Vec<i64> {
-    let mut fds = Vec::new();
-    match call {
-        Call::Read
-        | Call::Write
-        | Call::Writev
-        | Call::Close
-        | Call::Dup
-        | Call::Connect
-        | Call::Bind
-        | Call::Listen
-        | Call::Accept4
-        | Call::SoError
-        | Call::Getsockname
-        | Call::Shutdown
-        | Call::Setsockopt
-        | Call::Sendto
-        | Call::Recvfrom
-        | Call::Getpeername
-        | Call::Getsockopt
-        | Call::BindUnix
-        | Call::ConnectUnix
-        | Call::Accept4Unix
-        | Call::UnixName
-        | Call::SendtoUnix
-        | Call::RecvfromUnix => fds.push(args[0]),
-        Call::EpollCtl => fds.push(args[1] & 0xffff_ffff),
-        _ => {}
-    }
-    if result >= 0 && result != PARKED {
-        match call {
-            Call::Socket
-            | Call::Accept4
-            | Call::Accept4Unix
-            | Call::Dup
-            | Call::EpollCreate
-            | Call::Eventfd => fds.push(result),
-            Call::Pipe2 | Call::Socketpair => fds.extend([result >> 32, result & 0xffff_ffff]),
-            _ => {}
-        }
-    }
-    fds
-}
-
 /// The syscall that gives event `i` its meaning, if it is not a syscall itself: for a ready
 /// report, the `epoll_wait` that returned it (recorded after its reports); for a probe of an
 /// object's life (owners, pool objects, timers), the syscall of the same step before it (the
 /// `accept4`, the failed `read`). Operator probes name their fd, so they need none.
-fn context(events: &[Event], i: usize) -> Option<usize> {
+pub(super) fn context(events: &[Event], i: usize) -> Option<usize> {
     let e = &events[i];
     let same = |j: &usize| events[*j].step == e.step && events[*j].thread == e.thread;
     let syscall = |j: &usize| match &events[*j].what {
@@ -520,80 +353,4 @@ fn row(names: &[String], e: &Event) -> Row {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// An oracle's story names what its verdict names, whatever its message says.
-    #[test]
-    fn an_oracle_story_takes_its_subjects_from_the_verdict_not_its_message() {
-        let outcome = Outcome {
-            stop: Stop::Oracle {
-                oracle: "timer",
-                message: "timer 12 fired for owner 101, which was destroyed".into(),
-                subjects: vec![Subject::Fd(3)],
-            },
-            trace_hash: 0,
-            steps: 0,
-            events: 0,
-            virtual_ns: 0,
-            fault_plan: crate::fault::Plan::none(),
-            decisions: None,
-            sched_points: None,
-            all_events: Some(Vec::new()),
-            digests: None,
-            tail: Vec::new(),
-            kernel_state: String::new(),
-            thread_names: Vec::new(),
-        };
-        let s = story(&outcome);
-        assert_eq!(s.subjects, vec![Subject::Fd(3)]);
-        assert_eq!(
-            s.signature,
-            Signature::Oracle {
-                oracle: "timer".into(),
-                subjects: vec!["fd".into()]
-            }
-        );
-    }
-
-    #[test]
-    fn explain_finds_the_subjects_a_panic_message_names() {
-        let t = ThreadId(2);
-        let s = named(
-            "epoll reported event 0x4 for fd 2 with data 1, and the code handed it to the \
-             operator of fd 7, which now holds handle 1.",
-            t,
-        );
-        let want: BTreeSet<Subject> = [Subject::Fd(2), Subject::Fd(7), Subject::Handle(t, 1)]
-            .into_iter()
-            .collect();
-        assert_eq!(s, want);
-        assert_eq!(
-            named("timer 12 fired for owner 101, which was destroyed", t),
-            [Subject::Timer(t, 12), Subject::Owner(t, 101)]
-                .into_iter()
-                .collect()
-        );
-    }
-
-    #[test]
-    fn explain_names_epoll_bits_and_ops() {
-        assert_eq!(bits(0x5), "EPOLLIN|EPOLLOUT");
-        assert_eq!(
-            bits(0x201d),
-            "EPOLLIN|EPOLLOUT|EPOLLERR|EPOLLHUP|EPOLLRDHUP"
-        );
-        let ctl = What::Syscall {
-            call: Call::EpollCtl,
-            args: [0, (2 << 32) | 15, 0],
-            result: 0,
-        };
-        assert_eq!(
-            describe(&ctl),
-            (
-                "epoll_ctl(ep 0, EPOLL_CTL_DEL, fd 15)".to_string(),
-                "0".to_string()
-            )
-        );
-    }
-}
+mod tests;

@@ -2,5 +2,5 @@
 //! the built-in scenarios. A user's own binary is the same one line over its own scenarios.
 
 fn main() -> std::process::ExitCode {
-    simkern::cli::main(simkern::sim::scenario::builtin_refs())
+    simkern::cli::main(simkern::scenarios::builtin_refs())
 }

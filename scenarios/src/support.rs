@@ -2,8 +2,8 @@
 //! `EINTR` retries and millisecond timeouts for code written directly on `Sys`, and the opt-in
 //! to the fd-leak oracle.
 
-use crate::oracles::EXPECT_NO_FDS_AT_END;
 use simkern_poller::{race, Errno, Handle, Notify, Probe, Sys, SysResult, TcpListener};
+use simkern_sim::oracles::EXPECT_NO_FDS_AT_END;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;

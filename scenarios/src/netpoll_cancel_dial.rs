@@ -23,11 +23,11 @@
 //! depends on the segment latencies each seed draws.
 
 use super::support::{self, retry_eintr};
-use crate::scenario::{Param, Scenario, Setup};
-use crate::sys::SimSys;
 use simkern_poller::sys::epoll::{EPOLLET, EPOLLOUT};
 use simkern_poller::sys::{Domain, EpollEvent, EpollOp, SockType};
 use simkern_poller::{Errno, Fd, Handle, Notify, Probe, Sys, TcpStream};
+use simkern_sim::scenario::{Param, Scenario, Setup};
+use simkern_sim::SimSys;
 use std::net::SocketAddr;
 use std::time::Duration;
 

@@ -2,8 +2,8 @@
 //! for the scenarios whose servers are mio code. Clients are harness: they expect the kernel's
 //! freedoms (short writes, latency) but no faults of their own.
 
-use crate::mio::net::TcpStream;
-use crate::mio::{Events, Interest, Poll, Token};
+use simkern_sim::mio::net::TcpStream;
+use simkern_sim::mio::{Events, Interest, Poll, Token};
 use std::io::{ErrorKind, Read, Write};
 use std::net::SocketAddr;
 use std::time::Duration;

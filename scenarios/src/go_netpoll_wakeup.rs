@@ -25,11 +25,11 @@
 //! loop's last look and its clearing of the flag; whether it does is the scheduler's choice.
 
 use super::support::retry_eintr;
-use crate::scenario::{Param, Scenario, Setup};
-use crate::sys::SimSys;
 use simkern_poller::sys::epoll::EPOLLIN;
 use simkern_poller::sys::{EpollEvent, EpollOp, ErrnoAction};
 use simkern_poller::{Errno, Fd, Probe, Sys, SysResult};
+use simkern_sim::scenario::{Param, Scenario, Setup};
+use simkern_sim::SimSys;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};

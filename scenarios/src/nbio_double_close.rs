@@ -17,10 +17,10 @@
 //! - `fixed`: `simkern_poller::Pool`; the framework's second release is refused.
 
 use super::support;
-use crate::scenario::{Param, Scenario, Setup};
-use crate::sys::SimSys;
 use simkern_poller::net::is_disconnect;
 use simkern_poller::{Handle, Pool, Pooled, Probe, Sys, SysResult, TcpListener, TcpStream};
+use simkern_sim::scenario::{Param, Scenario, Setup};
+use simkern_sim::SimSys;
 use std::cell::RefCell;
 use std::net::SocketAddr;
 use std::rc::Rc;

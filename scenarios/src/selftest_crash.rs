@@ -4,9 +4,9 @@
 //! rest. The `hang` variant loops forever in real code without a syscall, which no step
 //! budget can see: only the runner's wall-clock watchdog (`--seed-timeout`) ends it.
 
-use crate::scenario::{Scenario, Setup};
-use crate::sys::SimSys;
 use simkern_poller::Sys;
+use simkern_sim::scenario::{Scenario, Setup};
+use simkern_sim::SimSys;
 
 pub const SCENARIO: Scenario = Scenario {
     name: "selftest-crash",
@@ -20,8 +20,8 @@ pub const SCENARIO: Scenario = Scenario {
 fn build(setup: &Setup) -> Box<dyn FnOnce()> {
     let variant = setup.variant.clone();
     Box::new(move || {
-        // A self-test may read the run's seed (user code cannot, and need not).
-        let crash = crate::world::with_world(|w| w.seed % 4 == 1);
+        // A self-test may read the run's seed (user code should not, and need not).
+        let crash = simkern_sim::selftest_seed() % 4 == 1;
         let t = SimSys
             .spawn("victim", move || {
                 if !crash {

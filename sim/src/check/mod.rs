@@ -26,18 +26,24 @@
 //! commands that replay it (`SIMKERN_SEED=S cargo test NAME`, and for a scenario the seed file
 //! written under `target/simkern-check/` and the `replay FILE` command of a binary built on
 //! `simkern::cli::main`).
+//!
+//! - `env`: the environment variables above, read once per `Check::run`.
+//! - `isolated`: the child process, its timeout, and reading its progress from stderr.
+//! - `report`: the failure message, its replay commands and the seed file it names.
+
+mod env;
+mod isolated;
+mod report;
 
 use crate::batch::{Batch, FaultSpec};
 use crate::fault::{self, Plan, Profile};
 use crate::kernel;
 use crate::runner::{self, Config, Outcome, STEP_BUDGET_DEFAULT};
 use crate::scenario::Scenario;
-use crate::signature::Signature;
 use crate::strategy;
+use env::env;
 use std::cell::Cell;
-use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -103,18 +109,6 @@ pub fn check(f: impl Fn() + Send + Sync + 'static) {
 thread_local! {
     /// How many checks this test thread has run: the index of the next one.
     static RAN: Cell<u32> = const { Cell::new(0) };
-}
-
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
-
-fn env_u64(name: &str) -> Option<u64> {
-    env(name).map(|v| {
-        v.trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("{name}={v:?} is not a number"))
-    })
 }
 
 impl Check {
@@ -283,48 +277,6 @@ impl Check {
         self
     }
 
-    /// The seeds to run, as the environment says.
-    fn seed_range(&self) -> std::ops::Range<u64> {
-        if let Some(seed) = env_u64("SIMKERN_SEED") {
-            return seed..seed.saturating_add(1);
-        }
-        let first = env_u64("SIMKERN_FIRST_SEED").unwrap_or(self.first_seed);
-        let n = env_u64("SIMKERN_SEEDS").unwrap_or(self.seeds);
-        first..first.saturating_add(n)
-    }
-
-    /// Applies `SIMKERN_STRATEGY` and `SIMKERN_FAULTS`.
-    fn with_env(mut self) -> Self {
-        if let Some(s) = env("SIMKERN_STRATEGY") {
-            self.strategy = s
-                .parse()
-                .unwrap_or_else(|e| panic!("SIMKERN_STRATEGY={s:?}: {e}"));
-        }
-        if let Some(f) = env("SIMKERN_FAULTS") {
-            let p: Profile = f
-                .parse()
-                .unwrap_or_else(|e| panic!("SIMKERN_FAULTS={f:?}: {e}"));
-            self.faults = FaultSpec::Profile(p);
-        }
-        let (threads, calls) = (env("SIMKERN_FAULT_THREADS"), env("SIMKERN_FAULT_CALLS"));
-        if threads.is_some() || calls.is_some() {
-            let scope = fault::Scope::parse(threads.as_deref(), calls.as_deref())
-                .unwrap_or_else(|e| panic!("SIMKERN_FAULT_THREADS/SIMKERN_FAULT_CALLS: {e}"));
-            if !scope.threads.is_empty() {
-                self.fault_scope.threads = scope.threads;
-            }
-            if !scope.calls.is_empty() {
-                self.fault_scope.calls = scope.calls;
-            }
-        }
-        assert!(
-            !self.strategy.is_campaign(),
-            "Check runs seeds one by one; {} is a campaign strategy: use `simkern run`",
-            self.strategy
-        );
-        self
-    }
-
     fn config(&self, seed: u64) -> Config {
         let mut c = Config::new(seed);
         c.strategy = self.strategy;
@@ -420,166 +372,4 @@ impl Check {
         }
         Ok(())
     }
-
-    /// Runs the seeds in a child process of this test binary.
-    fn run_isolated(&self, name: &str, index: u32) -> Result<(), String> {
-        let exe = std::env::current_exe()
-            .map_err(|e| format!("Check: cannot find the test binary to re-run: {e}"))?;
-        let range = self.seed_range();
-        let mut child = Command::new(exe)
-            .args([name, "--exact", "--nocapture", "--include-ignored"])
-            .args(["--test-threads", "1"])
-            .env(CHILD_ENV, format!("{name}#{index}"))
-            .env("SIMKERN_FIRST_SEED", range.start.to_string())
-            .env("SIMKERN_SEEDS", (range.end - range.start).to_string())
-            .env_remove("SIMKERN_SEED")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("Check: cannot start the test binary again: {e}"))?;
-        let stderr = child.stderr.take().expect("stderr is piped");
-        let reader = crate::wall::background(move || read_child(stderr));
-        let timeout = env_u64("SIMKERN_CHECK_TIMEOUT_S")
-            .map(Duration::from_secs)
-            .or(self.timeout)
-            .unwrap_or(Duration::from_secs(TIMEOUT_S_DEFAULT));
-        let (status, hung) = crate::wall::wait_with_timeout(&mut child, timeout);
-        let (last_seed, failure, rest) = reader.join().expect("the stderr reader does not panic");
-        if let Some(report) = failure {
-            return Err(report);
-        }
-        if status.as_ref().is_some_and(|s| s.success()) && !hung {
-            return match last_seed {
-                // The child ran its seeds (every one, or none in an empty range).
-                _ if range.is_empty() || last_seed == Some(range.end - 1) => Ok(()),
-                _ => Err(format!(
-                    "Check: the child process of {name} exited 0 without running seeds \
-                     {range:?} (last seed it started: {last_seed:?}); is `{name}` the full \
-                     test name? (`Check::name`)\n{rest}"
-                )),
-            };
-        }
-        let how = if hung {
-            format!("hung (no result in {} s; killed)", timeout.as_secs())
-        } else {
-            match status {
-                Some(s) => crate::wall::describe_exit(&s),
-                None => "ended in an unknown way".into(),
-            }
-        };
-        let seed = last_seed.map_or("before its first seed".into(), |s| format!("on seed {s}"));
-        let replay = last_seed.map(|s| self.replay_hint(s)).unwrap_or_default();
-        Err(format!(
-            "{} crashed {seed}: the code under test {how}\n{replay}\nits last output:\n{}",
-            self.what(),
-            tail_lines(&rest, 30)
-        ))
-    }
-
-    /// The replay commands for `seed`.
-    fn replay_hint(&self, seed: u64) -> String {
-        let test = self.test_name().unwrap_or_else(|| "<this test>".into());
-        let mut env = format!("SIMKERN_SEED={seed}");
-        if let Some(s) = std::env::var("SIMKERN_STRATEGY").ok().or_else(|| {
-            (self.strategy != strategy::Kind::Random).then(|| self.strategy.to_string())
-        }) {
-            env += &format!(" SIMKERN_STRATEGY={s}");
-        }
-        for (var, list) in [
-            ("SIMKERN_FAULT_THREADS", &self.fault_scope.threads),
-            ("SIMKERN_FAULT_CALLS", &self.fault_scope.calls),
-        ] {
-            if let Some(v) = std::env::var(var)
-                .ok()
-                .or_else(|| (!list.is_empty()).then(|| list.join(",")))
-            {
-                env += &format!(" {var}={v}");
-            }
-        }
-        format!("replay this seed: {env} cargo test {test} -- --exact")
-    }
-
-    /// The failure report for `seed`; writes its seed file when a scenario is checked.
-    fn failure(&self, seed: u64, outcome: &Outcome) -> String {
-        let mut tail = String::new();
-        let start = outcome.tail.len().saturating_sub(20);
-        for e in &outcome.tail[start..] {
-            tail += &format!(
-                "  step {} {} {:.3} ms {:?}\n",
-                e.step,
-                e.thread,
-                e.time_ns as f64 / 1e6,
-                e.what
-            );
-        }
-        let mut report = format!(
-            "{} failed on seed {seed}: {}\n{:?}\nlast events:\n{tail}{}",
-            self.what(),
-            Signature::of(&outcome.stop),
-            outcome.stop,
-            self.replay_hint(seed)
-        );
-        if let (Root::Scenario(b), Some(dir)) = (&self.root, &self.save_dir) {
-            let batch = Batch {
-                seeds: seed..seed + 1,
-                strategy: self.strategy,
-                faults: self.faults.clone(),
-                fault_scope: self.fault_scope.clone(),
-                step_budget: self.step_budget,
-                kernel: self.kernel.clone(),
-                ..(**b).clone()
-            };
-            let path = dir.join(format!(
-                "{}-{}-{seed}.json",
-                b.scenario.name, b.setup.variant
-            ));
-            // A rerun of a failing test finds its own file from last time: the same seed, the
-            // same hash is the same file, kept. Anything else there is not overwritten.
-            let same = crate::seed_file::SeedFile::load(&path)
-                .is_ok_and(|f| f.expected_hash() == Ok(outcome.trace_hash) && f.seed == seed);
-            let saved = if same {
-                Ok(path)
-            } else {
-                batch.save(dir, seed, outcome.trace_hash)
-            };
-            match saved {
-                Ok(path) => {
-                    report += &format!(
-                        "\n  or: <your simkern binary> replay {} --explain",
-                        path.display()
-                    )
-                }
-                Err(e) => report += &format!("\n  (no seed file: {e})"),
-            }
-        }
-        report
-    }
-}
-
-/// Reads the child's stderr: the last seed it started, its failure report, and the rest.
-fn read_child(stderr: impl Read) -> (Option<u64>, Option<String>, String) {
-    let mut last = None;
-    let mut failure: Option<String> = None;
-    let mut rest = String::new();
-    for line in BufReader::new(stderr).lines() {
-        let Ok(line) = line else { break };
-        if let Some(f) = failure.as_mut() {
-            f.push_str(&line);
-            f.push('\n');
-        } else if let Some(seed) = line.strip_prefix(PROGRESS) {
-            last = seed.trim().parse().ok();
-        } else if line == FAILURE.trim_end() {
-            failure = Some(String::new());
-        } else {
-            rest.push_str(&line);
-            rest.push('\n');
-        }
-    }
-    (last, failure, rest)
-}
-
-fn tail_lines(text: &str, n: usize) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(n)..].join("\n")
 }

@@ -24,11 +24,14 @@
 //! - `fixed`: slots of connections closed during a batch are freed after the batch, so an
 //!   event of this batch for a closed connection finds the slot empty and is dropped.
 
-use super::mio_link::{pause, Dropped, Link};
-use crate::mio::event::Event;
-use crate::mio::net::{TcpListener, TcpStream};
-use crate::mio::{Events, Interest, Poll, Token, Waker};
-use crate::scenario::{Param, Scenario, Setup};
+mod client;
+
+use super::mio_link::pause;
+use client::{roam, visit};
+use simkern_sim::mio::event::Event;
+use simkern_sim::mio::net::{TcpListener, TcpStream};
+use simkern_sim::mio::{Events, Interest, Poll, Token, Waker};
+use simkern_sim::scenario::{Param, Scenario, Setup};
 use std::collections::BTreeMap;
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::SocketAddr;
@@ -84,12 +87,12 @@ fn build(setup: &Setup) -> Box<dyn FnOnce()> {
         let stop: Arc<Mutex<Option<Arc<Waker>>>> = Arc::default();
         let (server_log, server_stop) = (log.clone(), stop.clone());
         // The server is code under test: spawned before `harness`, so faults reach it.
-        let server = crate::mio::thread::spawn("server", move || {
+        let server = simkern_sim::mio::thread::spawn("server", move || {
             let server = Server::start(addr, buggy, server_log, &server_stop);
             server.run()
         })
         .expect("spawn the server");
-        crate::harness();
+        simkern_sim::harness();
         let stop = loop {
             if let Some(waker) = stop.lock().unwrap().clone() {
                 break waker;
@@ -100,13 +103,14 @@ fn build(setup: &Setup) -> Box<dyn FnOnce()> {
         for r in 0..roamers {
             let log = log.clone();
             let name = format!("roamer{r}");
-            let thread =
-                crate::mio::thread::spawn(&name.clone(), move || roam(addr, &name, moves, &log));
+            let thread = simkern_sim::mio::thread::spawn(&name.clone(), move || {
+                roam(addr, &name, moves, &log)
+            });
             clients.push(thread.expect("spawn a roamer"));
         }
         for b in 0..bystanders {
             let log = log.clone();
-            let thread = crate::mio::thread::spawn(&format!("bystander{b}"), move || {
+            let thread = simkern_sim::mio::thread::spawn(&format!("bystander{b}"), move || {
                 for v in 0..visits {
                     visit(addr, &format!("b{b}.{v}"), pings, &log);
                 }
@@ -343,80 +347,4 @@ fn flush(conn: &mut Conn) -> io::Result<()> {
         }
     }
     Ok(())
-}
-
-/// The client's verdict on a link the server dropped while it was in use.
-fn dropped(link: &Link, log: &Log) {
-    // A reset can reach the client before the server's close that follows it is logged (an
-    // injected `ECONNRESET` in the server's read resets the connection at once), so wait.
-    let mut why = None;
-    for _ in 0..LOG_WAITS_MAX {
-        why = log.lock().unwrap().get(&link.local).copied();
-        if why.is_some() {
-            break;
-        }
-        pause();
-    }
-    match why {
-        // Faults in the server's own calls close connections: not this scenario's bug.
-        Some(Closed::Error(_)) => {}
-        // The failure message names no client (the signature is the same whoever was hit); the
-        // server's fd for the connection is what `replay --explain` follows.
-        Some(Closed::TakenOver) => panic!(
-            "a client's connection was taken over by a session it never opened (client at {})",
-            link.local
-        ),
-        Some(Closed::PeerGone { fd, token }) => panic!(
-            "the server closed a live client connection as if its peer had gone (the server's \
-             fd {fd}, token {token}): an event for another connection reached it (client at {})",
-            link.local
-        ),
-        None => panic!(
-            "a client's connection dropped and the server never closed it (client at {})",
-            link.local
-        ),
-    }
-}
-
-fn roam(addr: SocketAddr, session: &str, moves: u64, log: &Log) {
-    let hello = format!("HELLO {session}");
-    let mut link = Link::connect(addr);
-    if link.failed()
-        || link
-            .send(&hello)
-            .and_then(|()| link.expect("WELCOME"))
-            .is_err()
-    {
-        return dropped(&link, log);
-    }
-    for _ in 0..moves {
-        let mut next = Link::connect(addr);
-        if next.failed() || next.send(&hello).is_err() {
-            return dropped(&next, log);
-        }
-        drop(link); // The old link is dead to this client: it closes it at once.
-        if next.expect("WELCOME").is_err() {
-            return dropped(&next, log);
-        }
-        link = next;
-    }
-}
-
-fn visit(addr: SocketAddr, session: &str, pings: u64, log: &Log) {
-    let mut link = Link::connect(addr);
-    if link.failed() {
-        return dropped(&link, log);
-    }
-    let mut exchange = || -> Result<(), Dropped> {
-        link.send(&format!("HELLO {session}"))?;
-        link.expect("WELCOME")?;
-        for _ in 0..pings {
-            link.send("PING")?;
-            link.expect("PONG")?;
-        }
-        Ok(())
-    };
-    if exchange().is_err() {
-        dropped(&link, log);
-    }
 }

@@ -1,6 +1,6 @@
 //! Finds the source of mio's own examples (`tcp_server.rs`, `udp_server.rs`) so that the
 //! `mio-example-*` scenarios compile them against `simkern::mio`
-//! (`src/scenarios/mio_examples.rs`), and writes them to `OUT_DIR` with one `use` line
+//! (`src/mio_examples.rs`), and writes them to `OUT_DIR` with one `use` line
 //! changed: `use std::collections::HashMap;` becomes a `BTreeMap` under the same name. The
 //! example drops its map of connections when `main` returns an error, and a `HashMap` drops
 //! (closes) them in the random order of its hasher, which would make the trace differ from
@@ -22,7 +22,7 @@ fn main() {
     let version = mio_version(&lock);
     let dir = find_source(version.as_deref()).unwrap_or_else(|looked| {
         panic!(
-            "simkern-sim: no source of mio 1.x (for the mio-example scenarios) is unpacked \
+            "simkern-scenarios: no source of mio 1.x (for the mio-example scenarios) is unpacked \
              where cargo keeps registry crates; looked in {looked}. `cargo fetch` unpacks it."
         )
     });

@@ -11,12 +11,12 @@
 //! Just before panicking each client emits a probe `FAILING` naming itself (`a` = its index),
 //! so a test can read from the trace which clients reached their panic, and in what order.
 
-use crate::scenario::{Scenario, Setup};
-use crate::scenarios::echo::runtime_with_retry;
-use crate::scenarios::support::spawn_server;
-use crate::sys::SimSys;
+use crate::echo::runtime_with_retry;
+use crate::support::spawn_server;
 use simkern_poller::reactor::Direction;
 use simkern_poller::{Fd, Handle, IoSource, Probe, Sys, SysResult, TcpStream};
+use simkern_sim::scenario::{Scenario, Setup};
+use simkern_sim::SimSys;
 use std::net::SocketAddr;
 use std::time::Duration;
 

@@ -27,9 +27,9 @@
 //! nearly every seed, as the seed report's 10,000 clients did.
 
 use super::support;
-use crate::scenario::{Param, Scenario, Setup};
-use crate::sys::SimSys;
 use simkern_poller::{race, Handle, Sys, SysResult, TcpListener, TcpStream, Timer};
+use simkern_sim::scenario::{Param, Scenario, Setup};
+use simkern_sim::SimSys;
 use std::cell::Cell;
 use std::net::SocketAddr;
 use std::rc::Rc;

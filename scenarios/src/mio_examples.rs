@@ -22,13 +22,13 @@
 //! 300 (`ENOMEM` from `recv_from`): what the examples' comments say in words.
 
 use super::mio_link::{pause, Link};
-use crate::scenario::{Param, Scenario, Setup};
+use simkern_sim::scenario::{Param, Scenario, Setup};
 use std::net::SocketAddr;
 
 /// mio's `examples/tcp_server.rs`, its `HashMap` a `BTreeMap`.
 #[allow(clippy::all)]
 pub mod tcp_server {
-    use crate::mio;
+    use simkern_sim::mio;
     macro_rules! println {
         ($($t:tt)*) => {{
             let _ = format!($($t)*);
@@ -48,7 +48,7 @@ pub mod tcp_server {
 /// mio's `examples/udp_server.rs`, as written.
 #[allow(clippy::all)]
 pub mod udp_server {
-    use crate::mio;
+    use simkern_sim::mio;
     macro_rules! println {
         ($($t:tt)*) => {{
             let _ = format!($($t)*);
@@ -100,8 +100,8 @@ fn build_tcp(setup: &Setup) -> Box<dyn FnOnce()> {
     Box::new(move || {
         let addr: SocketAddr = EXAMPLE_ADDR.parse().expect("valid address");
         // Before the spawn: the example's thread inherits it (see the module docs).
-        crate::harness();
-        crate::mio::thread::spawn("tcp_server", || {
+        simkern_sim::harness();
+        simkern_sim::mio::thread::spawn("tcp_server", || {
             if let Err(e) = tcp_server::run() {
                 panic!("mio's tcp_server example returned an error: {e}");
             }
@@ -109,7 +109,7 @@ fn build_tcp(setup: &Setup) -> Box<dyn FnOnce()> {
         .expect("spawn the example");
         let threads: Vec<_> = (0..clients)
             .map(|c| {
-                crate::mio::thread::spawn(&format!("client{c}"), move || greeted(addr, c))
+                simkern_sim::mio::thread::spawn(&format!("client{c}"), move || greeted(addr, c))
                     .expect("spawn a client")
             })
             .collect();
@@ -140,8 +140,8 @@ fn build_udp(setup: &Setup) -> Box<dyn FnOnce()> {
     let (clients, datagrams) = (setup.param("clients"), setup.param("datagrams"));
     Box::new(move || {
         let addr: SocketAddr = EXAMPLE_ADDR.parse().expect("valid address");
-        crate::harness(); // Before the spawn, as for tcp_server.
-        crate::mio::thread::spawn("udp_server", || {
+        simkern_sim::harness(); // Before the spawn, as for tcp_server.
+        simkern_sim::mio::thread::spawn("udp_server", || {
             if let Err(e) = udp_server::run() {
                 panic!("mio's udp_server example returned an error: {e}");
             }
@@ -149,8 +149,10 @@ fn build_udp(setup: &Setup) -> Box<dyn FnOnce()> {
         .expect("spawn the example");
         let threads: Vec<_> = (0..clients)
             .map(|c| {
-                crate::mio::thread::spawn(&format!("client{c}"), move || echoed(addr, c, datagrams))
-                    .expect("spawn a client")
+                simkern_sim::mio::thread::spawn(&format!("client{c}"), move || {
+                    echoed(addr, c, datagrams)
+                })
+                .expect("spawn a client")
             })
             .collect();
         for t in threads {
@@ -161,8 +163,8 @@ fn build_udp(setup: &Setup) -> Box<dyn FnOnce()> {
 
 /// Sends each datagram until its echo comes back whole, from the example's address.
 fn echoed(addr: SocketAddr, client: u64, datagrams: u64) {
-    use crate::mio::net::UdpSocket;
-    use crate::mio::{Events, Interest, Poll, Token};
+    use simkern_sim::mio::net::UdpSocket;
+    use simkern_sim::mio::{Events, Interest, Poll, Token};
     use std::io::ErrorKind;
     let mut poll = Poll::new().expect("client poll");
     let mut events = Events::with_capacity(4);

@@ -6,12 +6,12 @@
 //! plan the way a careful client would: a failed dial is retried after a pause, a reset
 //! connection is redialled and the unanswered message sent again (echo is idempotent).
 
-use crate::scenario::{Param, Scenario, Setup};
-use crate::sys::SimSys;
 use simkern_poller::net::is_disconnect;
 use simkern_poller::{
     race, Errno, Handle, Notify, Runtime, Sys, SysResult, TcpListener, TcpStream,
 };
+use simkern_sim::scenario::{Param, Scenario, Setup};
+use simkern_sim::SimSys;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -71,11 +71,11 @@ fn root(clients: u64, rounds: u64, size: usize) {
     }
     stop.notify();
     sys.join(server);
-    let open = crate::open_fds();
+    let open = simkern_sim::open_fds();
     assert!(
         open.is_empty(),
         "fds left open at the end of echo: {open:?}\n{}",
-        crate::kernel_state()
+        simkern_sim::kernel_state()
     );
 }
 

@@ -21,9 +21,9 @@
 //! 140 frames, far from overflowing a 1 MiB simulated stack.
 
 use super::support;
-use crate::scenario::{Param, Scenario, Setup};
-use crate::sys::SimSys;
 use simkern_poller::{Handle, Notify, Probe, SendQueue, Sys, SysResult, TcpListener, TcpStream};
+use simkern_sim::scenario::{Param, Scenario, Setup};
+use simkern_sim::SimSys;
 use std::net::SocketAddr;
 use std::time::Duration;
 

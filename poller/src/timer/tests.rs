@@ -1,0 +1,88 @@
+//! Timers on the real kernel: ties fire in arming order, a dropped sleep disarms, owners
+//! have distinct ids.
+
+use crate::sys::linux::LinuxSys;
+use crate::{Runtime, Sys};
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+/// Ties are the common case under the simulator (virtual time stands still between
+/// steps, so timers armed in one handler share a deadline), and their order must be a
+/// stated property, not an accident of the queue: equal deadlines fire in arming order.
+#[test]
+fn timers_with_equal_deadlines_fire_in_arming_order() {
+    let rt = Runtime::new(LinuxSys).expect("a loop");
+    let h = rt.handle().clone();
+    let fired: Rc<RefCell<Vec<usize>>> = Rc::default();
+    let deadline = LinuxSys.monotonic_now() + Duration::from_millis(2);
+    // Sleeps in tasks, armed in spawn order (tasks first run in spawn order).
+    let sleepers: Vec<_> = (0..5)
+        .map(|i| {
+            let (h, fired) = (h.clone(), fired.clone());
+            rt.handle().spawn(async move {
+                h.sleep_until(deadline).await;
+                fired.borrow_mut().push(i);
+            })
+        })
+        .collect();
+    rt.block_on(async move {
+        for s in sleepers {
+            s.await;
+        }
+    })
+    .expect("the loop ran");
+    assert_eq!(
+        *fired.borrow(),
+        [0, 1, 2, 3, 4],
+        "ties fired out of arming order"
+    );
+}
+
+/// A `Sleep` dropped before its deadline (here by `timeout`) leaves no timer armed: an
+/// armed leftover would wake the loop for nothing at its deadline.
+#[test]
+fn a_sleep_dropped_before_its_deadline_disarms_its_timer() {
+    let rt = Runtime::new(LinuxSys).expect("a loop");
+    let h = rt.handle().clone();
+    let stats = rt
+        .block_on(async move {
+            let long = h.sleep(Duration::from_secs(3600));
+            let out = h.timeout(Duration::from_millis(1), long).await;
+            assert!(out.is_err(), "an hour's sleep finished within 1 ms");
+            h.stats()
+        })
+        .expect("the loop ran");
+    assert_eq!(stats.timers, 0, "the dropped sleep's timer is still armed");
+}
+
+/// Callback timers of one owner, armed in one handler with the same delay: on the real
+/// clock their deadlines may differ by nanoseconds, so this states the weaker property
+/// that holds either way (earlier-armed never fires later), plus the owner's identity.
+#[test]
+fn callback_timers_fire_in_arming_order_and_owners_have_distinct_ids() {
+    let rt = Runtime::new(LinuxSys).expect("a loop");
+    let h = rt.handle().clone();
+    let fired: Rc<RefCell<Vec<u64>>> = Rc::default();
+    let (a, b) = (h.owner(), h.owner());
+    assert_ne!(a.id(), b.id(), "two live owners share an id");
+    for owner in [&a, &b] {
+        assert_ne!(
+            owner.id(),
+            super::SELF_OWNED,
+            "a user's owner has the id of self-owned sleeps"
+        );
+    }
+    let mut timers = Vec::new();
+    for owner in [&a, &b, &a] {
+        let (fired, id) = (fired.clone(), owner.id());
+        timers.push(h.timer(owner, Duration::from_millis(1), move || {
+            fired.borrow_mut().push(id)
+        }));
+    }
+    let h2 = h.clone();
+    rt.block_on(async move { h2.sleep(Duration::from_millis(3)).await })
+        .expect("the loop ran");
+    assert!(timers.iter().all(|t| !t.is_armed()), "a timer did not fire");
+    assert_eq!(*fired.borrow(), [a.id(), b.id(), a.id()]);
+}
