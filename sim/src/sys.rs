@@ -639,7 +639,7 @@ impl Sys for SimSys {
     fn fionread(&self, fd: Fd) -> SysResult<i32> {
         syscall(
             Call::Ioctl,
-            [fd.0 as i64, 0x541b, 0], // FIONREAD,
+            [fd.0 as i64, 0x541b, 0], // FIONREAD
             |w, _| w.kernel.fionread(fd),
             |&v| v as i64,
         )

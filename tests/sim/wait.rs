@@ -52,3 +52,41 @@ fn blocking_pipe_and_eventfd_on_the_simulator_wait_as_on_linux() {
 fn blocking_tcp_on_the_simulator_waits_as_on_linux() {
     over_seeds(|| wait_body::blocking_tcp(&SimSys));
 }
+
+/// A blocking read that nothing will ever satisfy is a deadlock, and the report names the
+/// call the thread waits in; a sleeper beside it does not hide it (its deadline passes).
+#[test]
+fn a_blocking_read_nobody_answers_is_a_deadlock_that_names_the_read() {
+    use simkern::poller::sys::{PipeFlags, Sys};
+    use simkern::sim::thread::State;
+    use simkern::sim::trace::Call;
+    let outcome = run(&Config::new(3), || {
+        let (r, w) = SimSys.pipe2_flags(PipeFlags::CLOEXEC).unwrap();
+        let sleeper = SimSys
+            .spawn("sleeper", || {
+                SimSys
+                    .nanosleep(std::time::Duration::from_millis(50))
+                    .unwrap()
+            })
+            .unwrap();
+        let mut buf = [0u8; 4];
+        let _ = SimSys.read(r, &mut buf); // no writer ever writes, and `w` stays open
+        SimSys.join(sleeper);
+        let _ = w;
+    });
+    let Stop::Deadlock { parked } = &outcome.stop else {
+        panic!("expected a deadlock, got {:?}", outcome.stop);
+    };
+    assert_eq!(parked.len(), 1, "only the reader is left: {parked:?}");
+    assert!(
+        matches!(
+            parked[0].1,
+            State::Wait {
+                call: Call::Read,
+                deadline_ns: None
+            }
+        ),
+        "{parked:?}"
+    );
+    assert!(outcome.virtual_ns >= 50_000_000, "the sleeper slept first");
+}
