@@ -1,7 +1,10 @@
 //! `LinuxSys`: the real backend, one `libc` call per trait method.
 //!
-//! This file and `linux_fd` (the fd calls `dup3`, `dup2`, `fcntl`, `ioctl(FIONREAD)`, kept
-//! apart to keep this one small) are the only files in the poller that call `libc`. Each method is a thin, inlined
+//! This file and its siblings are the only files in the poller that call `libc`: `linux_inet`
+//! (TCP and UDP sockets), `linux_unix` (Unix-domain sockets), `linux_addr` (addresses and
+//! options as `libc` takes them), `linux_fd` (`dup3`, `dup2`, `fcntl`, `ioctl(FIONREAD)`) and
+//! `linux_wait` (the waits beyond `epoll_wait`, flagged `pipe2`/`eventfd`); this file holds the
+//! trait impl, epoll, the fd basics and threads. Each method is a thin, inlined
 //! wrapper: the errno is read right after the call and returned raw; nothing is retried here
 //! (retry policy lives in `crate::errno_policy`, named once). `sched_point` and `probe` are
 //! empty and vanish after inlining.
@@ -11,8 +14,8 @@ use super::{
     PollFd, Probe, Shutdown, SockOpt, SockOptGet, SockType, Sys, SysResult, UnixAddr,
 };
 use std::io::IoSlice;
-use std::mem::{size_of, MaybeUninit};
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
+use std::mem::size_of;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 // The caller's `EpollEvent` buffer is handed straight to the kernel.
@@ -41,161 +44,12 @@ pub(super) fn cvt(ret: libc::c_int) -> SysResult<libc::c_int> {
 }
 
 #[inline]
-fn cvt_size(ret: libc::ssize_t) -> SysResult<usize> {
+pub(super) fn cvt_size(ret: libc::ssize_t) -> SysResult<usize> {
     if ret < 0 {
         Err(errno())
     } else {
         Ok(ret as usize)
     }
-}
-
-/// `recvfrom` into `buf`, the sender's address in a zeroed `sockaddr_storage` of `len` bytes
-/// (left zero, length 0, when the socket reports none): the raw call both families share.
-fn recvfrom_raw(
-    fd: Fd,
-    buf: &mut [u8],
-    flags: MsgFlags,
-) -> SysResult<(usize, libc::sockaddr_storage, libc::socklen_t)> {
-    let mut storage = MaybeUninit::<libc::sockaddr_storage>::zeroed();
-    let mut len = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-    // SAFETY: buf is writable for its length; storage for `len` bytes.
-    let n = cvt_size(unsafe {
-        libc::recvfrom(
-            fd.0,
-            buf.as_mut_ptr() as *mut libc::c_void,
-            buf.len(),
-            flags.0,
-            storage.as_mut_ptr() as *mut libc::sockaddr,
-            &mut len,
-        )
-    })?;
-    // SAFETY: zero-initialised, then filled by the kernel (or left zero).
-    Ok((n, unsafe { storage.assume_init() }, len))
-}
-
-fn sockaddr_from(addr: &SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
-    // SAFETY: sockaddr_storage is plain old data; all-zero is a valid (unspecified) address.
-    let mut storage: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
-    let len = match addr {
-        SocketAddr::V4(a) => {
-            let sin = libc::sockaddr_in {
-                sin_family: libc::AF_INET as libc::sa_family_t,
-                sin_port: a.port().to_be(),
-                sin_addr: libc::in_addr {
-                    s_addr: u32::from_ne_bytes(a.ip().octets()),
-                },
-                sin_zero: [0; 8],
-            };
-            // SAFETY: sockaddr_storage is large and aligned enough for any sockaddr.
-            unsafe { std::ptr::write(&mut storage as *mut _ as *mut libc::sockaddr_in, sin) };
-            size_of::<libc::sockaddr_in>()
-        }
-        SocketAddr::V6(a) => {
-            let sin6 = libc::sockaddr_in6 {
-                sin6_family: libc::AF_INET6 as libc::sa_family_t,
-                sin6_port: a.port().to_be(),
-                sin6_flowinfo: a.flowinfo(),
-                sin6_addr: libc::in6_addr {
-                    s6_addr: a.ip().octets(),
-                },
-                sin6_scope_id: a.scope_id(),
-            };
-            // SAFETY: as above.
-            unsafe { std::ptr::write(&mut storage as *mut _ as *mut libc::sockaddr_in6, sin6) };
-            size_of::<libc::sockaddr_in6>()
-        }
-    };
-    (storage, len as libc::socklen_t)
-}
-
-fn sockaddr_to(storage: &libc::sockaddr_storage) -> SysResult<SocketAddr> {
-    match storage.ss_family as libc::c_int {
-        libc::AF_INET => {
-            // SAFETY: the family says the storage holds a sockaddr_in.
-            let sin = unsafe { &*(storage as *const _ as *const libc::sockaddr_in) };
-            let ip = Ipv4Addr::from(sin.sin_addr.s_addr.to_ne_bytes());
-            Ok(SocketAddr::V4(SocketAddrV4::new(
-                ip,
-                u16::from_be(sin.sin_port),
-            )))
-        }
-        libc::AF_INET6 => {
-            // SAFETY: the family says the storage holds a sockaddr_in6.
-            let sin6 = unsafe { &*(storage as *const _ as *const libc::sockaddr_in6) };
-            let ip = Ipv6Addr::from(sin6.sin6_addr.s6_addr);
-            let port = u16::from_be(sin6.sin6_port);
-            Ok(SocketAddr::V6(SocketAddrV6::new(
-                ip,
-                port,
-                sin6.sin6_flowinfo,
-                sin6.sin6_scope_id,
-            )))
-        }
-        _ => Err(Errno::EAFNOSUPPORT),
-    }
-}
-
-/// The `sockaddr_un` for `addr` (checked by `UnixAddr::check`) and its length: the family and
-/// the name's bytes, no trailing NUL (Linux terminates a path itself).
-fn sockaddr_un_from(addr: &UnixAddr) -> SysResult<(libc::sockaddr_un, libc::socklen_t)> {
-    addr.check()?;
-    // SAFETY: sockaddr_un is plain old data; all-zero is valid.
-    let mut sun: libc::sockaddr_un = unsafe { std::mem::zeroed() };
-    sun.sun_family = libc::AF_UNIX as libc::sa_family_t;
-    let (bytes, at) = match addr {
-        UnixAddr::Path(p) => (p.as_slice(), 0),
-        UnixAddr::Abstract(a) => (a.as_slice(), 1),
-        UnixAddr::Unnamed => unreachable!("check refuses Unnamed"),
-    };
-    for (i, &b) in bytes.iter().enumerate() {
-        sun.sun_path[at + i] = b as libc::c_char;
-    }
-    Ok((sun, addr.sockaddr_len() as libc::socklen_t))
-}
-
-/// The `UnixAddr` in `storage` of `len` bytes: `Unnamed` for a family alone (or nothing),
-/// `EAFNOSUPPORT` for another family.
-fn unix_addr_to(storage: &libc::sockaddr_storage, len: libc::socklen_t) -> SysResult<UnixAddr> {
-    let len = len as usize;
-    if len <= size_of::<libc::sa_family_t>() {
-        return if len == 0 || storage.ss_family as libc::c_int == libc::AF_UNIX {
-            Ok(UnixAddr::Unnamed)
-        } else {
-            Err(Errno::EAFNOSUPPORT)
-        };
-    }
-    if storage.ss_family as libc::c_int != libc::AF_UNIX {
-        return Err(Errno::EAFNOSUPPORT);
-    }
-    // SAFETY: the family says the storage holds a sockaddr_un.
-    let sun = unsafe { &*(storage as *const _ as *const libc::sockaddr_un) };
-    let n = (len - size_of::<libc::sa_family_t>()).min(sun.sun_path.len());
-    let path: Vec<u8> = sun.sun_path[..n].iter().map(|&c| c as u8).collect();
-    Ok(if path[0] == 0 {
-        UnixAddr::Abstract(path[1..].to_vec())
-    } else {
-        let end = path.iter().position(|&b| b == 0).unwrap_or(path.len());
-        UnixAddr::Path(path[..end].to_vec())
-    })
-}
-
-fn setsockopt_int(
-    fd: Fd,
-    level: libc::c_int,
-    name: libc::c_int,
-    value: libc::c_int,
-) -> SysResult<()> {
-    // SAFETY: value outlives the call; the length matches its type.
-    let ret = unsafe {
-        libc::setsockopt(
-            fd.0,
-            level,
-            name,
-            &value as *const _ as *const libc::c_void,
-            size_of::<libc::c_int>() as libc::socklen_t,
-        )
-    };
-    cvt(ret).map(drop)
 }
 
 impl Sys for LinuxSys {
@@ -280,164 +134,48 @@ impl Sys for LinuxSys {
 
     #[inline]
     fn socket(&self, domain: Domain, ty: SockType) -> SysResult<Fd> {
-        let family = match domain {
-            Domain::Inet => libc::AF_INET,
-            Domain::Inet6 => libc::AF_INET6,
-            Domain::Unix => libc::AF_UNIX,
-        };
-        let ty = match ty {
-            SockType::Stream => libc::SOCK_STREAM,
-            SockType::Dgram => libc::SOCK_DGRAM,
-        };
-        // SAFETY: no pointers.
-        cvt(unsafe { libc::socket(family, ty | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC, 0) })
-            .map(Fd)
+        super::linux_inet::socket(domain, ty)
     }
 
     fn setsockopt(&self, fd: Fd, opt: SockOpt) -> SysResult<()> {
-        match opt {
-            SockOpt::ReuseAddr(on) => {
-                setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_REUSEADDR, on as libc::c_int)
-            }
-            SockOpt::NoDelay(on) => {
-                setsockopt_int(fd, libc::IPPROTO_TCP, libc::TCP_NODELAY, on as libc::c_int)
-            }
-            SockOpt::Linger(secs) => {
-                let linger = libc::linger {
-                    l_onoff: secs.is_some() as libc::c_int,
-                    l_linger: secs.unwrap_or(0).min(libc::c_int::MAX as u32) as libc::c_int,
-                };
-                // SAFETY: `linger` outlives the call; the length matches its type.
-                let ret = unsafe {
-                    libc::setsockopt(
-                        fd.0,
-                        libc::SOL_SOCKET,
-                        libc::SO_LINGER,
-                        &linger as *const _ as *const libc::c_void,
-                        size_of::<libc::linger>() as libc::socklen_t,
-                    )
-                };
-                cvt(ret).map(drop)
-            }
-        }
+        super::linux_inet::setsockopt(fd, opt)
     }
 
     fn bind(&self, fd: Fd, addr: SocketAddr) -> SysResult<()> {
-        let (storage, len) = sockaddr_from(&addr);
-        // SAFETY: storage holds a valid sockaddr of `len` bytes.
-        cvt(unsafe { libc::bind(fd.0, &storage as *const _ as *const libc::sockaddr, len) })
-            .map(drop)
+        super::linux_inet::bind(fd, addr)
     }
 
     fn listen(&self, fd: Fd, backlog: i32) -> SysResult<()> {
-        // SAFETY: no pointers.
-        cvt(unsafe { libc::listen(fd.0, backlog) }).map(drop)
+        super::linux_inet::listen(fd, backlog)
     }
 
     #[inline]
     fn accept4(&self, fd: Fd) -> SysResult<(Fd, SocketAddr)> {
-        let mut storage = MaybeUninit::<libc::sockaddr_storage>::zeroed();
-        let mut len = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-        // SAFETY: storage is writable for `len` bytes; the kernel writes at most that.
-        let ret = unsafe {
-            libc::accept4(
-                fd.0,
-                storage.as_mut_ptr() as *mut libc::sockaddr,
-                &mut len,
-                libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
-            )
-        };
-        let new = cvt(ret).map(Fd)?;
-        // SAFETY: zero-initialised, then filled by the kernel.
-        let storage = unsafe { storage.assume_init() };
-        match sockaddr_to(&storage) {
-            Ok(peer) => Ok((new, peer)),
-            Err(e) => {
-                // SAFETY: we own `new` and give it back rather than leak it.
-                unsafe { libc::close(new.0) };
-                Err(e)
-            }
-        }
+        super::linux_inet::accept4(fd)
     }
 
     fn connect(&self, fd: Fd, addr: SocketAddr) -> SysResult<()> {
-        let (storage, len) = sockaddr_from(&addr);
-        // SAFETY: storage holds a valid sockaddr of `len` bytes.
-        cvt(unsafe { libc::connect(fd.0, &storage as *const _ as *const libc::sockaddr, len) })
-            .map(drop)
+        super::linux_inet::connect(fd, addr)
     }
 
     fn so_error(&self, fd: Fd) -> SysResult<Option<Errno>> {
-        let mut value: libc::c_int = 0;
-        let mut len = size_of::<libc::c_int>() as libc::socklen_t;
-        // SAFETY: value is writable for `len` bytes.
-        let ret = unsafe {
-            libc::getsockopt(
-                fd.0,
-                libc::SOL_SOCKET,
-                libc::SO_ERROR,
-                &mut value as *mut _ as *mut libc::c_void,
-                &mut len,
-            )
-        };
-        cvt(ret)?;
-        Ok((value != 0).then_some(Errno(value)))
+        super::linux_inet::so_error(fd)
     }
 
     fn getsockname(&self, fd: Fd) -> SysResult<SocketAddr> {
-        let mut storage = MaybeUninit::<libc::sockaddr_storage>::zeroed();
-        let mut len = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-        // SAFETY: storage is writable for `len` bytes.
-        cvt(unsafe {
-            libc::getsockname(fd.0, storage.as_mut_ptr() as *mut libc::sockaddr, &mut len)
-        })?;
-        // SAFETY: zero-initialised, then filled by the kernel.
-        sockaddr_to(&unsafe { storage.assume_init() })
+        super::linux_inet::getsockname(fd)
     }
 
     fn getpeername(&self, fd: Fd) -> SysResult<SocketAddr> {
-        let mut storage = MaybeUninit::<libc::sockaddr_storage>::zeroed();
-        let mut len = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-        // SAFETY: storage is writable for `len` bytes.
-        cvt(unsafe {
-            libc::getpeername(fd.0, storage.as_mut_ptr() as *mut libc::sockaddr, &mut len)
-        })?;
-        // SAFETY: zero-initialised, then filled by the kernel.
-        sockaddr_to(&unsafe { storage.assume_init() })
+        super::linux_inet::getpeername(fd)
     }
 
     fn getsockopt(&self, fd: Fd, opt: SockOptGet) -> SysResult<i32> {
-        let (level, name) = match opt {
-            SockOptGet::SndBuf => (libc::SOL_SOCKET, libc::SO_SNDBUF),
-            SockOptGet::RcvBuf => (libc::SOL_SOCKET, libc::SO_RCVBUF),
-            SockOptGet::Type => (libc::SOL_SOCKET, libc::SO_TYPE),
-            SockOptGet::Error => (libc::SOL_SOCKET, libc::SO_ERROR),
-            SockOptGet::NoDelay => (libc::IPPROTO_TCP, libc::TCP_NODELAY),
-        };
-        let mut value: libc::c_int = 0;
-        let mut len = size_of::<libc::c_int>() as libc::socklen_t;
-        // SAFETY: value is writable for `len` bytes.
-        let ret = unsafe {
-            libc::getsockopt(
-                fd.0,
-                level,
-                name,
-                &mut value as *mut _ as *mut libc::c_void,
-                &mut len,
-            )
-        };
-        cvt(ret)?;
-        Ok(value)
+        super::linux_inet::getsockopt(fd, opt)
     }
 
     fn shutdown(&self, fd: Fd, how: Shutdown) -> SysResult<()> {
-        let how = match how {
-            Shutdown::Read => libc::SHUT_RD,
-            Shutdown::Write => libc::SHUT_WR,
-            Shutdown::Both => libc::SHUT_RDWR,
-        };
-        // SAFETY: no pointers.
-        cvt(unsafe { libc::shutdown(fd.0, how) }).map(drop)
+        super::linux_inet::shutdown(fd, how)
     }
 
     #[inline]
@@ -494,28 +232,7 @@ impl Sys for LinuxSys {
         flags: MsgFlags,
         addr: Option<SocketAddr>,
     ) -> SysResult<usize> {
-        let flags = (flags | MsgFlags::NOSIGNAL).0;
-        let ret = match addr {
-            // SAFETY: buf is readable for its length.
-            None => unsafe {
-                libc::send(fd.0, buf.as_ptr() as *const libc::c_void, buf.len(), flags)
-            },
-            Some(addr) => {
-                let (storage, len) = sockaddr_from(&addr);
-                // SAFETY: buf is readable for its length; storage holds a sockaddr of `len`.
-                unsafe {
-                    libc::sendto(
-                        fd.0,
-                        buf.as_ptr() as *const libc::c_void,
-                        buf.len(),
-                        flags,
-                        &storage as *const _ as *const libc::sockaddr,
-                        len,
-                    )
-                }
-            }
-        };
-        cvt_size(ret)
+        super::linux_inet::sendto(fd, buf, flags, addr)
     }
 
     #[inline]
@@ -525,81 +242,27 @@ impl Sys for LinuxSys {
         buf: &mut [u8],
         flags: MsgFlags,
     ) -> SysResult<(usize, Option<SocketAddr>)> {
-        let (n, storage, len) = recvfrom_raw(fd, buf, flags)?;
-        // A stream socket writes no address: family 0 reads as `None`.
-        let from = (len > 0 && storage.ss_family != 0).then(|| sockaddr_to(&storage));
-        Ok((n, from.transpose()?))
+        super::linux_inet::recvfrom(fd, buf, flags)
     }
 
     fn bind_unix(&self, fd: Fd, addr: &UnixAddr) -> SysResult<()> {
-        let (sun, len) = sockaddr_un_from(addr)?;
-        // SAFETY: sun lives across the call; len is at most its size.
-        cvt(unsafe { libc::bind(fd.0, &sun as *const _ as *const libc::sockaddr, len) }).map(drop)
+        super::linux_unix::bind_unix(fd, addr)
     }
 
     fn connect_unix(&self, fd: Fd, addr: &UnixAddr) -> SysResult<()> {
-        let (sun, len) = sockaddr_un_from(addr)?;
-        // SAFETY: as bind_unix.
-        cvt(unsafe { libc::connect(fd.0, &sun as *const _ as *const libc::sockaddr, len) })
-            .map(drop)
+        super::linux_unix::connect_unix(fd, addr)
     }
 
     fn accept4_unix(&self, fd: Fd) -> SysResult<(Fd, UnixAddr)> {
-        let mut storage = MaybeUninit::<libc::sockaddr_storage>::zeroed();
-        let mut len = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-        // SAFETY: storage is writable for `len` bytes; the kernel writes at most that.
-        let ret = unsafe {
-            libc::accept4(
-                fd.0,
-                storage.as_mut_ptr() as *mut libc::sockaddr,
-                &mut len,
-                libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
-            )
-        };
-        let new = cvt(ret).map(Fd)?;
-        // SAFETY: zero-initialised, then filled by the kernel.
-        let storage = unsafe { storage.assume_init() };
-        // An inet peer is no Unix name: reported Unnamed (the connection is kept).
-        Ok((
-            new,
-            unix_addr_to(&storage, len).unwrap_or(UnixAddr::Unnamed),
-        ))
+        super::linux_unix::accept4_unix(fd)
     }
 
     fn unix_name(&self, fd: Fd, peer: bool) -> SysResult<UnixAddr> {
-        let mut storage = MaybeUninit::<libc::sockaddr_storage>::zeroed();
-        let mut len = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-        let get = if peer {
-            libc::getpeername
-        } else {
-            libc::getsockname
-        };
-        // SAFETY: storage is writable for `len` bytes.
-        cvt(unsafe { get(fd.0, storage.as_mut_ptr() as *mut libc::sockaddr, &mut len) })?;
-        // SAFETY: zero-initialised, then filled by the kernel.
-        let storage = unsafe { storage.assume_init() };
-        if storage.ss_family as libc::c_int != libc::AF_UNIX {
-            return Err(Errno::EAFNOSUPPORT);
-        }
-        unix_addr_to(&storage, len)
+        super::linux_unix::unix_name(fd, peer)
     }
 
     fn socketpair(&self, ty: SockType) -> SysResult<(Fd, Fd)> {
-        let ty = match ty {
-            SockType::Stream => libc::SOCK_STREAM,
-            SockType::Dgram => libc::SOCK_DGRAM,
-        };
-        let mut fds = [0 as libc::c_int; 2];
-        // SAFETY: fds is writable for two ints.
-        cvt(unsafe {
-            libc::socketpair(
-                libc::AF_UNIX,
-                ty | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
-                0,
-                fds.as_mut_ptr(),
-            )
-        })?;
-        Ok((Fd(fds[0]), Fd(fds[1])))
+        super::linux_unix::socketpair(ty)
     }
 
     fn sendto_unix(
@@ -609,23 +272,7 @@ impl Sys for LinuxSys {
         flags: MsgFlags,
         addr: Option<&UnixAddr>,
     ) -> SysResult<usize> {
-        let flags = flags.0 | libc::MSG_NOSIGNAL;
-        let dst = addr.map(sockaddr_un_from).transpose()?;
-        let (ptr, len) = match &dst {
-            Some((sun, len)) => (sun as *const _ as *const libc::sockaddr, *len),
-            None => (std::ptr::null(), 0),
-        };
-        // SAFETY: buf is readable for its length; the address, if any, lives across the call.
-        cvt_size(unsafe {
-            libc::sendto(
-                fd.0,
-                buf.as_ptr() as *const libc::c_void,
-                buf.len(),
-                flags,
-                ptr,
-                len,
-            )
-        })
+        super::linux_unix::sendto_unix(fd, buf, flags, addr)
     }
 
     fn recvfrom_unix(
@@ -634,14 +281,11 @@ impl Sys for LinuxSys {
         buf: &mut [u8],
         flags: MsgFlags,
     ) -> SysResult<(usize, UnixAddr)> {
-        let (n, storage, len) = recvfrom_raw(fd, buf, flags)?;
-        Ok((n, unix_addr_to(&storage, len)?))
+        super::linux_unix::recvfrom_unix(fd, buf, flags)
     }
 
     fn unlink(&self, path: &[u8]) -> SysResult<()> {
-        let path = std::ffi::CString::new(path).map_err(|_| Errno::EINVAL)?;
-        // SAFETY: a NUL-terminated string that lives across the call.
-        cvt(unsafe { libc::unlink(path.as_ptr()) }).map(drop)
+        super::linux_unix::unlink(path)
     }
 
     #[inline]

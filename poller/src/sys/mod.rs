@@ -19,7 +19,10 @@
 mod errno;
 pub mod fd_flags;
 pub mod linux;
+mod linux_addr;
 mod linux_fd;
+mod linux_inet;
+mod linux_unix;
 mod linux_wait;
 mod probe;
 pub mod wait_types;
