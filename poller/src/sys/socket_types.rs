@@ -1,0 +1,145 @@
+//! The typed arguments of the socket calls: address family, socket type, Unix addresses,
+//! `send`/`recv` flags, `shutdown`'s `how`, and the socket options set and read.
+
+use super::{Errno, SysResult};
+use std::net::SocketAddr;
+
+/// Address family for `socket`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Domain {
+    Inet,
+    Inet6,
+    /// `AF_UNIX`: a Unix-domain socket, addressed by `UnixAddr`.
+    Unix,
+}
+
+impl Domain {
+    pub fn of(addr: &SocketAddr) -> Domain {
+        match addr {
+            SocketAddr::V4(_) => Domain::Inet,
+            SocketAddr::V6(_) => Domain::Inet6,
+        }
+    }
+}
+
+/// A Unix-domain socket's address (`sockaddr_un`).
+///
+/// Both backends refuse, with `EINVAL`, to bind, connect or send to `Unnamed`, to an empty
+/// `Path`, to a `Path` holding a NUL byte or longer than 108 bytes (`sun_path`'s size; Linux
+/// takes a full 108-byte path without its NUL), or to an `Abstract` name longer than 107 bytes
+/// (the leading NUL takes one). Linux autobinds on a `bind` of an empty name; the boundary
+/// does not offer it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum UnixAddr {
+    /// No name: an unbound socket, a `socketpair` end, an accepted socket's peer that never
+    /// bound, a datagram from an unbound sender.
+    Unnamed,
+    /// A filesystem path, as bytes without the trailing NUL.
+    Path(Vec<u8>),
+    /// An abstract name (Linux's leading-NUL namespace): the bytes after the NUL.
+    Abstract(Vec<u8>),
+}
+
+/// `sun_path`'s size in `sockaddr_un`.
+pub const UNIX_PATH_MAX: usize = 108;
+
+impl UnixAddr {
+    /// `EINVAL` unless the address can name a socket (see the type's docs).
+    pub fn check(&self) -> SysResult<()> {
+        let ok = match self {
+            UnixAddr::Unnamed => false,
+            UnixAddr::Path(p) => !p.is_empty() && p.len() <= UNIX_PATH_MAX && !p.contains(&0),
+            UnixAddr::Abstract(a) => a.len() < UNIX_PATH_MAX,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(Errno::EINVAL)
+        }
+    }
+
+    /// The length of the `sockaddr_un` the real backend passes for it: the family, then the
+    /// bytes (with the leading NUL of an abstract name), no trailing NUL.
+    pub fn sockaddr_len(&self) -> usize {
+        2 + match self {
+            UnixAddr::Unnamed => 0,
+            UnixAddr::Path(p) => p.len(),
+            UnixAddr::Abstract(a) => 1 + a.len(),
+        }
+    }
+}
+
+/// Socket type for `socket`: a byte stream (TCP) or datagrams (UDP).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum SockType {
+    /// `SOCK_STREAM`.
+    Stream,
+    /// `SOCK_DGRAM`.
+    Dgram,
+}
+
+/// `flags` of `sendto`/`recvfrom`, Linux's values (`<sys/socket.h>`).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct MsgFlags(pub i32);
+
+impl MsgFlags {
+    /// No flags.
+    pub const EMPTY: MsgFlags = MsgFlags(0);
+    /// `MSG_PEEK`: return the data without taking it from the queue.
+    pub const PEEK: MsgFlags = MsgFlags(0x02);
+    /// `MSG_TRUNC`: on a datagram socket, return the datagram's real length even when the
+    /// buffer was shorter.
+    pub const TRUNC: MsgFlags = MsgFlags(0x20);
+    /// `MSG_DONTWAIT`: nonblocking for this call (every fd here is nonblocking anyway).
+    pub const DONTWAIT: MsgFlags = MsgFlags(0x40);
+    /// `MSG_NOSIGNAL`: a closed peer is `EPIPE`, never `SIGPIPE`.
+    pub const NOSIGNAL: MsgFlags = MsgFlags(0x4000);
+
+    /// Whether every flag of `other` is set.
+    pub const fn contains(self, other: MsgFlags) -> bool {
+        self.0 & other.0 == other.0
+    }
+}
+
+impl std::ops::BitOr for MsgFlags {
+    type Output = MsgFlags;
+    fn bitor(self, rhs: MsgFlags) -> MsgFlags {
+        MsgFlags(self.0 | rhs.0)
+    }
+}
+
+/// The socket options `getsockopt` reads (as `int`s).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum SockOptGet {
+    /// `SO_SNDBUF`: the send buffer's size (Linux reports twice what `setsockopt` set).
+    SndBuf,
+    /// `SO_RCVBUF`: the receive buffer's size (twice what `setsockopt` set).
+    RcvBuf,
+    /// `SO_TYPE`: 1 (`SOCK_STREAM`) or 2 (`SOCK_DGRAM`).
+    Type,
+    /// `SO_ERROR`: the pending error as an errno value, or 0; reading it clears it (as
+    /// `so_error`).
+    Error,
+    /// `TCP_NODELAY` (level `IPPROTO_TCP`): 1 when Nagle is off, else 0. A UDP or Unix
+    /// socket answers `EOPNOTSUPP` (UDP's `setsockopt` says `ENOPROTOOPT`; measured).
+    NoDelay,
+}
+
+/// `how` argument of `shutdown`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Shutdown {
+    Read,
+    Write,
+    Both,
+}
+
+/// The socket options the poller sets.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum SockOpt {
+    /// `SO_REUSEADDR`: rebind a listening port that still has connections in TIME_WAIT.
+    ReuseAddr(bool),
+    /// `TCP_NODELAY`: disable Nagle, so small request/response messages are not delayed.
+    NoDelay(bool),
+    /// `SO_LINGER`: `Some(0)` makes `close` send RST instead of FIN (abrupt peer death).
+    Linger(Option<u32>),
+}
