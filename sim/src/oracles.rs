@@ -117,7 +117,7 @@ impl Oracles {
                 // The fact's own subjects, unless the time-bounded oracle spoke on its turn.
                 let judged = v.oracle != oracle::lost_wakeup::NAME || is_loop_fact(&fact);
                 let subjects = match judged {
-                    true => subjects_of(&fact, thread),
+                    true => subjects_of(&fact, thread, process),
                     false => self.lost_loops(),
                 };
                 Some(Violation {
@@ -159,7 +159,7 @@ impl Oracles {
         self.set.observe(At::new(0, 0), &fact).map(|v| Violation {
             oracle: v.oracle,
             message: v.message,
-            subjects: subjects_of(&fact, ThreadId::ROOT),
+            subjects: subjects_of(&fact, ThreadId::ROOT, 1),
         })
     }
 

@@ -102,6 +102,8 @@ pub struct Outcome {
     pub kernel_state: String,
     /// Thread names by id.
     pub thread_names: Vec<String>,
+    /// Each thread's process id, by thread index (fd numbers are per process).
+    pub thread_pids: Vec<u32>,
 }
 
 impl Outcome {
@@ -306,6 +308,9 @@ pub fn run(config: &Config, root: impl FnOnce() + 'static) -> Outcome {
         digests: world.trace.take_digests(),
         tail,
         kernel_state,
+        thread_pids: (0..world.names.len() as u32)
+            .map(|t| world.procs.of(ThreadId(t)).as_u32())
+            .collect(),
         thread_names: std::mem::take(&mut world.names),
     }
 }

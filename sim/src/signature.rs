@@ -160,7 +160,7 @@ impl Subject {
     /// The word for this kind of subject, as a signature names it.
     pub fn kind(&self) -> &'static str {
         match self {
-            Subject::Fd(_) => "fd",
+            Subject::Fd(..) => "fd",
             Subject::Handle(..) => "handle",
             Subject::Timer(..) => "timer",
             Subject::Owner(..) => "owner",

@@ -89,6 +89,7 @@ pub fn story(outcome: &Outcome) -> Story {
         false => outcome.all_events.as_deref().unwrap_or(&[]),
     };
     let names = &outcome.thread_names;
+    let pids = &outcome.thread_pids;
     // The oracle judged the last event, on its thread; a panic names its own thread.
     let last = events.last();
     let (message, mut subjects) = match &outcome.stop {
@@ -103,7 +104,7 @@ pub fn story(outcome: &Outcome) -> Story {
             location,
         } => (
             format!("{} panicked at {location}", name(names, *thread)),
-            named(message, *thread),
+            named(message, *thread, subjects::pid_of(pids, *thread)),
         ),
         Stop::Deadlock { parked } => (
             format!(
@@ -125,7 +126,7 @@ pub fn story(outcome: &Outcome) -> Story {
     };
     // The failing event is the fact the oracle judged; its step is the failing step.
     if let Some(l) = last {
-        subjects.extend(touched(l));
+        subjects.extend(touched(l, pids));
     }
     let failing_from = last.map_or(0, |l| {
         events.len()
@@ -139,13 +140,15 @@ pub fn story(outcome: &Outcome) -> Story {
         // The violation names nothing: the failing step's syscall is the subject.
         for e in &events[failing_from..] {
             if let What::Syscall { call, args, result } = &e.what {
-                subjects.extend(fds_of(*call, args, *result).into_iter().map(Subject::Fd));
+                let pid = subjects::pid_of(pids, e.thread);
+                let fds = fds_of(*call, args, *result).into_iter();
+                subjects.extend(fds.map(|fd| Subject::Fd(pid, fd)));
             }
         }
     }
-    follow(events, &mut subjects);
+    follow(events, pids, &mut subjects);
 
-    let keep = select(events, &subjects, failing_from);
+    let keep = select(events, pids, &subjects, failing_from);
     let mut rows = rows(names, events, &keep);
     let mut omitted = 0;
     if rows.len() > ROWS_MAX {
@@ -172,10 +175,15 @@ pub fn story(outcome: &Outcome) -> Story {
 
 /// Which events the story keeps: those touching a subject, their context, the failing step
 /// (from `failing_from`), and no scheduling points.
-fn select(events: &[Event], subjects: &BTreeSet<Subject>, failing_from: usize) -> Vec<bool> {
+fn select(
+    events: &[Event],
+    pids: &[u32],
+    subjects: &BTreeSet<Subject>,
+    failing_from: usize,
+) -> Vec<bool> {
     let mut keep = vec![false; events.len()];
     for (i, e) in events.iter().enumerate() {
-        if touched(e).iter().any(|s| subjects.contains(s)) {
+        if touched(e, pids).iter().any(|s| subjects.contains(s)) {
             keep[i] = true;
             if let Some(j) = context(events, i) {
                 keep[j] = true;

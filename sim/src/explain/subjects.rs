@@ -8,9 +8,15 @@ use crate::trace::{Call, Event, What};
 use simkern_poller::sys::Probe;
 use std::collections::BTreeSet;
 
+/// The process of `thread`, from the outcome's `thread_pids` (the root's when unknown).
+pub(super) fn pid_of(pids: &[u32], thread: ThreadId) -> u32 {
+    pids.get(thread.index()).copied().unwrap_or(1)
+}
+
 /// The subjects a panic's message names: `fd 4`, `handle 0`, `operator 3` (a handle), `data 1` (a
-/// handle), `timer 7`, `owner 2`, `object 1`, `loop 0`; per-loop ones on `thread`.
-pub fn named(message: &str, thread: ThreadId) -> BTreeSet<Subject> {
+/// handle), `timer 7`, `owner 2`, `object 1`, `loop 0`; per-loop ones on `thread`, fds in its
+/// process `pid`.
+pub fn named(message: &str, thread: ThreadId, pid: u32) -> BTreeSet<Subject> {
     let words: Vec<&str> = message
         .split(|c: char| c.is_whitespace() || c == '(' || c == ')')
         .filter(|w| !w.is_empty())
@@ -23,7 +29,7 @@ pub fn named(message: &str, thread: ThreadId) -> BTreeSet<Subject> {
                 .parse()
                 .ok()?;
             Some(match w[0] {
-                "fd" => Subject::Fd(n as i64),
+                "fd" => Subject::Fd(pid, n as i64),
                 "handle" | "operator" | "data" => Subject::Handle(thread, n),
                 "timer" => Subject::Timer(thread, n),
                 "owner" => Subject::Owner(thread, n),
@@ -38,15 +44,16 @@ pub fn named(message: &str, thread: ThreadId) -> BTreeSet<Subject> {
 /// Adds what the subjects lead to, one link deep: a handle's fds (the operators that held
 /// it, the reports that carried it), a timer's owner and an owner's timers, and the fds of the
 /// syscalls during which an owner or a pool object came or went.
-pub(super) fn follow(events: &[Event], subjects: &mut BTreeSet<Subject>) {
+pub(super) fn follow(events: &[Event], pids: &[u32], subjects: &mut BTreeSet<Subject>) {
     let mut more = BTreeSet::new();
     for (i, e) in events.iter().enumerate() {
         let t = e.thread;
+        let pid = pid_of(pids, t);
         match &e.what {
             What::Ready { data, source, .. }
                 if subjects.contains(&Subject::Handle(e.thread, *data)) =>
             {
-                more.insert(Subject::Fd(source.0 as i64));
+                more.insert(Subject::Fd(pid, source.0 as i64));
             }
             What::Probe(
                 Probe::OperatorCreated { handle, fd }
@@ -54,7 +61,7 @@ pub(super) fn follow(events: &[Event], subjects: &mut BTreeSet<Subject>) {
                 | Probe::OperatorFreed { handle, fd }
                 | Probe::EventDelivered { handle, fd, .. },
             ) if subjects.contains(&Subject::Handle(e.thread, *handle)) => {
-                more.insert(Subject::Fd(fd.0 as i64));
+                more.insert(Subject::Fd(pid, fd.0 as i64));
             }
             What::Probe(
                 Probe::TimerArmed { timer, owner, .. }
@@ -75,11 +82,12 @@ pub(super) fn follow(events: &[Event], subjects: &mut BTreeSet<Subject>) {
                 | Probe::PoolAcquire { .. }
                 | Probe::PoolRelease { .. }
                 | Probe::PoolDoubleReleaseRefused { .. },
-            ) if touched(e).iter().any(|s| subjects.contains(s)) => {
+            ) if touched(e, pids).iter().any(|s| subjects.contains(s)) => {
                 if let Some(What::Syscall { call, args, result }) =
                     context(events, i).map(|j| &events[j].what)
                 {
-                    more.extend(fds_of(*call, args, *result).into_iter().map(Subject::Fd));
+                    let fds = fds_of(*call, args, *result).into_iter();
+                    more.extend(fds.map(|fd| Subject::Fd(pid, fd)));
                 }
             }
             _ => {}
@@ -88,16 +96,17 @@ pub(super) fn follow(events: &[Event], subjects: &mut BTreeSet<Subject>) {
     subjects.extend(more);
 }
 
-/// What one event touches.
-pub(super) fn touched(e: &Event) -> Vec<Subject> {
+/// What one event touches (its fds in the process of its thread).
+pub(super) fn touched(e: &Event, pids: &[u32]) -> Vec<Subject> {
     let t = e.thread;
+    let pid = pid_of(pids, t);
     match &e.what {
         What::Syscall { call, args, result } => fds_of(*call, args, *result)
             .into_iter()
-            .map(Subject::Fd)
+            .map(|fd| Subject::Fd(pid, fd))
             .collect(),
         What::Ready { data, source, .. } => {
-            vec![Subject::Handle(t, *data), Subject::Fd(source.0 as i64)]
+            vec![Subject::Handle(t, *data), Subject::Fd(pid, source.0 as i64)]
         }
         What::Fault { .. } => Vec::new(),
         What::Probe(p) => match *p {
@@ -105,7 +114,7 @@ pub(super) fn touched(e: &Event) -> Vec<Subject> {
             | Probe::OperatorDeregistered { handle, fd }
             | Probe::OperatorFreed { handle, fd }
             | Probe::EventDelivered { handle, fd, .. } => {
-                vec![Subject::Handle(t, handle), Subject::Fd(fd.0 as i64)]
+                vec![Subject::Handle(t, handle), Subject::Fd(pid, fd.0 as i64)]
             }
             Probe::EventDroppedStale { handle, .. } => vec![Subject::Handle(t, handle)],
             Probe::PoolAcquire { object, owner, .. }

@@ -6,10 +6,11 @@ use simkern_model::oracle::Fact;
 use std::fmt;
 
 /// Something a violation can name. Handles, timers and owners are numbered per event loop,
-/// so per thread (as the oracles key them); fds, pool objects and loops are global.
+/// so per thread (as the oracles key them); fds per process (`Fd(pid, fd)`: two processes'
+/// fd 4 are two subjects); pool objects and loops are global.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Subject {
-    Fd(i64),
+    Fd(u32, i64),
     Handle(ThreadId, u64),
     Timer(ThreadId, u64),
     /// A timer's owner, or a pool object's (the probes share the word).
@@ -21,7 +22,8 @@ pub enum Subject {
 impl fmt::Display for Subject {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Subject::Fd(n) => write!(f, "fd {n}"),
+            Subject::Fd(1, n) => write!(f, "fd {n}"),
+            Subject::Fd(pid, n) => write!(f, "fd {n} of process {pid}"),
             Subject::Handle(_, n) => write!(f, "handle {n}"),
             Subject::Timer(_, n) => write!(f, "timer {n}"),
             Subject::Owner(_, n) => write!(f, "owner {n}"),
@@ -31,8 +33,8 @@ impl fmt::Display for Subject {
     }
 }
 
-/// What `fact`, judged on `thread`, names.
-pub(super) fn subjects_of(fact: &Fact<'_>, thread: ThreadId) -> Vec<Subject> {
+/// What `fact`, judged on `thread` of process `pid`, names.
+pub(super) fn subjects_of(fact: &Fact<'_>, thread: ThreadId, pid: u32) -> Vec<Subject> {
     use Fact::*;
     let t = thread;
     let mut s = match *fact {
@@ -40,12 +42,12 @@ pub(super) fn subjects_of(fact: &Fact<'_>, thread: ThreadId) -> Vec<Subject> {
         | OperatorDeregistered { handle, fd }
         | OperatorFreed { handle, fd }
         | EventDelivered { handle, fd, .. } => {
-            vec![Subject::Handle(t, handle), Subject::Fd(fd as i64)]
+            vec![Subject::Handle(t, handle), Subject::Fd(pid, fd as i64)]
         }
         EpollReady {
             data, source_fd, ..
         } => {
-            vec![Subject::Handle(t, data), Subject::Fd(source_fd as i64)]
+            vec![Subject::Handle(t, data), Subject::Fd(pid, source_fd as i64)]
         }
         EventDroppedStale { handle } => vec![Subject::Handle(t, handle)],
         PoolAcquire { object, owner, .. }
@@ -64,9 +66,10 @@ pub(super) fn subjects_of(fact: &Fact<'_>, thread: ThreadId) -> Vec<Subject> {
         | WakeObserved { loop_id }
         | LoopSleep { loop_id, .. }
         | LoopWoke { loop_id } => vec![Subject::Loop(loop_id)],
-        ScenarioEnd { open_fds, .. } | ProcessExit { open_fds, .. } => {
-            open_fds.iter().map(|&fd| Subject::Fd(fd as i64)).collect()
-        }
+        ScenarioEnd { process, open_fds } | ProcessExit { process, open_fds } => open_fds
+            .iter()
+            .map(|&fd| Subject::Fd(process, fd as i64))
+            .collect(),
         // A depth, an errno decision, a promise: the failing step's syscall says more (see
         // `explain`).
         EpollWaitReturned { .. }

@@ -60,7 +60,7 @@ fn a_late_event_reaching_a_reused_slot_is_judged_from_the_trace() {
     // The verdict names the fact's handle and fd, not words parsed from its message.
     assert_eq!(
         v.subjects,
-        vec![Subject::Fd(6), Subject::Handle(ThreadId(1), 0)]
+        vec![Subject::Fd(1, 6), Subject::Handle(ThreadId(1), 0)]
     );
 }
 
@@ -112,6 +112,6 @@ fn fd_leaks_are_judged_only_after_the_scenario_opts_in() {
     let leak = promised.finish(1, &[Fd(3)]).expect("fd 3 leaked");
     assert_eq!(
         (leak.oracle, leak.subjects),
-        ("fd_leak", vec![Subject::Fd(3)])
+        ("fd_leak", vec![Subject::Fd(1, 3)])
     );
 }
