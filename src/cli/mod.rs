@@ -14,10 +14,12 @@
 //! (unknown scenario, malformed flag, range or seed file, a parameter out of its declared
 //! range, an output path that cannot be written), with a one-line error naming the problem.
 //!
-//! - `run`, `replay`, `shrink`, `nightly`, `merge`: one file per subcommand.
+//! - `run`, `replay`, `shrink`, `nightly`, `merge`: one file per subcommand; `run` and
+//!   `nightly` keep their flags, and the batch or search those describe, in `args`.
 //! - `parse`, `shard`: flag values (seed ranges, parameters, budgets, lists; `--shard`).
 //! - `show`: the scenario list, trace events and failures as text.
 //! - `progress`: the nightly's progress bar or JSON lines.
+//! - `usage`: a command line clap refused, as one line (exit 2).
 
 mod merge;
 mod nightly;
@@ -28,6 +30,7 @@ mod run;
 mod shard;
 mod show;
 mod shrink;
+mod usage;
 
 use clap::{Parser, Subcommand};
 use simkern_sim::scenario::Scenario;
@@ -86,7 +89,7 @@ pub fn main(registry: &[&Scenario]) -> ExitCode {
         .unwrap_or_else(|| "simkern".into());
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
-        Err(e) => return parse_error(&program, &e),
+        Err(e) => return usage::refused(&program, &e),
     };
     let cx = Context { registry, program };
     if !matches!(
@@ -111,36 +114,6 @@ pub fn main(registry: &[&Scenario]) -> ExitCode {
         Ok(code) => code,
         Err(message) => {
             eprintln!("{}: error: {message}", cx.program);
-            ExitCode::from(2)
-        }
-    }
-}
-
-/// A command line clap refused: help and version as clap prints them (exit 0); anything else
-/// in one line, as every other error of this binary (exit 2), instead of clap's screen of usage.
-fn parse_error(program: &str, e: &clap::Error) -> ExitCode {
-    use clap::error::ErrorKind;
-    match e.kind() {
-        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-            let _ = e.print();
-            ExitCode::SUCCESS
-        }
-        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            let _ = e.print();
-            ExitCode::from(2)
-        }
-        _ => {
-            // clap's first paragraph is the error (a missing argument is named on the lines
-            // after the first); tips and usage follow a blank line.
-            let text = e.render().to_string();
-            let paragraph: Vec<&str> = text
-                .lines()
-                .take_while(|l| !l.trim().is_empty())
-                .map(str::trim)
-                .collect();
-            let joined = paragraph.join(" ");
-            let message = joined.strip_prefix("error: ").unwrap_or(&joined);
-            eprintln!("{program}: error: {message} (see {program} --help)");
             ExitCode::from(2)
         }
     }

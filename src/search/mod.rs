@@ -12,11 +12,13 @@
 //! - `nightly`: units, rotation, deduplication, settling (save, shrink, explain), report.
 //! - `merge`: the report of a run from the reports of its shards.
 //! - `interrupt`: SIGINT/SIGTERM stop a search, which then writes what it found.
+//! - `run`: one batch on workers or in process, stopped by signals; its first failure.
 //! - `output`: report files and seed directories, checked writable before the first seed.
 
 pub mod interrupt;
 pub mod merge;
 pub mod nightly;
 pub mod output;
+pub mod run;
 pub mod spec;
 pub mod worker;

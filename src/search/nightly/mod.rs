@@ -20,7 +20,7 @@ mod units;
 
 pub use found::{FirstSeed, Found, UnitStats};
 pub use rotation::{round_range, round_seeds, Limit, ROUND_SEEDS};
-pub use units::{units, Unit, Variants};
+pub use units::{searchable, units, Unit, Variants};
 
 use super::spec::Spec;
 use super::worker;

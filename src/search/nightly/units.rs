@@ -8,6 +8,16 @@ use std::fmt;
 use std::ops::Range;
 use std::str::FromStr;
 
+/// The scenarios of `registry` a search over `all` covers: every one but the `selftest-`
+/// ones, which crash the process on purpose (they test crash isolation).
+pub fn searchable<'r>(registry: &[&'r Scenario]) -> Vec<&'r Scenario> {
+    registry
+        .iter()
+        .copied()
+        .filter(|s| !s.name.starts_with("selftest-"))
+        .collect()
+}
+
 /// Which variants are under test.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Variants {
@@ -123,4 +133,25 @@ pub fn units<'r>(
         ));
     }
     Ok(units)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `selftest-crash` aborts on purpose: a search over `all` must not count it as a bug.
+    #[test]
+    fn a_search_over_all_leaves_out_the_selftest_scenarios_and_keeps_the_rest_in_order() {
+        let registry = simkern_scenarios::builtin_refs();
+        let names: Vec<&str> = searchable(registry).iter().map(|s| s.name).collect();
+        for gone in ["selftest-crash", "selftest-teardown"] {
+            assert!(
+                registry.iter().any(|s| s.name == gone),
+                "{gone} is built in"
+            );
+            assert!(!names.contains(&gone), "{names:?}");
+        }
+        assert_eq!(names.len(), registry.len() - 2, "{names:?}");
+        assert_eq!(names[..2], ["echo", "netpoll-cancel-dial"]);
+    }
 }
