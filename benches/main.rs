@@ -7,6 +7,7 @@
 //! - `sim_echo`: the `echo` scenario on the simulator against turmoil and madsim; cost per
 //!   simulated step against a real `getppid()`.
 //! - `switch`: a coroutine switch against an OS-thread baton handoff (why `sim` uses coroutines).
+//! - `memory`: peak RSS per simulated client (against madsim) and per lws connection.
 //! - `peers`: the same echo on turmoil and madsim, and the `getppid()` yardstick.
 //!
 //! Numbers are printed and saved, never asserted: a timed assertion fails on a busy machine
@@ -23,6 +24,7 @@
 // on `Instant::now` and `std::thread::spawn` are for sim-run code and do not apply here.
 #![allow(clippy::disallowed_methods)]
 
+mod memory;
 mod noise;
 mod peers;
 mod real_echo;
@@ -110,6 +112,9 @@ fn main() {
     if let Ok(spec) = std::env::var("SIMKERN_BENCH_FIXED") {
         fixed_run(&spec);
     }
+    if let Ok(spec) = std::env::var("SIMKERN_BENCH_MEM") {
+        memory::child_run(&spec);
+    }
     // cargo passes `--bench` under `cargo bench`; libtest-style flags are otherwise ignored.
     let args: Vec<String> = std::env::args().skip(1).collect();
     let bench_mode = args.iter().any(|a| a == "--bench");
@@ -129,6 +134,7 @@ fn main() {
     real_echo::run(&mut report, &opts);
     sim_echo::run(&mut report, &opts, bench_mode);
     switch::run(&mut report, &opts, bench_mode);
+    memory::run(&mut report, &opts, bench_mode);
 
     if report.is_empty() {
         eprintln!("no benchmark matches the filter {:?}", opts.filter);
