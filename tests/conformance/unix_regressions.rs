@@ -233,7 +233,7 @@ fn a_full_backlog_refuses_and_a_closed_listener_resets_alike() {
         write(5, 500),
         write(6, 70_000),
         unix_accept(3),
-        unix_name(7 + 1, false),
+        unix_name(8, false),
         unix_name(8, true),
         unix_recvfrom(8, 100, false, false, false),
         unix_name(5, true),
