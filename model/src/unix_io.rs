@@ -49,6 +49,8 @@ const SKB_MAX_HEAD: usize = 3_776;
 /// `SKB_MAX_ALLOC`: the head a datagram skb keeps before the rest goes to pages.
 const SKB_MAX_ALLOC: usize = 16_384 - 320;
 const PAGE: usize = 4_096;
+/// `MAX_SKB_FRAGS` (`CONFIG_MAX_SKB_FRAGS`, 17 by default): the pages a datagram skb takes.
+const MAX_SKB_FRAGS: usize = 17;
 
 /// `skb->truesize` of a Unix skb of `len` bytes: the 256-byte `sk_buff`, the head with the
 /// 320-byte `skb_shared_info` from a power-of-two kmalloc of at least 512 bytes, and the
@@ -57,7 +59,10 @@ const PAGE: usize = 4_096;
 pub(crate) fn truesize(len: usize, stream: bool) -> usize {
     let paged = match (stream, len) {
         (true, n) if n > SKB_MAX_HEAD => n.min((n - SKB_MAX_HEAD).div_ceil(PAGE) * PAGE),
-        (false, n) if n > SKB_MAX_ALLOC => (n - SKB_MAX_ALLOC).div_ceil(PAGE) * PAGE,
+        // At most `MAX_SKB_FRAGS` pages; the rest stays in the (then page-order) head.
+        (false, n) if n > SKB_MAX_ALLOC => {
+            (n - SKB_MAX_ALLOC).min(MAX_SKB_FRAGS * PAGE).div_ceil(PAGE) * PAGE
+        }
         _ => 0,
     };
     256 + (len - paged + 320).next_power_of_two().max(512) + paged

@@ -233,7 +233,7 @@ fn a_full_backlog_refuses_and_a_closed_listener_resets_alike() {
         write(5, 500),
         write(6, 70_000),
         unix_accept(3),
-        unix_name(7 + 1, false),
+        unix_name(8, false),
         unix_name(8, true),
         unix_recvfrom(8, 100, false, false, false),
         unix_name(5, true),
@@ -451,5 +451,27 @@ fn a_datagram_send_that_fails_after_allocating_wakes_the_sender() {
         wait(5, 2),
         unix_sendto(3, 213_000, None, false),
         wait(5, 2),
+    ]);
+}
+
+/// Found by the random sequences (seed 3, case 3131): a datagram of more than
+/// `SKB_MAX_ALLOC + MAX_SKB_FRAGS` pages keeps the rest in its head, a page-order allocation,
+/// so a 134,891-byte datagram charges 200,960 bytes (256 + 131,072 + 17 pages), and the next
+/// send after one of 7,911 bytes is `EAGAIN` on Linux. The model and the simulator paged it
+/// all (139,520). Fixed in both.
+#[test]
+fn a_large_datagram_charges_a_page_order_head_beyond_max_skb_frags() {
+    check(&[
+        socketpair(true),
+        write(3, 7911),
+        write(3, 134_891),
+        write(3, 1),
+        read(4, 10),
+        write(3, 1),
+        unix_sendto(3, 100_000, None, false),
+        read(4, 200_000),
+        unix_sendto(3, 100_000, None, false),
+        unix_sendto(3, 90_000, None, false),
+        unix_sendto(3, 1, None, false),
     ]);
 }
