@@ -1,21 +1,9 @@
 //! The fd calls on the simulated kernel: the bodies `tests/real` runs on Linux, here on
 //! `SimSys` over a few seeds (ready orders, latencies), faults off.
 
+use crate::body_runs::over_seeds;
 use crate::fd_body;
-use simkern::sim::{run, Config, SimSys, Stop};
-
-fn over_seeds(body: fn()) {
-    for seed in 0..20 {
-        let outcome = run(&Config::new(seed), body);
-        assert_eq!(
-            outcome.stop,
-            Stop::Completed,
-            "seed {seed}: {:?}\n{}",
-            outcome.stop,
-            outcome.kernel_state
-        );
-    }
-}
+use simkern::sim::SimSys;
 
 #[test]
 fn fcntl_flags_on_the_simulator_are_as_on_linux() {

@@ -4,6 +4,7 @@
 //! as the oracles read them.
 
 mod bad_input;
+mod body_runs;
 mod check;
 mod cli;
 mod determinism;

@@ -2,6 +2,7 @@
 //! on `SimSys` over a few seeds (ready orders, time steps), faults off. Delivery on Unix
 //! sockets is immediate, so every seed must give the same answers.
 
+use crate::body_runs::over_seeds;
 use crate::unix_body::{self, Names, Sizes};
 use simkern::sim::{run, Config, SimSys, Stop};
 
@@ -9,18 +10,6 @@ fn names(tag: &str) -> Names {
     Names {
         dir: b"/sim/unix".to_vec(),
         tag: tag.as_bytes().to_vec(),
-    }
-}
-
-fn over_seeds(body: fn()) {
-    for seed in 0..20 {
-        let outcome = run(&Config::new(seed), body);
-        assert_eq!(
-            outcome.stop,
-            Stop::Completed,
-            "seed {seed}: {:?}",
-            outcome.stop
-        );
     }
 }
 

@@ -2,26 +2,9 @@
 //! Linux, here on `SimSys` over seeds (schedules, latencies), each seed run twice for the same
 //! trace hash.
 
+use crate::body_runs::over_seeds;
 use crate::wait_body;
 use simkern::sim::{run, Config, SimSys, Stop};
-
-fn over_seeds(body: fn()) {
-    for seed in 0..20 {
-        let outcome = run(&Config::new(seed), body);
-        assert_eq!(
-            outcome.stop,
-            Stop::Completed,
-            "seed {seed}: {:?}\n{}",
-            outcome.stop,
-            outcome.kernel_state
-        );
-        let again = run(&Config::new(seed), body);
-        assert_eq!(
-            outcome.trace_hash, again.trace_hash,
-            "seed {seed} ran twice differently"
-        );
-    }
-}
 
 #[test]
 fn poll_on_the_simulator_is_as_on_linux() {
