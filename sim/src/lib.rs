@@ -1,4 +1,7 @@
-//! The simulated kernel: `SimSys`, simulated threads, strategies, faults, traces, replay.
+//! The simulated kernel and the run of one seed: `SimSys`, simulated threads, strategies,
+//! faults, traces, oracles. Nothing here runs a seed twice or knows of batches: the search
+//! over many seeds (batches, `Check`, seed files, shrink, explain, workers, nightly) is the
+//! `simkern-search` crate, built on this one.
 //!
 //! - `kernel`: kernel objects with Linux semantics (fd table, files, epoll, sockets, pipes,
 //!   eventfd, network fabric), a deterministic state machine driven by `kernel::Choices`.
@@ -17,28 +20,16 @@
 //! - `trace`: events, the running trace hash, digests for divergence reports.
 //! - `scenario`: the `Scenario` type and registries (`find_in`); the built-in scenarios live in
 //!   the `simkern-scenarios` crate, and every caller passes the registry it has.
-//! - `campaign`: strategies that carry state across seeds (`dfs`, `guided`) run in chunks.
+//! - `campaign`: strategies that carry state across seeds (`dfs`, `guided`) and their chunks
+//!   (the search's `campaign::Driver` runs them).
 //! - `coverage`: features of a run's trace in a hit-count bitmap (for `guided`).
-//! - `batch`: many seeds in parallel into a `Report` with a `run_hash`; seed files for failures.
-//! - `seed_file`: the versioned seed file format.
-//! - `signature`: `Signature`, what a seed did, typed (the dedup key and a seed file's expectation).
-//! - `strict_json`: JSON that refuses duplicate keys (seed files).
-//! - `check`: the `#[test]` helper (`SIMKERN_SEED`, `SIMKERN_SEEDS`).
-//! - `shrink`: a failing seed file to the smallest schedule and decisions that fail the same way.
-//! - `explain`: a failing run as its race story, the steps that touch what the oracle names.
-//! - `chrome_trace`: a run as Chrome trace-event JSON (Perfetto), one track per thread.
 //! - `arbitrary`: proptest strategies for seeds and fault plans.
-//! - `wall`: real time and worker threads for the runner only (never for simulated code).
 
 pub mod arbitrary;
-pub mod batch;
 mod blocking;
 pub mod campaign;
-pub mod check;
-pub mod chrome_trace;
 pub mod coverage;
 pub mod decision;
-pub mod explain;
 pub mod fault;
 pub mod kernel;
 pub mod mio;
@@ -46,23 +37,17 @@ pub mod oracles;
 pub mod process;
 pub mod runner;
 pub mod scenario;
-pub mod seed_file;
-pub mod shrink;
-pub mod signature;
 pub mod strategy;
-mod strict_json;
 pub mod sys;
 pub mod thread;
 mod thread_set;
 pub mod trace;
 pub mod unwind;
 mod waiters;
-pub mod wall;
 mod world;
 
 pub use kernel::Pid;
 pub use runner::{run, Config, Faults, Outcome};
-pub use signature::Signature;
 pub use sys::SimSys;
 pub use world::Stop;
 

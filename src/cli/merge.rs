@@ -4,7 +4,7 @@
 
 use super::Outcome;
 use crate::search::nightly;
-use simkern_sim::batch::Report;
+use simkern_search::batch::Report;
 use std::path::PathBuf;
 use std::process::ExitCode;
 

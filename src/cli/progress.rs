@@ -3,7 +3,7 @@
 
 use crate::search::nightly::Tally;
 use indicatif::{ProgressBar, ProgressStyle};
-use simkern_sim::wall::Stopwatch;
+use simkern_search::wall::Stopwatch;
 use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
 use std::time::Duration;

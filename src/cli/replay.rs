@@ -2,8 +2,9 @@
 //! looked up in this binary's registry; one it does not know is bad input naming the known ones.
 
 use super::{show, Context, Outcome};
-use simkern_sim::seed_file::{first_divergence, format_hash, SeedFile};
-use simkern_sim::{chrome_trace, explain, runner, Signature};
+use simkern_search::seed_file::{first_divergence, format_hash, SeedFile};
+use simkern_search::{chrome_trace, explain, Signature};
+use simkern_sim::runner;
 use std::path::PathBuf;
 use std::process::ExitCode;
 

@@ -7,7 +7,7 @@ pub use args::Args;
 use super::{show, Context, Outcome};
 use crate::search::run::{self as search, FirstFailure};
 use crate::search::{interrupt, output};
-use simkern_sim::Signature;
+use simkern_search::Signature;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 

@@ -4,7 +4,7 @@ mod failure;
 
 pub use failure::{event_line, failure};
 
-use simkern_sim::batch::Report;
+use simkern_search::batch::Report;
 use simkern_sim::scenario::Scenario;
 
 /// `list`: each scenario of `registry`, its variants and parameters.

@@ -5,8 +5,8 @@
 //! unreadable or malformed file, `--max-runs 0`, an existing `--out`).
 
 use super::{Context, Outcome};
-use simkern_sim::seed_file::SeedFile;
-use simkern_sim::shrink::{self, Options, MAX_RUNS_DEFAULT};
+use simkern_search::seed_file::SeedFile;
+use simkern_search::shrink::{self, Options, MAX_RUNS_DEFAULT};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 

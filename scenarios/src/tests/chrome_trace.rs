@@ -1,11 +1,11 @@
-//! Chrome trace export (`simkern_sim::chrome_trace`) on a committed seed file: flows join a
+//! Chrome trace export (`simkern_search::chrome_trace`) on a committed seed file: flows join a
 //! write to the peer's read.
 
 use crate::builtin_refs;
 use serde_json::Value;
-use simkern_sim::chrome_trace::chrome_trace;
+use simkern_search::chrome_trace::chrome_trace;
+use simkern_search::seed_file::SeedFile;
 use simkern_sim::runner::run;
-use simkern_sim::seed_file::SeedFile;
 
 /// Every flow starts at a write slice and ends, later, at a read slice on another thread.
 #[test]

@@ -1,11 +1,12 @@
-//! Shrinking (`simkern_sim::shrink`) of committed seed files: fewer decisions, the same
+//! Shrinking (`simkern_search::shrink`) of committed seed files: fewer decisions, the same
 //! failure, on the file's own kernel.
 
 use crate::builtin_refs;
+use simkern_search::seed_file::{self, format_hash, SeedFile};
+use simkern_search::shrink::{shrink, Options};
+use simkern_search::Signature;
 use simkern_sim::decision::Fill;
-use simkern_sim::seed_file::{self, format_hash, SeedFile};
-use simkern_sim::shrink::{shrink, Options};
-use simkern_sim::{kernel, runner, Signature};
+use simkern_sim::{kernel, runner};
 
 /// The cancelled dial needs no preemption at all: its shrunk file replays a schedule with
 /// no switches, fewer choices, and the same failure.

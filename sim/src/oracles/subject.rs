@@ -19,6 +19,20 @@ pub enum Subject {
     Loop(u64),
 }
 
+impl Subject {
+    /// The word for this kind of subject, as a signature names it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Subject::Fd(..) => "fd",
+            Subject::Handle(..) => "handle",
+            Subject::Timer(..) => "timer",
+            Subject::Owner(..) => "owner",
+            Subject::Object(_) => "object",
+            Subject::Loop(_) => "loop",
+        }
+    }
+}
+
 impl fmt::Display for Subject {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -3,7 +3,7 @@
 use crate::cli::{parse, shard};
 use crate::search::run::Isolation;
 use crate::search::worker;
-use simkern_sim::batch::{Batch, FaultSpec};
+use simkern_search::batch::{Batch, FaultSpec};
 use simkern_sim::runner::STEP_BUDGET_DEFAULT;
 use simkern_sim::{fault, scenario, strategy};
 use std::path::PathBuf;

@@ -52,7 +52,10 @@ pub fn event_line(names: &[String], e: &Event) -> String {
 
 /// The readable report of a failed run: the failure, then the last events.
 pub fn failure(outcome: &Outcome) -> String {
-    let mut out = format!("failure: {}\n", simkern_sim::Signature::of(&outcome.stop));
+    let mut out = format!(
+        "failure: {}\n",
+        simkern_search::Signature::of(&outcome.stop)
+    );
     if let simkern_sim::Stop::Panic {
         thread,
         message,

@@ -14,9 +14,8 @@
 //! (`"pass"`, `"oracle timer"`, `"crash: SIGABRT"`) are read by `from_v1` and written by `v1`,
 //! for the seed files of format 1.
 
-use crate::oracles::Subject;
-use crate::world::Stop;
 use serde::{Deserialize, Serialize};
+use simkern_sim::Stop;
 use std::fmt;
 
 /// The outcome of one seed.
@@ -156,20 +155,6 @@ impl fmt::Display for Signature {
     }
 }
 
-impl Subject {
-    /// The word for this kind of subject, as a signature names it.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Subject::Fd(..) => "fd",
-            Subject::Handle(..) => "handle",
-            Subject::Timer(..) => "timer",
-            Subject::Owner(..) => "owner",
-            Subject::Object(_) => "object",
-            Subject::Loop(_) => "loop",
-        }
-    }
-}
-
 /// `message` with what varies between runs read as `N`: a number standing alone (`fd 7`,
 /// `port 8080`, `:8080`, `after 3 retries`), a number glued to `fd` (`fd7`), and a hex
 /// address (`0x7ffd3a2c` as `0xN`). Digits inside an identifier (`pipe2`, `accept4`,
@@ -241,7 +226,7 @@ fn digits_as_n(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::thread::ThreadId;
+    use simkern_sim::thread::ThreadId;
 
     fn panic(message: &str) -> Signature {
         Signature::of(&Stop::Panic {

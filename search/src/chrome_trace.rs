@@ -20,13 +20,13 @@
 //! Scheduling points (`sched_point`) are left out.
 
 use crate::explain::describe;
-use crate::runner::Outcome;
 use crate::signature::Signature;
-use crate::sys::PARKED;
-use crate::thread::ThreadId;
-use crate::trace::{Call, Event, What};
-use crate::world::Stop;
 use serde_json::{json, Value};
+use simkern_sim::runner::Outcome;
+use simkern_sim::sys::PARKED;
+use simkern_sim::thread::ThreadId;
+use simkern_sim::trace::{Call, Event, What};
+use simkern_sim::Stop;
 use std::collections::{BTreeMap, VecDeque};
 
 /// The simulated process's pid in the trace (there is one).

@@ -1,9 +1,9 @@
 //! What a batch reports: the JSON `Report`, its `FailureRecord`s, one seed's `SeedResult`, and
 //! `seed_digest`, a seed's share of `run_hash`.
 
-use crate::kernel;
 use crate::signature::Signature;
 use serde::Serialize;
+use simkern_sim::kernel;
 
 /// One failing seed in a report.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]

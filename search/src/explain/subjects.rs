@@ -2,10 +2,10 @@
 //! deep, and the subjects each event touches (the fds of a syscall, the ids of a probe).
 
 use super::{context, Subject};
-use crate::sys::PARKED;
-use crate::thread::ThreadId;
-use crate::trace::{Call, Event, What};
 use simkern_poller::sys::Probe;
+use simkern_sim::sys::PARKED;
+use simkern_sim::thread::ThreadId;
+use simkern_sim::trace::{Call, Event, What};
 use std::collections::BTreeSet;
 
 /// The process of `thread`, from the outcome's `thread_pids` (the root's when unknown).

@@ -3,9 +3,9 @@
 
 use super::Batch;
 use crate::campaign::Driver;
-use crate::runner::{Config, Outcome};
 use crate::seed_file::{self, Expected, SeedFile};
 use crate::signature::Signature;
+use simkern_sim::runner::{Config, Outcome};
 use std::path::{Path, PathBuf};
 
 impl Batch {
@@ -61,7 +61,7 @@ impl Batch {
             // stream and one-answer choices are not recorded, so the list is exactly what a
             // replay reads).
             decisions: outcome.decisions.clone(),
-            fill: crate::decision::Fill::Stream,
+            fill: simkern_sim::decision::Fill::Stream,
             schedule: config.schedule.clone(),
             expected: Expected {
                 outcome: Signature::of(&outcome.stop),

@@ -3,9 +3,9 @@
 
 use super::{Check, Root};
 use crate::batch::Batch;
-use crate::runner::Outcome;
 use crate::signature::Signature;
-use crate::strategy;
+use simkern_sim::runner::Outcome;
+use simkern_sim::strategy;
 
 impl Check {
     /// The replay commands for `seed`.

@@ -22,12 +22,12 @@
 //! - `save`: a failing seed's second run and its seed file.
 
 use crate::campaign::{self, Driver};
-use crate::fault::{self, Plan, Profile};
-use crate::kernel;
-use crate::runner::{self, Config, Faults, Outcome};
-use crate::scenario::{Scenario, Setup};
 use crate::signature::Signature;
-use crate::strategy;
+use simkern_sim::fault::{self, Plan, Profile};
+use simkern_sim::kernel;
+use simkern_sim::runner::{self, Config, Faults, Outcome};
+use simkern_sim::scenario::{Scenario, Setup};
+use simkern_sim::strategy;
 use std::ops::Range;
 use std::path::PathBuf;
 

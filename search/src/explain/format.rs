@@ -1,10 +1,10 @@
 //! How one trace event reads in a story: Linux's names for calls, epoll ops and event bits,
 //! fds spelled `fd N`, results as values or errno names, virtual time in milliseconds.
 
-use crate::sys::PARKED;
-use crate::thread::ThreadId;
-use crate::trace::{Call, What};
 use simkern_poller::sys::Errno;
+use simkern_sim::sys::PARKED;
+use simkern_sim::thread::ThreadId;
+use simkern_sim::trace::{Call, What};
 
 /// An event as (what, result), with Linux's names for epoll ops and event bits.
 pub fn describe(what: &What) -> (String, String) {

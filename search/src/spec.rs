@@ -6,8 +6,8 @@
 //! says how each seed runs (scenario, variant, parameters, strategy, faults, step budget),
 //! never which seeds or where results go: those stay with the parent.
 
+use crate::batch::{Batch, FaultSpec};
 use serde::{Deserialize, Serialize};
-use simkern_sim::batch::{Batch, FaultSpec};
 use simkern_sim::fault::{self, Plan};
 use simkern_sim::scenario::{self, Scenario};
 use simkern_sim::strategy;

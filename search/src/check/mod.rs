@@ -36,12 +36,12 @@ mod isolated;
 mod report;
 
 use crate::batch::{Batch, FaultSpec};
-use crate::fault::{self, Plan, Profile};
-use crate::kernel;
-use crate::runner::{self, Config, Outcome, STEP_BUDGET_DEFAULT};
-use crate::scenario::Scenario;
-use crate::strategy;
 use env::env;
+use simkern_sim::fault::{self, Plan, Profile};
+use simkern_sim::kernel;
+use simkern_sim::runner::{self, Config, Outcome, STEP_BUDGET_DEFAULT};
+use simkern_sim::scenario::Scenario;
+use simkern_sim::strategy;
 use std::cell::Cell;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -94,7 +94,8 @@ pub struct Check {
 /// ```no_run
 /// // In a user's crate: `use simkern::prelude::*;` brings the same names.
 /// use simkern_poller::Sys;
-/// use simkern_sim::{check::check, SimSys};
+/// use simkern_search::check::check;
+/// use simkern_sim::SimSys;
 ///
 /// // Inside `#[test] fn a_spawned_thread_is_joined()`:
 /// check(|| {

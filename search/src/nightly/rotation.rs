@@ -5,9 +5,9 @@
 //! share of a budget. With a shard `(K, N)` only the rounds `r ≡ K (mod N)` are handed out
 //! here, so shards never overlap and together cover what one process would.
 
-use simkern_sim::campaign::GUIDED_CHUNK;
+use crate::campaign::GUIDED_CHUNK;
+use crate::wall::Stopwatch;
 use simkern_sim::strategy;
-use simkern_sim::wall::Stopwatch;
 use std::ops::Range;
 use std::time::Duration;
 

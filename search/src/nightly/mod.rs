@@ -24,10 +24,10 @@ pub use units::{searchable, units, Unit, Variants};
 
 use super::spec::Spec;
 use super::worker;
+use crate::seed_file::format_hash;
+use crate::wall::{Deadline, Stopwatch};
 use serde::{Deserialize, Serialize};
 use simkern_sim::scenario::Scenario;
-use simkern_sim::seed_file::format_hash;
-use simkern_sim::wall::{Deadline, Stopwatch};
 use simkern_sim::{fault, strategy};
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -170,7 +170,7 @@ pub fn run(opts: &Options<'_>, progress: &(dyn Fn(Tally) + Sync)) -> Result<Repo
         Limit::Seeds(_) => None,
     };
     let stop = || super::interrupt::requested().is_some() || deadline.is_some_and(|d| d.passed());
-    simkern_sim::wall::scoped_workers(opts.jobs, || loop {
+    crate::wall::scoped_workers(opts.jobs, || loop {
         if stop() {
             return;
         }

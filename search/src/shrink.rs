@@ -19,12 +19,12 @@
 //! `Options::max_runs`. What it does not do: reorder or move switches, or shrink scenario
 //! parameters.
 
-use crate::decision::{Choice, Decision, Fill};
-use crate::runner::{self, Config, Outcome};
-use crate::scenario::{Scenario, Setup};
 use crate::seed_file::{encode_digests, format_hash, Expected, SeedFile};
 use crate::signature::Signature;
-use crate::strategy::{self, Switch};
+use simkern_sim::decision::{Choice, Decision, Fill};
+use simkern_sim::runner::{self, Config, Outcome};
+use simkern_sim::scenario::{Scenario, Setup};
+use simkern_sim::strategy::{self, Switch};
 use std::fmt;
 
 mod ddmin;

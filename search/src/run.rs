@@ -7,9 +7,10 @@
 //! crash is not rerun here (it would kill this process): its story is the command that
 //! reruns it.
 
-use super::{interrupt, spec::Spec, worker};
-use simkern_sim::batch::{Batch, FailureRecord, Report};
-use simkern_sim::{Outcome, Signature};
+use crate::batch::{Batch, FailureRecord, Report};
+use crate::Signature;
+use crate::{interrupt, spec::Spec, worker};
+use simkern_sim::Outcome;
 use std::time::Duration;
 
 /// Where the seeds run.

@@ -2,7 +2,7 @@
 //! by name.
 
 use super::*;
-use crate::thread::ThreadId;
+use simkern_sim::thread::ThreadId;
 
 /// An oracle's story names what its verdict names, whatever its message says.
 #[test]
@@ -17,7 +17,7 @@ fn an_oracle_story_takes_its_subjects_from_the_verdict_not_its_message() {
         steps: 0,
         events: 0,
         virtual_ns: 0,
-        fault_plan: crate::fault::Plan::none(),
+        fault_plan: simkern_sim::fault::Plan::none(),
         decisions: None,
         sched_points: None,
         all_events: Some(Vec::new()),
@@ -40,7 +40,7 @@ fn an_oracle_story_takes_its_subjects_from_the_verdict_not_its_message() {
 
 #[test]
 fn explain_finds_the_subjects_a_panic_message_names() {
-    let t = ThreadId(2);
+    let t = ThreadId::from_u32(2);
     let s = named(
         "epoll reported event 0x4 for fd 2 with data 1, and the code handed it to the \
          operator of fd 7, which now holds handle 1.",
@@ -84,7 +84,7 @@ fn explain_names_epoll_bits_and_ops() {
 /// process 2's, which reused the number.
 #[test]
 fn a_story_keeps_the_events_of_its_processs_fd_not_anothers_with_the_same_number() {
-    let (server, client) = (ThreadId(0), ThreadId(1));
+    let (server, client) = (ThreadId::from_u32(0), ThreadId::from_u32(1));
     let ev = |step: u64, thread: ThreadId, call: Call| Event {
         step,
         thread,
@@ -112,7 +112,7 @@ fn a_story_keeps_the_events_of_its_processs_fd_not_anothers_with_the_same_number
         steps: 5,
         events: 5,
         virtual_ns: 5,
-        fault_plan: crate::fault::Plan::none(),
+        fault_plan: simkern_sim::fault::Plan::none(),
         decisions: None,
         sched_points: None,
         all_events: Some(events),

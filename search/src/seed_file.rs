@@ -14,14 +14,14 @@
 //! its outcome is compared in format 1's terms (`Signature::v1`: the oracle's name only,
 //! every digit of a panic message as `N`), so a format-1 file replays exactly as it did.
 
-use crate::decision::{Decision, Fill};
-use crate::fault::Plan;
-use crate::kernel;
-use crate::runner::{Config, Faults};
-use crate::scenario::{self, Scenario};
 use crate::signature::Signature;
-use crate::strategy::{self, Switch};
 use serde::{Deserialize, Serialize};
+use simkern_sim::decision::{Decision, Fill};
+use simkern_sim::fault::Plan;
+use simkern_sim::kernel;
+use simkern_sim::runner::{Config, Faults};
+use simkern_sim::scenario::{self, Scenario};
+use simkern_sim::strategy::{self, Switch};
 use std::collections::BTreeMap;
 use std::path::Path;
 

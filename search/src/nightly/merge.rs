@@ -17,7 +17,7 @@
 
 use super::found::{Found, UnitStats};
 use super::{round_seeds, Report};
-use simkern_sim::seed_file::{format_hash, parse_hash};
+use crate::seed_file::{format_hash, parse_hash};
 use simkern_sim::strategy;
 
 /// `K/N` of `shard`, or an error naming the report.

@@ -6,10 +6,11 @@
 //! The first seed seen keeps the record; later ones only count.
 
 use super::units::Unit;
+use crate::batch::{FailureRecord, Report};
+use crate::seed_file::{parse_hash, SeedFile};
+use crate::{explain, shrink, Signature};
 use serde::{Deserialize, Serialize};
-use simkern_sim::batch::{FailureRecord, Report};
-use simkern_sim::seed_file::{parse_hash, SeedFile};
-use simkern_sim::{explain, runner, shrink, Signature};
+use simkern_sim::runner;
 use std::path::{Path, PathBuf};
 
 /// Per-unit figures in the report.

@@ -10,9 +10,9 @@
 //! that shard (a seed failing in two reports is one report too many). A report that
 //! contradicts itself is an error naming it, never a merged total that cannot be true.
 
-use simkern_sim::batch::Report;
-use simkern_sim::campaign;
-use simkern_sim::seed_file::{format_hash, parse_hash};
+use crate::batch::Report;
+use crate::campaign;
+use crate::seed_file::{format_hash, parse_hash};
 use simkern_sim::strategy;
 use std::ops::Range;
 

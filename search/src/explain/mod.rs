@@ -31,12 +31,12 @@ pub use format::{bits, describe, name};
 pub use subjects::{fds_of, named};
 use subjects::{follow, touched};
 
-pub use crate::oracles::Subject;
-use crate::runner::Outcome;
 use crate::signature::Signature;
-use crate::trace::{Call, Event, What};
-use crate::world::Stop;
 use simkern_poller::sys::Probe;
+pub use simkern_sim::oracles::Subject;
+use simkern_sim::runner::Outcome;
+use simkern_sim::trace::{Call, Event, What};
+use simkern_sim::Stop;
 use std::collections::BTreeSet;
 use std::fmt;
 

@@ -5,7 +5,7 @@
 
 use super::Check;
 use crate::batch::FaultSpec;
-use crate::fault::{self, Profile};
+use simkern_sim::fault::{self, Profile};
 
 pub(super) fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())

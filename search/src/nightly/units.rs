@@ -1,6 +1,6 @@
 //! Units: what the search rotates over, one scenario × variant × strategy × fault profile.
 
-use simkern_sim::batch::{Batch, FaultSpec};
+use crate::batch::{Batch, FaultSpec};
 use simkern_sim::kernel;
 use simkern_sim::scenario::Scenario;
 use simkern_sim::{fault, strategy};

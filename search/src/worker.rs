@@ -21,12 +21,12 @@
 //! still running when it comes is killed with its worker and answered as not run (`None`),
 //! not as a failure: the budget holds to within the time it takes to kill a process.
 
-use super::spec::Spec;
-use simkern_sim::batch::{SeedResult, SeedRunner};
-use simkern_sim::campaign::Driver;
+use crate::batch::{SeedResult, SeedRunner};
+use crate::campaign::Driver;
+use crate::spec::Spec;
+use crate::wall::Deadline;
+use crate::Signature;
 use simkern_sim::scenario::Scenario;
-use simkern_sim::wall::Deadline;
-use simkern_sim::Signature;
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
@@ -234,7 +234,7 @@ impl Worker {
         match child.wait() {
             Ok(status) => match status.signal() {
                 Some(sig) => Signature::Crash {
-                    signal: simkern_sim::wall::signal_name(sig),
+                    signal: crate::wall::signal_name(sig),
                 },
                 None => Signature::WorkerLost {
                     reason: format!("worker exited with {status}"),
