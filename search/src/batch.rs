@@ -18,8 +18,8 @@
 //! chunk, so results stay independent of `--jobs` and merged shards equal the whole run.
 //!
 //! - `parallel`: `run_watched`, the worker loop and the report it assembles.
-//! - `report`: `Report`, `FailureRecord`, `SeedResult`, `seed_digest`.
-//! - `save`: a failing seed's second run and its seed file.
+//! - `report`: `Report`, `FailureRecord`, `SeedResult`, `seed_digest`, `Ran`.
+//! - `save`: a failing seed's second run and its seed file (and that run's outcome).
 
 use crate::campaign::{self, Driver};
 use crate::signature::Signature;
@@ -34,7 +34,7 @@ use std::path::PathBuf;
 mod parallel;
 mod report;
 mod save;
-pub use report::{seed_digest, FailureRecord, Report, SeedResult};
+pub use report::{seed_digest, FailureRecord, Ran, Report, SeedResult};
 
 /// How a batch picks fault plans.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -209,8 +209,12 @@ impl Batch {
         on_failure: &(dyn Fn(u64, &Signature) + Sync),
         stop: &(dyn Fn() -> bool + Sync),
     ) -> Report {
-        let make_runner: &RunnerFactory<'_> = &|| Box::new(InProcess(self, Driver::new()));
-        self.run_watched(progress, on_failure, make_runner, stop)
+        self.run_watched(progress, on_failure, &|| self.in_process(), stop)
+    }
+
+    /// A runner of this batch's seeds in this process (no crash isolation).
+    pub fn in_process(&self) -> Box<dyn SeedRunner + '_> {
+        Box::new(InProcess(self, Driver::new()))
     }
 
     /// Runs every seed through runners made by `make_runner`, one per job (the CLI makes

@@ -52,10 +52,11 @@ pub fn run(cx: &Context<'_>, args: Args) -> Outcome {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "failing seed {seed}: {signature}").and_then(|()| out.flush());
     };
-    let report = search::run(batch, run.isolation, &progress, &on_failure);
+    let mut ran = search::run(batch, run.isolation, &progress, &on_failure);
+    let report = &ran.report;
     // The report is written before anything more is printed: a reader that has gone ends
     // this process at the next print (SIGPIPE), and the report must not be lost with it.
-    let json = serde_json::to_string_pretty(&report).expect("reports serialise");
+    let json = serde_json::to_string_pretty(report).expect("reports serialise");
     let mut unwritten = false;
     if let (Some(mut file), Some(path)) = (report_file, &run.report) {
         // The failures are printed below whether or not this write succeeds.
@@ -68,10 +69,11 @@ pub fn run(cx: &Context<'_>, args: Args) -> Outcome {
         eprintln!("{}: warning: {e}", cx.program);
     }
     super::quiet_on_broken_pipe();
-    print!("{}", show::report(&report));
-    let code = match report.failures.first() {
+    print!("{}", show::report(report));
+    let seeds_run = report.seeds_run;
+    let code = match search::first_failure(&cx.program, batch, &mut ran) {
         Some(first) => {
-            match search::first_failure(&cx.program, batch, &report, first) {
+            match first {
                 FirstFailure::Crash {
                     seed,
                     signature,
@@ -98,7 +100,7 @@ pub fn run(cx: &Context<'_>, args: Args) -> Outcome {
             "{}: stopped by {} after {} of {total} seeds; the report and seed files cover those",
             cx.program,
             interrupt::name(sig),
-            report.seeds_run
+            seeds_run
         );
         return Ok(ExitCode::from(interrupt::exit_code(sig)));
     }

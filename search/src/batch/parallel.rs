@@ -1,8 +1,8 @@
 //! The batch engine: chunks of seeds handed to `jobs` runners on worker threads, each result
 //! folded into a `Tally` as it comes, then the failures saved as seed files and the `Report`
-//! assembled in seed order.
+//! assembled in seed order, with the first failure's outcome when its seed file was saved.
 
-use super::{seed_digest, Batch, FailureRecord, Report, RunnerFactory, SeedResult};
+use super::{seed_digest, Batch, FailureRecord, Ran, Report, RunnerFactory, SeedResult};
 use crate::campaign::Driver;
 use crate::seed_file;
 use crate::signature::Signature;
@@ -19,6 +19,19 @@ impl Batch {
         make_runner: &RunnerFactory<'_>,
         stop: &(dyn Fn() -> bool + Sync),
     ) -> Report {
+        self.run_keeping(progress, on_failure, make_runner, stop)
+            .report
+    }
+
+    /// `run_watched`, keeping the outcome of the first failure's second run (the one that
+    /// saved its seed file) for its story, so that telling it does not run the seed again.
+    pub fn run_keeping(
+        &self,
+        progress: &(dyn Fn(u64, u64) + Sync),
+        on_failure: &(dyn Fn(u64, &Signature) + Sync),
+        make_runner: &RunnerFactory<'_>,
+        stop: &(dyn Fn() -> bool + Sync),
+    ) -> Ran {
         let wall = crate::wall::Stopwatch::start();
         let chunks = self.chunk_count();
         // Results are folded in as they come (memory grows with the failures, not the seeds):
@@ -86,8 +99,9 @@ impl Batch {
             .collect();
         // One driver for every seed file, so a campaign's chunk is rebuilt once, not per seed.
         let mut saver = Driver::new();
-        let mut failures = Vec::new();
+        let mut failures: Vec<FailureRecord> = Vec::new();
         let mut errors = Vec::new();
+        let mut first_outcome = None;
         for (seed, r) in kept {
             let SeedResult {
                 trace_hash: hash,
@@ -112,7 +126,14 @@ impl Batch {
             } else if failing || self.save_passing {
                 if let Some(dir) = &self.save_dir {
                     match self.save_with(&mut saver, dir, seed, hash, &crashed_seeds) {
-                        Ok(path) => record.seed_file = Some(path.display().to_string()),
+                        Ok((path, outcome)) => {
+                            record.seed_file = Some(path.display().to_string());
+                            // Kept seeds are in seed order, so no failure yet means this is
+                            // the report's first (a crash first leaves nothing to keep).
+                            if failing && failures.is_empty() {
+                                first_outcome = Some((seed, Box::new(outcome)));
+                            }
+                        }
                         Err(e) => errors.push(e),
                     }
                 }
@@ -121,7 +142,7 @@ impl Batch {
                 failures.push(record);
             }
         }
-        Report {
+        let report = Report {
             scenario: self.scenario.name.into(),
             variant: self.setup.variant.clone(),
             strategy: self.strategy.to_string(),
@@ -143,6 +164,10 @@ impl Batch {
             },
             errors,
             notes,
+        };
+        Ran {
+            report,
+            first_outcome,
         }
     }
 }

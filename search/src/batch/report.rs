@@ -1,9 +1,22 @@
-//! What a batch reports: the JSON `Report`, its `FailureRecord`s, one seed's `SeedResult`, and
-//! `seed_digest`, a seed's share of `run_hash`.
+//! What a batch reports: the JSON `Report`, its `FailureRecord`s, one seed's `SeedResult`,
+//! `seed_digest`, a seed's share of `run_hash`, and `Ran`, a report with what the batch kept
+//! in memory of its first failure.
 
 use crate::signature::Signature;
 use serde::Serialize;
 use simkern_sim::kernel;
+use simkern_sim::runner::Outcome;
+
+/// A finished batch: its report, and the outcome of its first failing seed when the batch
+/// already ran that seed a second time (to write its seed file), for the failure's story.
+#[derive(Debug)]
+pub struct Ran {
+    pub report: Report,
+    /// `(seed, outcome)` of the report's first failure, from the run its seed file was written
+    /// from (trace tail and digests kept). `None` when none was written: no `save_dir`, the
+    /// first failure crashed its worker, or its save failed (see `Report::errors`).
+    pub first_outcome: Option<(u64, Box<Outcome>)>,
+}
 
 /// One failing seed in a report.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]

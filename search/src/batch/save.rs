@@ -1,5 +1,6 @@
 //! A batch's seed files: a failing seed run again with digests kept (its hash must match the
-//! first run's) and written, never over an existing file.
+//! first run's) and written, never over an existing file. That second run's outcome is handed
+//! back, so that the story of the batch's first failure is told from it (no third run).
 
 use super::Batch;
 use crate::campaign::Driver;
@@ -12,10 +13,12 @@ impl Batch {
     /// Reruns `seed` with digests kept and writes its seed file (never overwriting).
     pub fn save(&self, dir: &Path, seed: u64, first_hash: u64) -> Result<PathBuf, String> {
         self.save_with(&mut Driver::new(), dir, seed, first_hash, &[])
+            .map(|(path, _)| path)
     }
 
     /// `save` through `driver`, whose campaign state is reused for later seeds of the chunk;
-    /// `crashed` are seeds of the batch whose workers died (not rerun here).
+    /// `crashed` are seeds of the batch whose workers died (not rerun here). Returns the file
+    /// and the outcome of the run it was written from (trace tail and digests kept).
     pub(super) fn save_with(
         &self,
         driver: &mut Driver,
@@ -23,7 +26,7 @@ impl Batch {
         seed: u64,
         first_hash: u64,
         crashed: &[u64],
-    ) -> Result<PathBuf, String> {
+    ) -> Result<(PathBuf, Outcome), String> {
         let (config, outcome) = driver.rerun(self, seed, self.chunk_start(seed), crashed);
         if outcome.trace_hash != first_hash {
             return Err(format!(
@@ -40,7 +43,7 @@ impl Batch {
             self.scenario.name, self.setup.variant
         ));
         file.save_new(&path)?;
-        Ok(path)
+        Ok((path, outcome))
     }
 
     /// The seed file describing `outcome` of the run `config` (a campaign's run carries its
