@@ -31,6 +31,8 @@
 //! done when `ep->wq` has a waiter), so every exclusive entry is reached.
 //! Does not model: blocking waits and timeouts, `max_user_watches` (`ENOSPC`), the wakeup-path
 //! limits of `reverse_path_check`, `EPOLLWAKEUP`, busy polling.
+//!
+//! Child: `wait` (`epoll_wait`, an epoll's readiness, the ready list after a wait).
 
 use crate::errno::{EEXIST, EINVAL, ELOOP, ENOENT};
 use crate::event::{Ready, EPOLLERR, EPOLLEXCLUSIVE, EPOLLHUP, EPOLLWAKEUP, EXCLUSIVE_OK, KEY_ALL};

@@ -22,6 +22,8 @@
 //! updates go out on every `read`, merged while unsent; Nagle's wait is `Seg::Nagle`), SYN cookies, retransmission
 //! timers, the FIN_WAIT2 timeout, other ACKs of FIN (a FIN reaching FIN_WAIT ends the
 //! sender's LAST_ACK at once: the ACK from TIME_WAIT is immediate).
+//!
+//! Child: `arrival` (what each kind of segment does on arrival).
 
 use crate::file::SockId;
 use crate::op::Port;

@@ -15,6 +15,8 @@
 //! close aborts with RST, `tcp_close` → `tcp_disconnect`).
 //! Does not model: a second connection attempt on one socket, connecting to the socket's own
 //! port, `SO_LINGER` with a timeout, `MSG_*` flags other than `MSG_NOSIGNAL`, `getsockname`.
+//!
+//! Child: `io` (`read`/`write` on sockets: the freedoms and their commits).
 
 use crate::epoll::Edge;
 use crate::errno::{

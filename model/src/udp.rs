@@ -32,6 +32,8 @@
 //! Does not model: the datagrams' bytes (lengths only), ICMP rate limiting (on loopback only
 //! the global limit of 1000/s with a burst of 50 applies, beyond any test here), IPv6,
 //! multicast, `SO_REUSEPORT`, `IP_RECVERR`, `setsockopt` of buffer sizes.
+//!
+//! Children: `calls` (the call bodies), `arrival` (lookup, arrival, `Settle`, the last close).
 
 use crate::errno::{EMFILE, ENOTSOCK, EOPNOTSUPP};
 use crate::event::{

@@ -50,6 +50,9 @@
 //! `SCM_RIGHTS` and credentials, `MSG_OOB`, `SO_PEEK_OFF`, buffer sizes set by `setsockopt`,
 //! `connect(AF_UNSPEC)`, directories and permissions of paths, inet calls on Unix sockets and
 //! Unix calls on inet sockets (unsupported).
+//!
+//! Children: `dispatch` (which op goes to which body, and what is unsupported), `calls` (the
+//! call bodies).
 
 use crate::epoll::Edge;
 use crate::errno::ECONNRESET;

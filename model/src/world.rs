@@ -7,6 +7,9 @@
 //! Keeps: every fd names a live file; every file's `refs` equals the fds naming it; epoll
 //! entries name live files (`forget` runs on release). Checked by `assert_consistent`.
 //! Does not model: threads, signals, `fork`, memory limits.
+//!
+//! Children: `dispatch` (`branches`), `unsupported`, `pipe_io` (pipe and eventfd bodies),
+//! `describe` (the state as text).
 
 use crate::config::Config;
 use crate::epoll::Edge;

@@ -13,6 +13,8 @@
 //! their addresses overlap (equal, or either is 0.0.0.0) unless both set `SO_REUSEADDR` and
 //! the one already there is not listening; `listen` checks again, so two `SO_REUSEADDR`
 //! sockets may share a port until the second one listens.
+//!
+//! Child: `connect` (`connect` and `tcp_disconnect`).
 
 use super::socket::{Listener, Ss};
 use super::{Owner, SegKind, Socket, SocketKey, State};
