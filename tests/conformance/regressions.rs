@@ -32,7 +32,7 @@ fn check_in(profile: Profile, steps: &[Step]) {
     }
 }
 
-fn fd(n: i32) -> Pick {
+pub(crate) fn fd(n: i32) -> Pick {
     Pick::Fd(n)
 }
 
@@ -42,7 +42,7 @@ fn socket() -> Step {
 fn bind(s: i32, port: u16) -> Step {
     Step::Bind { fd: fd(s), port }
 }
-fn listen(s: i32, backlog: i32) -> Step {
+pub(crate) fn listen(s: i32, backlog: i32) -> Step {
     Step::Listen { fd: fd(s), backlog }
 }
 fn connect(s: i32, port: u16) -> Step {
@@ -51,13 +51,13 @@ fn connect(s: i32, port: u16) -> Step {
 fn accept(s: i32) -> Step {
     Step::Accept { fd: fd(s) }
 }
-fn so_error(s: i32) -> Step {
+pub(crate) fn so_error(s: i32) -> Step {
     Step::SoError { fd: fd(s) }
 }
-fn shutdown(s: i32, how: Shut) -> Step {
+pub(crate) fn shutdown(s: i32, how: Shut) -> Step {
     Step::Shutdown { fd: fd(s), how }
 }
-fn setsockopt(s: i32, opt: SockOpt) -> Step {
+pub(crate) fn setsockopt(s: i32, opt: SockOpt) -> Step {
     Step::SetSockOpt { fd: fd(s), opt }
 }
 fn getsockname(s: i32) -> Step {
@@ -77,16 +77,16 @@ fn recvfrom(f: i32, len: usize, peek: bool, trunc: bool) -> Step {
         trunc,
     }
 }
-fn getsockopt(f: i32, opt: SockOptGet) -> Step {
+pub(crate) fn getsockopt(f: i32, opt: SockOptGet) -> Step {
     Step::GetSockOpt { fd: fd(f), opt }
 }
 fn getpeername(f: i32) -> Step {
     Step::GetPeerName { fd: fd(f) }
 }
-fn read(f: i32, len: usize) -> Step {
+pub(crate) fn read(f: i32, len: usize) -> Step {
     Step::Read { fd: fd(f), len }
 }
-fn write(f: i32, len: usize) -> Step {
+pub(crate) fn write(f: i32, len: usize) -> Step {
     Step::Write {
         fd: fd(f),
         len,
@@ -100,7 +100,7 @@ fn efd_write(f: i32, value: u64, len: usize) -> Step {
         value,
     }
 }
-fn writev(f: i32, lens: &[usize]) -> Step {
+pub(crate) fn writev(f: i32, lens: &[usize]) -> Step {
     Step::Writev {
         fd: fd(f),
         lens: lens.to_vec(),
@@ -114,7 +114,7 @@ fn efd_writev(f: i32, value: u64, lens: &[usize]) -> Step {
         value,
     }
 }
-fn close(f: i32) -> Step {
+pub(crate) fn close(f: i32) -> Step {
     Step::Close { fd: fd(f) }
 }
 fn dup(f: i32) -> Step {
@@ -123,7 +123,7 @@ fn dup(f: i32) -> Step {
 fn fcntl(f: i32, cmd: Fcntl) -> Step {
     Step::Fcntl { fd: fd(f), cmd }
 }
-fn fionread(f: i32) -> Step {
+pub(crate) fn fionread(f: i32) -> Step {
     Step::Fionread { fd: fd(f) }
 }
 fn dup3(f: i32, newfd: i32, flags: Option<i32>) -> Step {
@@ -139,10 +139,10 @@ fn pipe() -> Step {
 fn eventfd(init: u32, semaphore: bool) -> Step {
     Step::EventFd { init, semaphore }
 }
-fn epoll_create() -> Step {
+pub(crate) fn epoll_create() -> Step {
     Step::EpollCreate
 }
-fn ctl(ep: i32, op: Ctl, f: i32, events: u32) -> Step {
+pub(crate) fn ctl(ep: i32, op: Ctl, f: i32, events: u32) -> Step {
     Step::EpollCtl {
         epfd: fd(ep),
         op,
@@ -150,7 +150,7 @@ fn ctl(ep: i32, op: Ctl, f: i32, events: u32) -> Step {
         events,
     }
 }
-fn wait(ep: i32, maxevents: i32) -> Step {
+pub(crate) fn wait(ep: i32, maxevents: i32) -> Step {
     Step::EpollWait {
         epfd: fd(ep),
         maxevents,

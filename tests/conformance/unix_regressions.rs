@@ -8,7 +8,11 @@
 
 use crate::gen::Profile;
 use crate::judge::{judge, table};
-use crate::step::{Pick, Step, UnixStep};
+use crate::regressions::{
+    close, ctl, epoll_create, fd, fionread, getsockopt, listen, read, setsockopt, shutdown,
+    so_error, wait, write, writev,
+};
+use crate::step::{Step, UnixStep};
 use simkern::model::UnixName::{self, Abstract, Path, Unnamed};
 use simkern::model::{event, Ctl, Shut, SockOpt, SockOptGet};
 
@@ -27,9 +31,6 @@ fn check(steps: &[Step]) {
     }
 }
 
-fn fd(n: i32) -> Pick {
-    Pick::Fd(n)
-}
 fn unix(step: UnixStep) -> Step {
     Step::Unix(step)
 }
@@ -70,61 +71,6 @@ fn unix_name(f: i32, peer: bool) -> Step {
 }
 fn unlink(name: UnixName) -> Step {
     unix(UnixStep::Unlink { name })
-}
-fn listen(s: i32, backlog: i32) -> Step {
-    Step::Listen { fd: fd(s), backlog }
-}
-fn shutdown(s: i32, how: Shut) -> Step {
-    Step::Shutdown { fd: fd(s), how }
-}
-fn setsockopt(s: i32, opt: SockOpt) -> Step {
-    Step::SetSockOpt { fd: fd(s), opt }
-}
-fn getsockopt(f: i32, opt: SockOptGet) -> Step {
-    Step::GetSockOpt { fd: fd(f), opt }
-}
-fn so_error(s: i32) -> Step {
-    Step::SoError { fd: fd(s) }
-}
-fn fionread(f: i32) -> Step {
-    Step::Fionread { fd: fd(f) }
-}
-fn read(f: i32, len: usize) -> Step {
-    Step::Read { fd: fd(f), len }
-}
-fn write(f: i32, len: usize) -> Step {
-    Step::Write {
-        fd: fd(f),
-        len,
-        value: 1,
-    }
-}
-fn writev(f: i32, lens: &[usize]) -> Step {
-    Step::Writev {
-        fd: fd(f),
-        lens: lens.to_vec(),
-        value: 1,
-    }
-}
-fn close(f: i32) -> Step {
-    Step::Close { fd: fd(f) }
-}
-fn epoll_create() -> Step {
-    Step::EpollCreate
-}
-fn ctl(ep: i32, op: Ctl, f: i32, events: u32) -> Step {
-    Step::EpollCtl {
-        epfd: fd(ep),
-        op,
-        fd: fd(f),
-        events,
-    }
-}
-fn wait(ep: i32, maxevents: i32) -> Step {
-    Step::EpollWait {
-        epfd: fd(ep),
-        maxevents,
-    }
 }
 
 /// A stream socketpair's life: bytes both ways, a peek, a half-close, the peer's close
