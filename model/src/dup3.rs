@@ -12,7 +12,7 @@ use crate::model::Branch;
 use crate::op::{Fd, Outcome};
 use crate::world::World;
 
-const O_CLOEXEC: i32 = 0o2000000;
+use crate::fcntl::O_CLOEXEC;
 
 impl World {
     pub(crate) fn dup3(&self, fd: Fd, newfd: Fd, flags: i32, dup2: bool) -> Vec<Branch> {

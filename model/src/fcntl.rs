@@ -19,6 +19,9 @@ pub(crate) const O_APPEND: i32 = 0o2000;
 pub(crate) const O_NONBLOCK: i32 = 0o4000;
 pub(crate) const O_DIRECT: i32 = 0o40000;
 pub(crate) const O_NOATIME: i32 = 0o1000000;
+/// `O_CLOEXEC` (`EFD_CLOEXEC`, `SOCK_CLOEXEC` are the same bit), as `dup3`, `pipe2` and
+/// `eventfd` take it.
+pub(crate) const O_CLOEXEC: i32 = 0o2000000;
 const SETFL_MASK: i32 = O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME;
 const FD_CLOEXEC: i32 = 1;
 

@@ -10,13 +10,11 @@
 //! naming them are unsupported), `O_DIRECT` pipes.
 
 use crate::errno::EINVAL;
-use crate::fcntl::{O_DIRECT, O_NONBLOCK};
+use crate::fcntl::{O_CLOEXEC, O_DIRECT, O_NONBLOCK};
 use crate::model::Branch;
 use crate::op::{Fd, Outcome};
 use crate::world::World;
 
-/// `O_CLOEXEC` (`EFD_CLOEXEC` is the same bit).
-pub(crate) const O_CLOEXEC: i32 = 0o2000000;
 /// The bits `pipe2` accepts (`O_NOTIFICATION_PIPE` aside: a kernel option).
 pub(crate) const PIPE2_VALID: i32 = O_CLOEXEC | O_NONBLOCK | O_DIRECT;
 /// `EFD_SEMAPHORE`.

@@ -6,7 +6,7 @@
 
 use super::file::Kind;
 use super::{Kernel, Pid};
-use simkern_poller::sys::fd_flags::O_NONBLOCK;
+use simkern_poller::sys::fd_flags::{O_CLOEXEC, O_NONBLOCK};
 use simkern_poller::sys::{EfdFlags, Errno, Fd, PipeFlags, SysResult};
 
 impl Kernel {
@@ -63,7 +63,7 @@ impl Kernel {
         if flags & O_NONBLOCK == 0 {
             self.files[file].status &= !O_NONBLOCK;
         }
-        if flags & PipeFlags::CLOEXEC.0 == 0 {
+        if flags & O_CLOEXEC == 0 {
             self.fds.set_cloexec(fd, false);
         }
     }

@@ -5,12 +5,8 @@
 use super::Gen;
 use crate::step::{Pick, Step, Want};
 
-const O_NONBLOCK: i32 = 0o4000;
-const O_CLOEXEC: i32 = 0o2000000;
-const POLLIN: i16 = 0x001;
-const POLLPRI: i16 = 0x002;
-const POLLOUT: i16 = 0x004;
-const POLLRDHUP: i16 = 0x2000;
+use simkern::poller::sys::fd_flags::{O_CLOEXEC, O_NONBLOCK};
+use simkern::poller::sys::pollbits::{POLLIN, POLLOUT, POLLPRI, POLLRDHUP};
 
 impl Gen {
     /// `poll`/`ppoll` over one to three fds (now and then a skipped -1), each with events
