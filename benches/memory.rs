@@ -18,10 +18,6 @@
 use crate::report::{Entry, Report};
 use crate::Options;
 use simkern::scenarios;
-use simkern::sim::batch::{Batch, FaultSpec};
-use simkern::sim::fault::Profile;
-use simkern::sim::runner::STEP_BUDGET_DEFAULT;
-use simkern::sim::strategy;
 use std::path::Path;
 use std::process::Command;
 
@@ -77,20 +73,7 @@ fn simulate(name: &str, params: &[(&str, u64)], rlimit_nofile: Option<u32>) {
     if let Some(n) = rlimit_nofile {
         kernel.rlimit_nofile = n;
     }
-    let batch = Batch {
-        scenario: *scenario,
-        setup,
-        seeds: 0..1,
-        strategy: strategy::Kind::Random,
-        faults: FaultSpec::Profile(Profile::None),
-        fault_scope: Default::default(),
-        step_budget: STEP_BUDGET_DEFAULT * 10,
-        jobs: 1,
-        save_dir: None,
-        save_passing: false,
-        kernel,
-        shard: None,
-    };
+    let batch = crate::sim_echo::one_seed(*scenario, setup, 0, kernel);
     let mut config = batch.config(0);
     config.keep_tail = false;
     let outcome = batch.run_seed(&config);

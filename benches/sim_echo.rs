@@ -35,20 +35,7 @@ fn ours(clients: u64, rounds: u64, seed: u64) -> (Measurement, f64) {
             ],
         )
         .expect("valid");
-    let batch = Batch {
-        scenario: *echo,
-        setup,
-        seeds: seed..seed + 1,
-        strategy: strategy::Kind::Random,
-        faults: FaultSpec::Profile(Profile::None),
-        fault_scope: Default::default(),
-        step_budget: STEP_BUDGET_DEFAULT * 10,
-        jobs: 1,
-        save_dir: None,
-        save_passing: false,
-        kernel: Default::default(),
-        shard: None,
-    };
+    let batch = one_seed(*echo, setup, seed, Default::default());
     let mut config = batch.config(seed);
     config.keep_tail = false;
     let start = Instant::now();
@@ -66,6 +53,29 @@ fn ours(clients: u64, rounds: u64, seed: u64) -> (Measurement, f64) {
         },
         wall_s * 1e9 / outcome.steps as f64,
     )
+}
+
+/// A batch of one seed as the benchmarks run it: random strategy, no faults, in process.
+pub fn one_seed(
+    scenario: simkern::sim::scenario::Scenario,
+    setup: simkern::sim::scenario::Setup,
+    seed: u64,
+    kernel: simkern::sim::kernel::Config,
+) -> Batch {
+    Batch {
+        scenario,
+        setup,
+        seeds: seed..seed + 1,
+        strategy: strategy::Kind::Random,
+        faults: FaultSpec::Profile(Profile::None),
+        fault_scope: Default::default(),
+        step_budget: STEP_BUDGET_DEFAULT * 10,
+        jobs: 1,
+        save_dir: None,
+        save_passing: false,
+        kernel,
+        shard: None,
+    }
 }
 
 /// Ns per step of the bare machinery: two simulated threads each `read` an empty eventfd
