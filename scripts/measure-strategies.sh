@@ -8,7 +8,9 @@
 # (">MAX" when a start found nothing within MAX seeds).
 #
 # Usage: scripts/measure-strategies.sh [STARTS [MAX]]   (defaults: 20, 8192)
-# Env: SIMKERN (the binary; default: cargo build --release), STRATEGIES, JOBS (default 1).
+# Env: SIMKERN (the binary; default: cargo build --release), STRATEGIES, JOBS (default 1),
+# KERNEL (space-separated `--kernel` settings for every run, e.g. "step_ns_max=0"), BUGS
+# (space-separated scenario|variant|faults entries instead of the list below).
 set -euo pipefail
 
 STARTS=${1:-20}
@@ -22,14 +24,18 @@ if [[ -z "${SIMKERN:-}" ]]; then
 fi
 
 # scenario|variant|faults
-BUGS=(
+DEFAULT_BUGS=(
     "netpoll-cancel-dial|buggy|none"
     "capnp-chain-teardown|buggy|none"
     "nbio-double-close|buggy|none"
     "go-netpoll-wakeup|buggy|none"
     "go-netpoll-wakeup|buggy-eintr|default"
     "lws-timer-after-destroy|buggy|none"
+    "mio-session-takeover|buggy|none"
 )
+if [[ -n "${BUGS:-}" ]]; then read -ra BUGS <<<"$BUGS"; else BUGS=("${DEFAULT_BUGS[@]}"); fi
+KERNEL_ARGS=()
+for k in ${KERNEL:-}; do KERNEL_ARGS+=(--kernel "$k"); done
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -42,7 +48,7 @@ first_failure() {
         ((w > MAX)) && w=$MAX
         "$SIMKERN" run "$scenario" --variant "$variant" --faults "$faults" \
             --strategy "$strategy" --seeds "$start..$((start + w))" --jobs "$JOBS" \
-            --report "$tmp/r.json" >/dev/null 2>&1 || true
+            "${KERNEL_ARGS[@]}" --report "$tmp/r.json" >/dev/null 2>&1 || true
         local f
         f=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); f=r["first_failure_seed"]; print("" if f is None else f - int(sys.argv[2]))' "$tmp/r.json" "$start")
         if [[ -n "$f" ]]; then

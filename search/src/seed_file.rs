@@ -13,6 +13,8 @@
 //! string (`"oracle timer"`, `"pass"`); such a file loads with its `format` kept at 1, and
 //! its outcome is compared in format 1's terms (`Signature::v1`: the oracle's name only,
 //! every digit of a panic message as `N`), so a format-1 file replays exactly as it did.
+//! 3 (written) is 2 with a new kernel default: each step takes time (`step_ns_max`, 100 ns);
+//! a format 1 or 2 file that leaves `kernel.step_ns_max` out ran with 0 and loads with 0.
 
 use crate::signature::Signature;
 use serde::{Deserialize, Serialize};
@@ -29,7 +31,7 @@ mod hash;
 pub use hash::{decode_digests, encode_digests, first_divergence, format_hash, parse_hash};
 
 /// The seed file format this build writes.
-pub const FORMAT: u32 = 2;
+pub const FORMAT: u32 = 3;
 /// The oldest format this build reads (see the module doc).
 pub const FORMAT_OLDEST: u32 = 1;
 
@@ -102,6 +104,9 @@ impl SeedFile {
         if format == 1 {
             upgrade_v1(&mut value).map_err(|e| format!("{origin}: {e}"))?;
         }
+        if format <= 2 {
+            still_time(&mut value).map_err(|e| format!("{origin}: {e}"))?;
+        }
         // serde_path_to_error names the field (`expected.trace_hash`, `fault_plan[0].fault`).
         let file: SeedFile = serde_path_to_error::deserialize(value).map_err(|e| {
             let path = e.path().to_string();
@@ -161,11 +166,16 @@ impl SeedFile {
     }
 
     /// The file as JSON, in its own format: a format-1 file (loaded, then edited) keeps its
-    /// outcome a format-1 string, so it still reads back and compares as it did.
+    /// outcome a format-1 string, so it still reads back and compares as it did, and a file
+    /// older than format 3 always names its kernel (an absent one would read back with
+    /// `step_ns_max` 0, not today's default).
     pub fn to_json(&self) -> String {
         let mut value = serde_json::to_value(self).expect("seed files serialise");
         if self.format == 1 {
             value["expected"]["outcome"] = self.expected.outcome.v1().into();
+        }
+        if self.format <= 2 {
+            value["kernel"] = serde_json::to_value(&self.kernel).expect("configs serialise");
         }
         serde_json::to_string_pretty(&value).expect("seed files serialise")
     }
@@ -217,6 +227,24 @@ fn upgrade_v1(value: &mut serde_json::Value) -> Result<(), String> {
     let signature =
         Signature::from_v1(text).map_err(|e| format!("field `expected.outcome`: {e}"))?;
     *outcome = serde_json::to_value(signature).expect("signatures serialise");
+    Ok(())
+}
+
+/// Before format 3 the kernel's default `step_ns_max` was 0 (time stood still while any
+/// thread could run), so a file that leaves it out ran with 0 and replays with 0, not with
+/// today's default.
+fn still_time(value: &mut serde_json::Value) -> Result<(), String> {
+    let Some(file) = value.as_object_mut() else {
+        // serde says what the top level should be next.
+        return Ok(());
+    };
+    let kernel = file
+        .entry("kernel")
+        .or_insert_with(|| serde_json::Value::Object(Default::default()));
+    let Some(kernel) = kernel.as_object_mut() else {
+        return Err(format!("field `kernel`: {kernel} is not an object"));
+    };
+    kernel.entry("step_ns_max").or_insert(0.into());
     Ok(())
 }
 

@@ -235,11 +235,12 @@ fn measure(listed: Option<(&[Switch], &[Decision])>, run: &Outcome) -> Size {
         preemptions: points.iter().filter(|p| p.is_preemption()).count() as u64,
         switches: strategy::switches(points).len() as u64,
         faults: unusual(Choice::Fault) as u64,
-        kernel: unusual(Choice::Kernel) as u64,
+        // Step times are the kernel's too (how long work takes).
+        kernel: (unusual(Choice::Kernel) + unusual(Choice::Step)) as u64,
     }
 }
 
-/// A recorded run as a candidate: its switches, and its kernel and fault decisions up to the
+/// A recorded run as a candidate: its switches, and its kernel (step times included) and fault decisions up to the
 /// last non-benign one.
 fn derive(run: &Outcome) -> Candidate {
     let points = run.sched_points.as_deref().expect("recorded schedule");
@@ -248,7 +249,7 @@ fn derive(run: &Outcome) -> Candidate {
         .as_deref()
         .expect("recorded decisions")
         .iter()
-        .filter(|d| matches!(d.what, Choice::Kernel | Choice::Fault))
+        .filter(|d| matches!(d.what, Choice::Kernel | Choice::Step | Choice::Fault))
         .copied()
         .collect();
     trim(&mut decisions);
@@ -320,7 +321,9 @@ impl Shrinker<'_> {
         let keep = ddmin(atoms, |kept| self.fails(&with_atoms(&start, kept)));
         let mut best = with_atoms(&start, &keep);
         for i in 0..best.decisions.len() {
-            while best.decisions[i].what == Choice::Kernel && best.decisions[i].value > 0 {
+            while matches!(best.decisions[i].what, Choice::Kernel | Choice::Step)
+                && best.decisions[i].value > 0
+            {
                 let mut next = best.clone();
                 next.decisions[i].value /= 2;
                 if !self.fails(&next) {

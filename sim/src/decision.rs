@@ -4,12 +4,23 @@
 //! syscall fails: each is a `choose(what, n)` here, drawn from a `rand_chacha` stream seeded by
 //! the run's seed. Components draw from separate streams (scheduler, kernel, faults) split
 //! deterministically from the seed, so one component consuming more choices does not shift
-//! the others' — a change to the fault plan leaves the schedule's draws alone.
+//! the others' — a change to the fault plan leaves the schedule's draws alone, and code that
+//! takes one step more (so one more step time) leaves the network's latencies alone.
 //!
 //! The decisions can be recorded (the whole replay record, as shuttle records `{seed, steps}`)
-//! and replayed: a replayed list is consumed in order, and when it runs out (or a recorded
-//! choice no longer fits, because the code changed) the stream takes over.
+//! and replayed: a replayed list is consumed in order, each kind of choice (`Choice`) on its
+//! own, and when a kind's entries run out (or a recorded choice no longer fits, because the
+//! code changed) the stream takes over. Per kind, so that a run that differs from the
+//! recording in one kind's draws (a shrinker's candidate with a switch dropped takes its
+//! steps in another order, so its step times fall between the latencies elsewhere) still
+//! gets the recorded values of the others; an exact replay is the same either way.
+//!
+//! The time each step takes is drawn packed (`step_ns`, `packed`): one decision answers
+//! several steps.
 
+mod packed;
+
+use packed::Packed;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -25,6 +36,8 @@ pub enum Choice {
     Kernel,
     /// Whether a fault is injected, and which.
     Fault,
+    /// How much virtual time steps take (`Decisions::step_ns`: one decision for several).
+    Step,
 }
 
 impl Choice {
@@ -33,6 +46,7 @@ impl Choice {
             Choice::Schedule | Choice::Strategy => 0,
             Choice::Kernel => 1,
             Choice::Fault => 2,
+            Choice::Step => 3,
         }
     }
 }
@@ -55,7 +69,7 @@ impl Decision {
             // does (a rule of `den/den` always fires, whatever the value). A short write's top
             // value is its longest length.
             Choice::Fault => n - 1,
-            Choice::Schedule | Choice::Strategy | Choice::Kernel => 0,
+            Choice::Schedule | Choice::Strategy | Choice::Kernel | Choice::Step => 0,
         }
     }
 
@@ -78,14 +92,22 @@ pub enum Fill {
 
 /// ChaCha stream ids from here on belong to fault-plan draws (`Decisions::for_plan`).
 const PLAN_STREAM: u64 = 3;
+/// The ChaCha stream id of step times, far from the plan streams (added after them).
+const STEP_STREAM: u64 = u64::MAX;
+/// The number of kinds of `Choice`, each with its own replay cursor.
+const KINDS: usize = 5;
 
 /// The decision stream of one run.
 pub struct Decisions {
-    streams: [ChaCha8Rng; 3],
+    /// Schedule and strategy, kernel, fault, step time (`Choice::stream`).
+    streams: [ChaCha8Rng; 4],
     replay: Vec<Decision>,
-    replay_at: usize,
+    /// Per kind (`Choice as usize`): where its next entry of `replay` may be.
+    replay_at: [usize; KINDS],
     fill: Fill,
     recording: Option<Vec<Decision>>,
+    /// The digits left of the last `step_ns` draw.
+    step: Packed,
 }
 
 impl Decisions {
@@ -97,11 +119,12 @@ impl Decisions {
             rng
         };
         Decisions {
-            streams: [stream(0), stream(1), stream(2)],
+            streams: [stream(0), stream(1), stream(2), stream(STEP_STREAM)],
             replay: Vec::new(),
-            replay_at: 0,
+            replay_at: [0; KINDS],
             fill: Fill::Stream,
             recording: None,
+            step: Packed::default(),
         }
     }
 
@@ -115,7 +138,7 @@ impl Decisions {
             rng
         };
         Decisions {
-            streams: [stream(0), stream(1), stream(2)],
+            streams: [stream(0), stream(1), stream(2), stream(STEP_STREAM - 1)],
             ..Decisions::new(seed)
         }
     }
@@ -134,7 +157,7 @@ impl Decisions {
     /// Replays `list` first, then answers as `fill` says.
     pub fn replaying_then(mut self, list: Vec<Decision>, fill: Fill) -> Self {
         self.replay = list;
-        self.replay_at = 0;
+        self.replay_at = [0; KINDS];
         self.fill = fill;
         self
     }
@@ -167,6 +190,19 @@ impl Decisions {
         value
     }
 
+    /// The virtual time one step takes, uniform in `0..=step_ns_max` (`step_ns_max >= 1`).
+    /// One `Choice::Step` decision in `0..n^k` (`n = step_ns_max + 1`) answers `k` steps,
+    /// a digit each (`Packed`): a per-step draw was the most frequent decision of a run and
+    /// the dearest part of its step. Its benign value 0 makes those `k` steps take no time.
+    #[inline]
+    pub fn step_ns(&mut self, step_ns_max: u64) -> u64 {
+        if let Some(dt) = self.step.next(step_ns_max + 1) {
+            return dt;
+        }
+        let value = self.decide(Choice::Step, self.step.range());
+        self.step.refill(value)
+    }
+
     /// True with probability `num / den` (integer ratios, never floats).
     #[inline]
     pub fn chance(&mut self, what: Choice, num: u32, den: u32) -> bool {
@@ -189,10 +225,16 @@ impl Decisions {
     }
 
     fn next_replayed(&mut self, what: Choice, n: u64) -> Option<u64> {
-        let d = self.replay.get(self.replay_at)?;
-        self.replay_at += 1;
+        let at = &mut self.replay_at[what as usize];
+        let d = loop {
+            let d = self.replay.get(*at)?;
+            *at += 1;
+            if d.what == what {
+                break d;
+            }
+        };
         // A recorded choice that no longer fits (the code changed) is skipped, not forced.
-        (d.what == what && d.value < n).then_some(d.value)
+        (d.value < n).then_some(d.value)
     }
 
     /// The recording, if `record` was asked for.
@@ -242,6 +284,21 @@ mod tests {
             Decisions::new(8).choose(Choice::Schedule, 1 << 40),
             Decisions::new(7).choose(Choice::Schedule, 1 << 40)
         );
+        // Taking more steps (more step times) does not shift the kernel's latencies.
+        let mut a = Decisions::new(7);
+        let mut b = Decisions::new(7);
+        let xs: Vec<u64> = (0..100)
+            .map(|_| a.choose(Choice::Kernel, 1 << 20))
+            .collect();
+        let ys: Vec<u64> = (0..100)
+            .map(|i| {
+                for _ in 0..i % 20 {
+                    b.step_ns(100);
+                }
+                b.choose(Choice::Kernel, 1 << 20)
+            })
+            .collect();
+        assert_eq!(xs, ys);
     }
 
     #[test]
@@ -254,6 +311,71 @@ mod tests {
         assert_eq!(first, again);
         // Past the list, values still come (from seed 999's stream) and stay in range.
         assert!(rep.choose(Choice::Kernel, 5) < 5);
+    }
+
+    #[test]
+    fn step_times_take_one_decision_per_nine_steps_and_replay_exactly() {
+        let mut rec = Decisions::new(5).record();
+        let times: Vec<u64> = (0..90)
+            .map(|i| {
+                // Other choices in between must not disturb the packed digits.
+                if i % 4 == 0 {
+                    rec.choose(Choice::Kernel, 40);
+                }
+                rec.step_ns(100)
+            })
+            .collect();
+        assert!(times.iter().all(|&t| t <= 100), "{times:?}");
+        let list = rec.take_recording().unwrap();
+        let packed = list.iter().filter(|d| d.n == 101u64.pow(9)).count();
+        assert_eq!(packed, 10, "90 steps of 0..=100 ns in ten draws");
+        let mut rep = Decisions::new(77).replaying(list);
+        let again: Vec<u64> = (0..90)
+            .map(|i| {
+                if i % 4 == 0 {
+                    rep.choose(Choice::Kernel, 40);
+                }
+                rep.step_ns(100)
+            })
+            .collect();
+        assert_eq!(times, again);
+        // Benign fill: a shrunk run's steps take no time.
+        let mut benign = Decisions::new(5).replaying_then(Vec::new(), Fill::Benign);
+        assert!((0..20).all(|_| benign.step_ns(100) == 0));
+    }
+
+    #[test]
+    fn a_replay_gives_each_kind_its_own_entries_in_order_whatever_the_interleaving() {
+        let mut rec = Decisions::new(3).record();
+        let (mut lat, mut steps) = (Vec::new(), Vec::new());
+        for i in 0..40 {
+            if i % 3 == 0 {
+                lat.push(rec.choose(Choice::Kernel, 1_000));
+            }
+            steps.push(rec.step_ns(100));
+        }
+        let list = rec.take_recording().unwrap();
+        // Replayed with the latencies asked for in another order relative to the steps (as a
+        // candidate with one switch dropped would), each still gets its recorded value.
+        let mut rep = Decisions::new(99).replaying_then(list, Fill::Benign);
+        let again_steps: Vec<u64> = (0..40).map(|_| rep.step_ns(100)).collect();
+        let again_lat: Vec<u64> = (0..lat.len())
+            .map(|_| rep.choose(Choice::Kernel, 1_000))
+            .collect();
+        assert_eq!((again_lat, again_steps), (lat, steps));
+        // Past a kind's entries, the fill answers.
+        assert_eq!(rep.choose(Choice::Kernel, 1_000), 0);
+    }
+
+    #[test]
+    fn step_times_cover_their_range() {
+        let mut d = Decisions::new(2);
+        let mut seen = [0u32; 11];
+        for _ in 0..11_000 {
+            seen[d.step_ns(10) as usize] += 1;
+        }
+        // Each bucket expects 1000; below 800 has odds far under 1e-9.
+        assert!(seen.iter().all(|&c| c > 800), "{seen:?}");
     }
 
     #[test]

@@ -15,7 +15,7 @@
 //!
 //! A thread unwinding a panic takes no steps and never suspends (`crate::unwind` says why).
 
-use crate::decision::{Choice, Decisions};
+use crate::decision::Decisions;
 use crate::fault::Plan;
 use crate::kernel::{EpollKey, Kernel};
 use crate::strategy::{SchedPoint, Strategy};
@@ -225,7 +225,7 @@ impl World {
         if step_ns_max > 0 {
             // Work takes time: what falls due meanwhile (deliveries, deadlines) lands now,
             // between this thread's steps, and may wake others.
-            let dt = self.decisions.choose(Choice::Kernel, step_ns_max + 1);
+            let dt = self.decisions.step_ns(step_ns_max);
             self.now_ns += dt;
             self.kernel.advance(self.now_ns, &mut self.decisions);
         }

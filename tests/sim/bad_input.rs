@@ -259,12 +259,17 @@ fn small_nonsense_is_refused_in_one_line() {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds/netpoll-cancel-dial.json"),
     )
     .unwrap();
+    let n = serde_json::from_str::<serde_json::Value>(&seed).unwrap()["seed"]
+        .as_u64()
+        .unwrap();
+    let key = format!("\"seed\": {n},");
+    let doubled = seed.replacen(&key, &format!("{key}\n  \"seed\": {},", n + 1), 1);
+    assert_ne!(
+        doubled, seed,
+        "the seed file's `seed` key is written as {key}"
+    );
     let twice = dir.join("twice.json");
-    std::fs::write(
-        &twice,
-        seed.replacen("\"seed\": 871,", "\"seed\": 871,\n  \"seed\": 3,", 1),
-    )
-    .unwrap();
+    std::fs::write(&twice, doubled).unwrap();
     refused(
         &["replay", twice.to_str().unwrap()],
         &["duplicate key `seed`"],

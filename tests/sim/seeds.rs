@@ -58,10 +58,15 @@ const BUGS: [(&str, &str, Profile, &str); 7] = [
 ];
 
 fn seed_files() -> Vec<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("seeds");
+    seed_files_in("seeds")
+}
+
+/// The JSON files of `dir` (relative to the crate), sorted.
+fn seed_files_in(dir: &str) -> Vec<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(dir);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.expect("read seeds/").path())
+        .map(|e| e.expect("read a seed directory").path())
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     files.sort();
@@ -95,40 +100,73 @@ fn every_seed_file_reproduces_its_recorded_failure_and_trace_hash() {
     );
     for path in files {
         let file = SeedFile::load(&path).unwrap();
-        assert!(
-            !file.postmortem.is_empty(),
-            "{}: every seed file carries a postmortem (the bug, the fix, the oracle)",
+        assert_eq!(
+            file.format,
+            simkern::sim::seed_file::FORMAT,
+            "{}: seeds/ holds this build's format (older files live in tests/sim/old-seeds/)",
             path.display()
         );
-        let scenario = scenarios::find(&file.scenario).unwrap();
-        let params: Vec<(String, u64)> = file.params.iter().map(|(k, v)| (k.clone(), *v)).collect();
-        let setup = scenario.setup(Some(&file.variant), &params).unwrap();
-        // The file's own kernel, schedule and decisions: a replay never reads the scenario's
-        // current defaults.
-        let outcome = runner::run(&file.config(), scenario.root(&setup));
-        assert!(
-            file.expects(&Signature::of(&outcome.stop))
-                && format_hash(outcome.trace_hash) == file.expected.trace_hash,
-            "{} did not reproduce (regenerate with scripts/regen-seeds.sh if traces changed \
-             on purpose); stop: {:?}",
-            path.display(),
-            outcome.stop
-        );
-
-        // And through the CLI, as a user replays it.
-        let out = Command::new(env!("CARGO_BIN_EXE_simkern"))
-            .arg("replay")
-            .arg(&path)
-            .output()
-            .expect("run simkern");
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert_eq!(out.status.code(), Some(0), "{}: {stdout}", path.display());
-        assert!(
-            stdout.contains("reproduced"),
-            "{}: {stdout}",
-            path.display()
-        );
+        replays_exactly(&path);
     }
+}
+
+/// Seed files written by earlier builds (tests/sim/old-seeds/README.md) replay as they did:
+/// a format-1 or -2 file that leaves the step time out ran with time standing still.
+#[test]
+fn seed_files_of_older_formats_replay_exactly() {
+    let files = seed_files_in("tests/sim/old-seeds");
+    let formats: Vec<u32> = files
+        .iter()
+        .map(|p| SeedFile::load(p).unwrap().format)
+        .collect();
+    assert!(
+        formats.contains(&1) && formats.contains(&2) && formats.len() >= 6,
+        "old-seeds/ keeps format 1 and 2 files: {formats:?}"
+    );
+    for path in files {
+        let file = SeedFile::load(&path).unwrap();
+        assert!(file.format < simkern::sim::seed_file::FORMAT);
+        assert_eq!(file.kernel.step_ns_max, 0, "{}", path.display());
+        replays_exactly(&path);
+    }
+}
+
+/// `path` reproduces its recorded failure and trace hash, in process and through the CLI.
+fn replays_exactly(path: &std::path::Path) {
+    let file = SeedFile::load(path).unwrap();
+    assert!(
+        !file.postmortem.is_empty(),
+        "{}: every seed file carries a postmortem (the bug, the fix, the oracle)",
+        path.display()
+    );
+    let scenario = scenarios::find(&file.scenario).unwrap();
+    let params: Vec<(String, u64)> = file.params.iter().map(|(k, v)| (k.clone(), *v)).collect();
+    let setup = scenario.setup(Some(&file.variant), &params).unwrap();
+    // The file's own kernel, schedule and decisions: a replay never reads the scenario's
+    // current defaults.
+    let outcome = runner::run(&file.config(), scenario.root(&setup));
+    assert!(
+        file.expects(&Signature::of(&outcome.stop))
+            && format_hash(outcome.trace_hash) == file.expected.trace_hash,
+        "{} did not reproduce (regenerate with scripts/regen-seeds.sh if traces changed \
+         on purpose); stop: {:?}",
+        path.display(),
+        outcome.stop
+    );
+
+    // And through the CLI, as a user replays it.
+    let out = Command::new(env!("CARGO_BIN_EXE_simkern"))
+        .arg("replay")
+        .arg(path)
+        .output()
+        .expect("run simkern");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}: {stdout}", path.display());
+    assert!(
+        stdout.contains("reproduced"),
+        "{}: {stdout}",
+        path.display()
+    );
 }
 
 #[test]

@@ -33,7 +33,7 @@ fn a_recorded_schedule_replays_every_scenario_exactly() {
                     .decisions
                     .unwrap()
                     .into_iter()
-                    .filter(|d| matches!(d.what, Choice::Kernel | Choice::Fault))
+                    .filter(|d| matches!(d.what, Choice::Kernel | Choice::Step | Choice::Fault))
                     .collect();
                 let mut again = Config::new(seed);
                 again.faults = Faults::Plan(first.fault_plan.clone());

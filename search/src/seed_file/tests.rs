@@ -45,7 +45,7 @@ fn malformed_seed_files_name_the_field() {
     };
     let wrong_type = with("/seed", "seven".into());
     assert!(wrong_type.contains("field `seed`"), "{wrong_type}");
-    assert!(with("/format", 3.into()).contains("field `format` is 3"));
+    assert!(with("/format", 4.into()).contains("field `format` is 4"));
     assert!(with("/strategy", "dfs".into()).contains("unknown strategy"));
     assert!(with("/expected/trace_hash", "12".into()).contains("expected.trace_hash"));
     assert!(with("/digests", "123".into()).contains("digests"));
@@ -104,6 +104,34 @@ fn a_format_1_file_is_written_back_as_format_1() {
     let text = f.to_json();
     assert!(text.contains("\"outcome\": \"oracle timer\""), "{text}");
     assert_eq!(SeedFile::parse(&text, "x").unwrap(), f);
+}
+
+#[test]
+fn a_file_older_than_format_3_runs_with_time_standing_still_unless_it_says_otherwise() {
+    let mut old = serde_json::to_value(sample()).unwrap();
+    assert!(
+        old.get("kernel").is_none(),
+        "the sample's kernel is the default"
+    );
+    old["format"] = 2.into();
+    let f = SeedFile::parse(&old.to_string(), "old.json").unwrap();
+    assert_eq!((f.format, f.kernel.step_ns_max), (2, 0));
+    assert_eq!(
+        f.kernel.rlimit_nofile,
+        kernel::Config::default().rlimit_nofile
+    );
+    // Written back, it still says 0; a step time it names is kept.
+    assert_eq!(SeedFile::parse(&f.to_json(), "x").unwrap(), f);
+    old["kernel"] = serde_json::json!({"step_ns_max": 500, "somaxconn": 8});
+    let f = SeedFile::parse(&old.to_string(), "old.json").unwrap();
+    assert_eq!((f.kernel.step_ns_max, f.kernel.somaxconn), (500, 8));
+    old["kernel"] = serde_json::json!(7);
+    let e = SeedFile::parse(&old.to_string(), "old.json").unwrap_err();
+    assert!(e.contains("field `kernel`"), "{e}");
+    // This format's files take today's default.
+    let f = SeedFile::parse(&serde_json::to_string(&sample()).unwrap(), "new.json").unwrap();
+    assert_eq!(f.kernel.step_ns_max, kernel::STEP_NS_MAX);
+    assert_ne!(kernel::STEP_NS_MAX, 0);
 }
 
 #[test]

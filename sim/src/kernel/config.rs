@@ -40,6 +40,11 @@ pub const EPHEMERAL_PORT_MAX: u16 = 60999;
 pub const RLIMIT_NOFILE: u32 = 1024;
 /// `net.core.somaxconn`: the cap on a listen backlog (4096 since Linux 5.4).
 pub const SOMAXCONN: u32 = 4096;
+/// Default of `Config::step_ns_max`: each step takes 0 to 100 ns, about what a syscall or a
+/// handler's stretch of work between two takes on Linux (madsim moves its clock 50-100 ns per
+/// poll). Small beside the network's latencies (10 µs and up), so a byte written still takes
+/// about a hundred steps of other work to land, but never zero.
+pub const STEP_NS_MAX: u64 = 100;
 /// The most virtual time one step may take (`Config::step_ns_max`): 1 ms. More would make a
 /// handler's few steps outlast the network's latencies and timers many times over.
 pub const STEP_NS_MAX_MAX: u64 = 1_000_000;
@@ -94,8 +99,9 @@ pub struct Config {
     /// a drawn amount in `0..=step_ns_max`, so deliveries and timer expiries land between the
     /// steps of a running handler (a read that found `EAGAIN` may find data at the next one;
     /// events of many connections pile up for one `epoll_wait`), as on Linux, where work takes
-    /// time. 0 (the default) keeps time still while any thread can run. madsim advances
-    /// 50-100 ns per poll; `STEP_NS_MAX_MAX` bounds it.
+    /// time. Default `STEP_NS_MAX`; 0 keeps time still while any thread can run (what every
+    /// run did before the default changed, and what seed files older than format 3 replay
+    /// with). `STEP_NS_MAX_MAX` bounds it.
     pub step_ns_max: u64,
 }
 
@@ -117,7 +123,7 @@ impl Default for Config {
             permute_ready: true,
             write_len_freedom: true,
             linux: Behaviours::default(),
-            step_ns_max: 0,
+            step_ns_max: STEP_NS_MAX,
         }
     }
 }
@@ -233,7 +239,8 @@ impl Config {
     /// "Strict Linux": every freedom off, so the kernel answers as Linux most often does
     /// (ready entries in wakeup order, writes that fill the buffer). The freedoms explore what
     /// Linux allows but rarely shows; strict runs check that a failure does not need them.
-    /// Latency stays drawn: delivery timing is the network's, not a freedom of the model.
+    /// Latency stays drawn: delivery timing is the network's, not a freedom of the model;
+    /// so does each step's time (`step_ns_max`): work taking time is Linux's, too.
     /// (`EPOLLEXCLUSIVE` still wakes every exclusive entry: waking just one needs to know
     /// which epoll has a thread blocked in `epoll_wait`, which the kernel does not see.)
     pub fn strict() -> Config {

@@ -7,7 +7,8 @@
 //! seed fresh (the random walk on the seed's streams, as `random` would) or mutates a corpus
 //! entry and replays it, the seed's streams answering past the list (`Fill::Stream`).
 //! Mutations: force a window of kernel decisions to the top or the bottom of their ranges (one
-//! mutation in `EXTREME_ONE_IN`: the longest latencies, the last ready event first), set a few
+//! mutation in `EXTREME_ONE_IN`: the longest latencies, the last ready event first, the
+//! slowest steps), set a few
 //! decisions to other values within their ranges (a fault decision to "inject" half the
 //! time), truncate (the stream takes over from there), or splice the head of one entry onto
 //! the tail of another. Every choice of the campaign is drawn from a
@@ -37,7 +38,8 @@ pub const FRESH_ONE_IN: u64 = 4;
 /// range (measured: one in 2, 3 and 4 all help; one in 3 best over the seed bugs).
 pub const EXTREME_ONE_IN: u64 = 3;
 /// The stream of a seed's key that the campaign draws from (disjoint from the run's own
-/// scheduler, kernel and fault streams 0..=2).
+/// scheduler, kernel and fault streams 0..=2, the plan streams above them and the step-time
+/// streams at the top).
 const CAMPAIGN_STREAM: u64 = 0x6775_6964;
 
 pub struct Guided {
@@ -91,8 +93,8 @@ impl Guided {
             let top = self.below(2) == 0;
             for d in &mut list[from..from + len] {
                 match d.what {
-                    Choice::Kernel if top => d.value = d.n - 1,
-                    Choice::Kernel => d.value = 0,
+                    Choice::Kernel | Choice::Step if top => d.value = d.n - 1,
+                    Choice::Kernel | Choice::Step => d.value = 0,
                     _ => {}
                 }
             }

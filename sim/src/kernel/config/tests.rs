@@ -10,7 +10,7 @@ fn overrides_rebuild_the_config_through_set() {
         "rlimit_nofile=20000",
         "permute_ready=false",
         "linux=6.5.0",
-        "step_ns_max=100",
+        "step_ns_max=0",
     ] {
         c.set_arg(arg).unwrap();
     }
