@@ -54,19 +54,41 @@ skips=(
   --skip user_crate::
 )
 
+# The baseline: the verdict's tests on the unmutated tree must pass, or every mutant would be
+# "caught". Run here, not by cargo-mutants: its own baseline (27.1.0) tests only the mutated
+# package, ignoring --test-package, so it fails on `--test real` (a test of the root package)
+# before any mutant runs. Skipped with --list, or when the caller passes its own --baseline.
+#   baseline NAME PACKAGES... -- TEST-ARGS...
+baseline() {
+  local name=$1
+  shift
+  local packages=()
+  while [[ $1 != -- ]]; do packages+=(-p "$1"); shift; done
+  shift
+  echo "mutants ($name): baseline, the verdict's tests on the unmutated tree"
+  if ! cargo test --profile mutants "${packages[@]}" "$@"; then
+    echo "mutants ($name): the baseline fails on the unmutated tree; no mutant can be judged" >&2
+    return 4
+  fi
+}
+
 run_set() {
   local name=$1
   shift
   local out=target/mutants-out/$name
   mkdir -p "$out"
   local status=0
+  local baseline_arg=()
+  if [[ " $* " != *" --baseline"* ]]; then
+    baseline_arg=(--baseline skip)
+  fi
   # --in-place (mutate this tree, reuse its target/) runs one mutant at a time by definition.
   local jobs_arg=(--jobs "$jobs")
   if [[ " $* " == *" --in-place "* ]]; then
     jobs_arg=()
   fi
   cargo mutants --profile mutants "${jobs_arg[@]}" --timeout "$timeout" \
-    --output "$out" "${shard[@]}" "$@" || status=$?
+    --output "$out" "${shard[@]}" "${baseline_arg[@]}" "$@" || status=$?
   # cargo-mutants exits 2 when mutants were missed, 3 on timeouts, 4 when the baseline
   # failed; anything else non-zero is its own error.
   case $status in
@@ -78,16 +100,28 @@ run_set() {
   fi
 }
 
+wants_baseline() {
+  [[ " $* " != *" --list "* && " $* " != *" --baseline"* ]]
+}
+
 run_poller() {
+  local tests=(--lib --test real --test sim -- "${skips[@]}")
+  if wants_baseline "$@"; then
+    baseline poller simkern-poller simkern -- "${tests[@]}"
+  fi
   run_set poller --package simkern-poller \
-    --test-package simkern-poller --test-package simkern \
-    "$@" -- --lib --test real --test sim -- "${skips[@]}"
+    --test-package simkern-poller,simkern \
+    "$@" -- "${tests[@]}"
 }
 
 run_kernel() {
+  local tests=(--lib --test conformance --test sim -- "${skips[@]}")
+  if wants_baseline "$@"; then
+    baseline kernel simkern-sim simkern-scenarios simkern -- "${tests[@]}"
+  fi
   run_set kernel --package simkern-sim --file 'sim/src/kernel/**/*.rs' \
-    --test-package simkern-sim --test-package simkern-scenarios --test-package simkern \
-    "$@" -- --lib --test conformance --test sim -- "${skips[@]}"
+    --test-package simkern-sim,simkern-scenarios,simkern \
+    "$@" -- "${tests[@]}"
 }
 
 case "$set_name" in
