@@ -134,10 +134,15 @@ pub async fn serve<S: Sys>(
     }
 }
 
+/// Bytes one server read asks for: 4 KiB, as the echo servers of the benchmarks' peers
+/// (turmoil, madsim) and of the real-backend benchmark ask, so memory per connection compares
+/// like with like.
+pub const SERVER_READ_BUF: usize = 4096;
+
 /// Echoes until the peer closes or the connection fails.
 pub async fn echo_connection<S: Sys>(stream: TcpStream<S>) {
     let _ = stream.set_nodelay(true);
-    let mut buf = vec![0u8; 16 * 1024];
+    let mut buf = vec![0u8; SERVER_READ_BUF];
     loop {
         match stream.read(&mut buf).await {
             Ok(0) | Err(_) => return,

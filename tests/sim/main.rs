@@ -9,6 +9,7 @@ mod check;
 mod cli;
 mod determinism;
 mod errno_probe;
+mod event_buffer;
 mod faults;
 mod fd;
 #[path = "../real/fd_body.rs"]
