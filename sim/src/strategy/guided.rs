@@ -114,22 +114,27 @@ impl Guided {
             }
         }
         // A few values changed within their ranges (always at least one when there is one).
+        // Only among decisions that can take another value and are not step times: step
+        // times are most of a list (one per nine steps) and a few nanoseconds more on one step
+        // rarely changes an outcome, so changes landing there were mostly wasted (go-netpoll's
+        // median runs to failure went 11 -> 33.5 when step time came in).
+        let open: Vec<usize> = (0..list.len())
+            .filter(|&i| list[i].n >= 2 && list[i].what != Choice::Step)
+            .collect();
         let changes = 1 + self.below(4);
         for _ in 0..changes {
-            if list.is_empty() {
+            if open.is_empty() {
                 break;
             }
-            let i = self.below(list.len() as u64) as usize;
+            let i = open[self.below(open.len() as u64) as usize];
             let Decision { what, n, .. } = list[i];
-            if n >= 2 {
-                // Half the changes to a fault decision inject it (value 0 is below every
-                // nonzero rate): a fault at one chosen call, not one more coin toss.
-                list[i].value = if what == Choice::Fault && self.below(2) == 0 {
-                    0
-                } else {
-                    self.below(n)
-                };
-            }
+            // Half the changes to a fault decision inject it (value 0 is below every nonzero
+            // rate): a fault at one chosen call, not one more coin toss.
+            list[i].value = if what == Choice::Fault && self.below(2) == 0 {
+                0
+            } else {
+                self.below(n)
+            };
         }
         list
     }
