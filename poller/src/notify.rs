@@ -99,3 +99,20 @@ pub async fn race<A: std::future::Future, B: std::future::Future<Output = A::Out
     })
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::LinuxSys;
+
+    #[test]
+    fn is_set_reads_false_until_a_clone_notifies_then_true_for_every_clone() {
+        let a = Notify::new(LinuxSys);
+        let b = a.clone();
+        assert!(!a.is_set() && !b.is_set(), "a fresh event reads as set");
+        b.notify();
+        assert!(a.is_set() && b.is_set(), "a notified event reads as unset");
+        b.notify();
+        assert!(a.is_set(), "a second notify unset the event");
+    }
+}

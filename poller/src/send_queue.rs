@@ -115,6 +115,23 @@ mod tests {
     }
 
     #[test]
+    fn clear_drops_every_message_and_says_how_many() {
+        let mut q = SendQueue::new();
+        for m in [vec![1; 10], vec![2; 5], vec![3; 7]] {
+            q.push(m);
+        }
+        q.consume(4);
+        assert_eq!(
+            q.clear(),
+            3,
+            "a partly written head is still a pending message"
+        );
+        assert!(q.is_empty());
+        assert_eq!(q.bytes(), 0);
+        assert_eq!(q.clear(), 0, "an empty queue had messages to clear");
+    }
+
+    #[test]
     fn dropping_a_million_messages_uses_constant_stack() {
         // A 64 KiB stack overflows after a few thousand frames of a recursive drop; the queue
         // of a million messages must drop within it.

@@ -13,6 +13,7 @@
 use crate::support::{
     fds_exclusive, open_fds, python_client, raise_nofile, same_fds, start_echo_server, wait_until,
 };
+use simkern::poller::runtime::MAX_EVENTS;
 use simkern::poller::LinuxSys;
 use std::time::Duration;
 
@@ -91,6 +92,16 @@ fn thousand_concurrent_echoes_and_hundred_abrupt_resets_leave_no_fd_or_operator_
     );
     // Every close deregistered first, so epoll never reported a dead operator.
     assert_eq!(stats.stale_events_dropped, 0, "{stats:?}");
+    // Counters that only count up stay within what the turns could have done: a turn makes at
+    // most one `epoll_wait` that sleeps and harvests at most MAX_EVENTS.
+    assert!(
+        stats.sleeps >= 1 && stats.sleeps <= stats.iterations,
+        "sleeps are turns that blocked: {stats:?}"
+    );
+    assert!(
+        stats.events <= stats.iterations * MAX_EVENTS as u64,
+        "more events than the turns could harvest: {stats:?}"
+    );
 
     let fresh = python_client(&args("echo", 1, 99))
         .unwrap_or_else(|e| panic!("the server stopped serving: {e}\nserver: {stats:?}"));

@@ -111,7 +111,7 @@ fn every_seed_file_reproduces_its_recorded_failure_and_trace_hash() {
             "{}: every seed file carries a postmortem (the bug, the fix, the oracle)",
             path.display()
         );
-        replays_exactly(&path);
+        replays_exactly(&path, &file);
     }
 }
 
@@ -119,26 +119,27 @@ fn every_seed_file_reproduces_its_recorded_failure_and_trace_hash() {
 /// a format-1 or -2 file that leaves the step time out ran with time standing still.
 #[test]
 fn seed_files_of_older_formats_replay_exactly() {
-    let files = seed_files_in("tests/sim/old-seeds");
-    let formats: Vec<u32> = files
-        .iter()
-        .map(|p| SeedFile::load(p).unwrap().format)
+    let files: Vec<_> = seed_files_in("tests/sim/old-seeds")
+        .into_iter()
+        .map(|p| {
+            let file = SeedFile::load(&p).unwrap();
+            (p, file)
+        })
         .collect();
+    let formats: Vec<u32> = files.iter().map(|(_, f)| f.format).collect();
     assert!(
         formats.contains(&1) && formats.contains(&2) && formats.len() >= 4,
         "old-seeds/ keeps format 1 and 2 files: {formats:?}"
     );
-    for path in files {
-        let file = SeedFile::load(&path).unwrap();
+    for (path, file) in &files {
         assert!(file.format < simkern::sim::seed_file::FORMAT);
         assert_eq!(file.kernel.step_ns_max, 0, "{}", path.display());
-        replays_exactly(&path);
+        replays_exactly(path, file);
     }
 }
 
 /// `path` reproduces its recorded failure and trace hash, in process and through the CLI.
-fn replays_exactly(path: &std::path::Path) {
-    let file = SeedFile::load(path).unwrap();
+fn replays_exactly(path: &std::path::Path, file: &SeedFile) {
     let scenario = scenarios::find(&file.scenario).unwrap();
     let params: Vec<(String, u64)> = file.params.iter().map(|(k, v)| (k.clone(), *v)).collect();
     let setup = scenario.setup(Some(&file.variant), &params).unwrap();

@@ -173,3 +173,23 @@ pub fn is_disconnect(e: Errno) -> bool {
         Errno::ECONNRESET | Errno::EPIPE | Errno::ENOTCONN | Errno::ECONNABORTED | Errno::ETIMEDOUT
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_errnos_of_a_gone_peer_are_disconnects() {
+        for gone in [
+            Errno::ECONNRESET,
+            Errno::EPIPE,
+            Errno::ENOTCONN,
+            Errno::ETIMEDOUT,
+        ] {
+            assert!(is_disconnect(gone), "{gone:?} is not a disconnect");
+        }
+        for retry in [Errno::EAGAIN, Errno::EINTR, Errno::ENOMEM, Errno::EBADF] {
+            assert!(!is_disconnect(retry), "{retry:?} is a disconnect");
+        }
+    }
+}

@@ -143,3 +143,45 @@ pub enum SockOpt {
     /// `SO_LINGER`: `Some(0)` makes `close` send RST instead of FIN (abrupt peer death).
     Linger(Option<u32>),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unix_addresses_are_checked_as_linux_checks_sun_path() {
+        let path = |n: usize| UnixAddr::Path(vec![b'a'; n]);
+        let name = |n: usize| UnixAddr::Abstract(vec![b'a'; n]);
+        for ok in [
+            path(1),
+            path(UNIX_PATH_MAX),
+            name(0),
+            name(UNIX_PATH_MAX - 1),
+        ] {
+            assert_eq!(ok.check(), Ok(()), "{ok:?} refused");
+        }
+        let nul = UnixAddr::Path(b"a\0b".to_vec());
+        for bad in [
+            UnixAddr::Unnamed,
+            path(0),
+            path(UNIX_PATH_MAX + 1),
+            nul,
+            name(UNIX_PATH_MAX),
+        ] {
+            assert_eq!(bad.check(), Err(Errno::EINVAL), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn message_flags_combine_as_a_set() {
+        let both = MsgFlags::PEEK | MsgFlags::DONTWAIT;
+        assert!(both.contains(MsgFlags::PEEK) && both.contains(MsgFlags::DONTWAIT));
+        assert!(!both.contains(MsgFlags::NOSIGNAL));
+        assert_eq!(
+            both | MsgFlags::PEEK,
+            both,
+            "a flag set twice is still set once"
+        );
+        assert!(MsgFlags::EMPTY.contains(MsgFlags::EMPTY));
+    }
+}

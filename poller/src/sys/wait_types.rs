@@ -105,3 +105,27 @@ impl std::ops::BitOr for EfdFlags {
         EfdFlags(self.0 | rhs.0)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pipe_and_eventfd_flags_combine_as_sets() {
+        let pipe = PipeFlags::NONBLOCK | PipeFlags::CLOEXEC;
+        assert_eq!(pipe, PipeFlags::DEFAULT);
+        assert_eq!(
+            pipe | PipeFlags::NONBLOCK,
+            pipe,
+            "a flag set twice is still set once"
+        );
+        let efd = EfdFlags::NONBLOCK | EfdFlags::CLOEXEC;
+        assert_eq!(efd, EfdFlags::DEFAULT);
+        assert_eq!(
+            efd | EfdFlags::CLOEXEC,
+            efd,
+            "a flag set twice is still set once"
+        );
+        assert!((efd | EfdFlags::SEMAPHORE).contains(EfdFlags::SEMAPHORE));
+    }
+}

@@ -80,6 +80,10 @@ fn callback_timers_fire_in_arming_order_and_owners_have_distinct_ids() {
             fired.borrow_mut().push(id)
         }));
     }
+    assert!(
+        timers.iter().all(|t| t.is_armed()),
+        "a timer reads as disarmed before its deadline"
+    );
     let h2 = h.clone();
     rt.block_on(async move { h2.sleep(Duration::from_millis(3)).await })
         .expect("the loop ran");
