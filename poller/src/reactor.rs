@@ -393,4 +393,30 @@ mod tests {
         sys.close(fd).expect("close");
         sys.close(epfd).expect("close");
     }
+
+    /// A waiter that gave up (a read under a timeout, dropped) must not keep the slot: the
+    /// task that parks next on the same half is the one the event wakes.
+    #[test]
+    fn the_latest_waiter_on_a_half_is_the_one_woken() {
+        let sys = LinuxSys;
+        let epfd = sys.epoll_create().expect("epoll_create");
+        let fd = sys.eventfd(0, false).expect("eventfd");
+        let mut reactor = Reactor::new(sys, epfd);
+        let key = reactor.register(fd).expect("register");
+        let (gone, next) = (Arc::new(Counting::default()), Arc::new(Counting::default()));
+        for w in [&gone, &next] {
+            let waker = Waker::from(w.clone());
+            let mut cx = Context::from_waker(&waker);
+            assert!(reactor
+                .poll_ready(key, Direction::Read, &mut cx)
+                .is_pending());
+        }
+        assert!(reactor.dispatch(key.to_data(), EPOLLIN), "a live operator");
+        assert_eq!(next.0.load(SeqCst), 1, "the task parked last was not woken");
+        assert_eq!(gone.0.load(SeqCst), 0, "a replaced waker was woken");
+        reactor.deregister(key).expect("EPOLL_CTL_DEL");
+        reactor.free(key);
+        sys.close(fd).expect("close");
+        sys.close(epfd).expect("close");
+    }
 }
