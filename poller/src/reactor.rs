@@ -82,6 +82,11 @@ fn readiness_of(events: u32) -> u8 {
         // An error is reported to whoever looks next, reader or writer.
         r |= ready::ERROR | ready::READABLE | ready::WRITABLE;
     }
+    debug_assert!(
+        (r & (ready::READ_CLOSED | ready::ERROR) == 0 || r & ready::READABLE != 0)
+            && (r & (ready::WRITE_CLOSED | ready::ERROR) == 0 || r & ready::WRITABLE != 0),
+        "a close or an error without the readiness of its half: {r:#x} from {events:#x}"
+    );
     r
 }
 
@@ -180,13 +185,15 @@ impl<S: Sys> Reactor<S> {
         let r = readiness_of(events);
         op.ready |= r;
         // Wake in place: the waker stays in its slot, so the task's next `poll_ready` finds it
-        // `will_wake`-equal and skips cloning it again.
-        if r & (ready::READABLE | ready::READ_CLOSED | ready::ERROR) != 0 {
+        // `will_wake`-equal and skips cloning it again. A close or an error always comes with
+        // the readable/writable bit of the half it concerns (readiness_of), so those two bits
+        // alone say whom to wake.
+        if r & ready::READABLE != 0 {
             if let Some(w) = &op.read_waker {
                 w.wake_by_ref();
             }
         }
-        if r & (ready::WRITABLE | ready::WRITE_CLOSED | ready::ERROR) != 0 {
+        if r & ready::WRITABLE != 0 {
             if let Some(w) = &op.write_waker {
                 w.wake_by_ref();
             }
