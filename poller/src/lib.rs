@@ -15,6 +15,8 @@
 //! - `pool`: objects with checked, idempotent release.
 //! - `send_queue`: a connection's outgoing messages; iterative teardown.
 
+#[cfg(test)]
+mod counting_waker;
 pub mod errno_policy;
 pub mod executor;
 pub mod net;

@@ -247,23 +247,8 @@ impl<S: Sys> Reactor<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::counting_waker::Counting;
     use crate::sys::linux::LinuxSys;
-    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-    use std::sync::Arc;
-    use std::task::Wake;
-
-    /// Counts its wakes.
-    #[derive(Default)]
-    struct Counting(AtomicUsize);
-
-    impl Wake for Counting {
-        fn wake(self: Arc<Self>) {
-            self.0.fetch_add(1, SeqCst);
-        }
-        fn wake_by_ref(self: &Arc<Self>) {
-            self.0.fetch_add(1, SeqCst);
-        }
-    }
 
     /// Which parked tasks one epoll event wakes, and what each then sees.
     struct Woken {
@@ -280,8 +265,7 @@ mod tests {
         let fd = sys.eventfd(0, false).expect("eventfd");
         let mut reactor = Reactor::new(sys, epfd);
         let key = reactor.register(fd).expect("register");
-        let (reader, writer) = (Arc::new(Counting::default()), Arc::new(Counting::default()));
-        let (rw, ww) = (Waker::from(reader.clone()), Waker::from(writer.clone()));
+        let ((reader, rw), (writer, ww)) = (Counting::waker(), Counting::waker());
         let pending = |r: &mut Reactor<LinuxSys>, dir, w| {
             r.poll_ready(key, dir, &mut Context::from_waker(w))
                 .is_pending()
@@ -297,8 +281,8 @@ mod tests {
         assert!(reactor.dispatch(key.to_data(), events), "a live operator");
         let ready = reactor.ops[key].ready;
         let woken = Woken {
-            reader: reader.0.load(SeqCst) > 0,
-            writer: writer.0.load(SeqCst) > 0,
+            reader: reader.wakes() > 0,
+            writer: writer.wakes() > 0,
             ready,
         };
         // A woken task's next poll must find it ready, or it would park again and hang.
@@ -410,17 +394,16 @@ mod tests {
         let fd = sys.eventfd(0, false).expect("eventfd");
         let mut reactor = Reactor::new(sys, epfd);
         let key = reactor.register(fd).expect("register");
-        let (gone, next) = (Arc::new(Counting::default()), Arc::new(Counting::default()));
-        for w in [&gone, &next] {
-            let waker = Waker::from(w.clone());
-            let mut cx = Context::from_waker(&waker);
+        let ((gone, gone_waker), (next, next_waker)) = (Counting::waker(), Counting::waker());
+        for waker in [&gone_waker, &next_waker] {
+            let mut cx = Context::from_waker(waker);
             assert!(reactor
                 .poll_ready(key, Direction::Read, &mut cx)
                 .is_pending());
         }
         assert!(reactor.dispatch(key.to_data(), EPOLLIN), "a live operator");
-        assert_eq!(next.0.load(SeqCst), 1, "the task parked last was not woken");
-        assert_eq!(gone.0.load(SeqCst), 0, "a replaced waker was woken");
+        assert_eq!(next.wakes(), 1, "the task parked last was not woken");
+        assert_eq!(gone.wakes(), 0, "a replaced waker was woken");
         reactor.deregister(key).expect("EPOLL_CTL_DEL");
         reactor.free(key);
         sys.close(fd).expect("close");

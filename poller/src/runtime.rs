@@ -373,3 +373,19 @@ impl<S: Sys> Handle<S> {
         self.bump(|s| s.accept_backoffs += 1);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Runtime;
+    use crate::sys::linux::LinuxSys;
+
+    /// Probes and traces tell loops apart by this id: two live loops must not share one.
+    #[test]
+    fn live_loops_have_distinct_ids() {
+        let (a, b) = (
+            Runtime::new(LinuxSys).expect("a loop"),
+            Runtime::new(LinuxSys).expect("a loop"),
+        );
+        assert_ne!(a.handle().loop_id(), b.handle().loop_id());
+    }
+}

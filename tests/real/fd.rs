@@ -17,3 +17,8 @@ fn dup2_and_dup3_replace_fds_and_keep_epoll_entries_as_the_simulator_assumes() {
 fn fionread_counts_what_a_read_could_take_as_the_simulator_assumes() {
     fd_body::fionread(&LinuxSys);
 }
+
+#[test]
+fn writev_gathers_on_pipes_and_sockets_as_the_simulator_assumes() {
+    fd_body::writev_gathers(&LinuxSys);
+}

@@ -1,4 +1,4 @@
-//! One test body of the fd calls `dup3`, `dup2`, `fcntl` and `ioctl(FIONREAD)`, generic over
+//! One test body of the fd calls `dup3`, `dup2`, `fcntl`, `ioctl(FIONREAD)` and `writev`, generic over
 //! `Sys`: run on real Linux by `tests/real` and on the simulated kernel by `tests/sim`, so
 //! both backends give Linux's answers (each first seen on Linux 6.18 by this body).
 //! Only fds the body opened itself are ever a `dup2`/`dup3` target: other tests run in
@@ -11,6 +11,7 @@ use simkern::poller::sys::fd_flags::{
 use simkern::poller::sys::{
     Domain, Dup3Flags, EpollEvent, EpollOp, Errno, Fcntl, Fd, SockType, Sys,
 };
+use std::io::IoSlice;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 
 /// `O_CREAT`: not a status flag, so `F_SETFL` ignores it.
@@ -296,4 +297,30 @@ pub fn fionread<S: Sys>(sys: &S) {
 
     close_all(sys, &[r, w, efd, ep, l, c, a, u, from, s1, s2, g1, g2]);
     assert_eq!(sys.fionread(Fd(-1)), Err(Errno::EBADF), "not an fd");
+}
+
+/// `writev` gathers its slices into one write on every kind that takes bytes: a socket through
+/// `sendmsg`, a pipe (where `sendmsg` is `ENOTSOCK`) through `writev(2)`; a pipe's read end
+/// refuses it as `write` does.
+pub fn writev_gathers<S: Sys>(sys: &S) {
+    let bufs = [IoSlice::new(b"ab"), IoSlice::new(b""), IoSlice::new(b"cde")];
+    let (r, w) = sys.pipe2().expect("pipe2");
+    let (s1, s2) = sys.socketpair(SockType::Stream).expect("socketpair");
+    for (to, from, kind) in [(w, r, "pipe"), (s1, s2, "Unix stream")] {
+        assert_eq!(sys.writev(to, &bufs), Ok(5), "writev to a {kind}");
+        let mut got = [0; 8];
+        assert_eq!(sys.read(from, &mut got), Ok(5), "read from a {kind}");
+        assert_eq!(
+            &got[..5],
+            b"abcde",
+            "the slices of a {kind} writev, in order"
+        );
+        assert_eq!(sys.writev(to, &[]), Ok(0), "an empty writev to a {kind}");
+    }
+    assert_eq!(
+        sys.writev(r, &bufs),
+        Err(Errno::EBADF),
+        "writev to a pipe's read end"
+    );
+    close_all(sys, &[r, w, s1, s2]);
 }

@@ -10,7 +10,9 @@
 //! - `eintr`: `SIGUSR1` without `SA_RESTART` interrupts `epoll_wait`; the loop retries.
 //! - `emfile`: the `echo-server` example under `RLIMIT_NOFILE` 32 backs off instead of spinning.
 //! - `cancel_dial`: a dial cancelled mid-wait frees its fd for the next connection, cleanly.
-//! - `fd`, `fd_body`: `dup2`/`dup3`, `fcntl` flags, `ioctl(FIONREAD)`, one body for both backends.
+//! - `fd`, `fd_body`: `dup2`/`dup3`, `fcntl` flags, `ioctl(FIONREAD)`, `writev`, one body for
+//!   both backends.
+//! - `read_hint`: after a short read the next read parks without a `read(2)` for `EAGAIN`.
 //! - `udp`, `udp_body`: UDP and TCP's `MSG_PEEK` on loopback, one body for both backends.
 //! - `unix`, `unix_body`: Unix-domain stream and datagram sockets, one body for both backends.
 //! - `waker`: 20,000 cross-thread wakes, all observed, at most one eventfd write per sleep.
@@ -25,6 +27,7 @@ mod eintr;
 mod emfile;
 mod fd;
 pub mod fd_body;
+mod read_hint;
 mod support;
 mod traced;
 mod udp;

@@ -1,7 +1,7 @@
-//! `Traced`: the real backend (`LinuxSys`) plus a log of the poller's probes and of every fd the
-//! kernel handed out or took back, so a real-kernel test can judge what the simulator's
-//! oracles judge: which operator each event reached, and the order of `EPOLL_CTL_DEL`,
-//! `close` and the operator's free.
+//! `Traced`: the real backend (`LinuxSys`) plus a log of the poller's probes, of every fd the
+//! kernel handed out or took back and of every `read`, so a real-kernel test can judge what
+//! the simulator's oracles judge: which operator each event reached, the order of
+//! `EPOLL_CTL_DEL`, `close` and the operator's free, and which reads the poller spent.
 //!
 //! Every syscall is `LinuxSys`'s, unchanged; the log is the only addition. `LinuxSys::probe`
 //! is a no-op, which is why the plain backend cannot give this evidence.
@@ -26,6 +26,8 @@ pub enum Entry {
     Accept(Fd),
     /// `close` of this fd succeeded.
     Close(Fd),
+    /// `read` of this fd returned this.
+    Read(Fd, SysResult<usize>),
     /// The poller reported this.
     Probe(Probe),
 }
@@ -219,7 +221,9 @@ impl Sys for Traced {
         LinuxSys.shutdown(fd, how)
     }
     fn read(&self, fd: Fd, buf: &mut [u8]) -> SysResult<usize> {
-        LinuxSys.read(fd, buf)
+        let got = LinuxSys.read(fd, buf);
+        self.push(Entry::Read(fd, got));
+        got
     }
     fn write(&self, fd: Fd, buf: &[u8]) -> SysResult<usize> {
         LinuxSys.write(fd, buf)

@@ -19,3 +19,8 @@ fn dup2_and_dup3_on_the_simulator_are_as_on_linux() {
 fn fionread_on_the_simulator_is_as_on_linux() {
     over_seeds(|| fd_body::fionread(&SimSys));
 }
+
+#[test]
+fn writev_on_the_simulator_gathers_as_on_linux() {
+    over_seeds(|| fd_body::writev_gathers(&SimSys));
+}

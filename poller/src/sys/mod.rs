@@ -72,9 +72,11 @@ pub mod epoll {
     pub const EPOLLEXCLUSIVE: u32 = 1 << 28;
     pub const EPOLLONESHOT: u32 = 1 << 30;
     pub const EPOLLET: u32 = 1 << 31;
-    /// Bits `epoll_wait` may report.
+    /// Bits `epoll_wait` may report here: the poll bits of the files the simulated kernel
+    /// models (Linux's `EPOLLRDNORM` and kin are never asked for, so never reported).
     pub const REPORTABLE: u32 = EPOLLIN | EPOLLPRI | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLRDHUP;
-    /// Bits that change how an entry is reported rather than what is reported.
+    /// Bits that change how an entry is reported rather than what is reported (with
+    /// `EPOLLWAKEUP`, what a fired `EPOLLONESHOT` entry keeps).
     pub const MODIFIERS: u32 = EPOLLEXCLUSIVE | EPOLLONESHOT | EPOLLET;
 }
 
@@ -301,4 +303,17 @@ pub trait Sys: Clone + Send + Sync + 'static {
     fn sched_point(&self);
     /// Reports a lifecycle fact to the oracles. No-op on the real backend.
     fn probe(&self, probe: Probe);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Fd;
+
+    /// Traces, `explain` and error messages name fds this way; an fd that printed as nothing
+    /// would leave a failure report unreadable.
+    #[test]
+    fn an_fd_prints_as_its_number() {
+        assert_eq!(format!("{:?}", Fd(7)), "fd7");
+        assert_eq!(Fd(-1).to_string(), "fd-1");
+    }
 }

@@ -1,10 +1,14 @@
 //! Timers on the real kernel: ties fire in arming order, a dropped sleep disarms, owners
-//! have distinct ids.
+//! have distinct ids, a sleep wakes the task that polled it last.
 
+use crate::counting_waker::Counting;
 use crate::sys::linux::LinuxSys;
 use crate::{Runtime, Sys};
 use std::cell::RefCell;
+use std::future::Future;
+use std::pin::pin;
 use std::rc::Rc;
+use std::task::Context;
 use std::time::Duration;
 
 /// Ties are the common case under the simulator (virtual time stands still between
@@ -89,4 +93,37 @@ fn callback_timers_fire_in_arming_order_and_owners_have_distinct_ids() {
         .expect("the loop ran");
     assert!(timers.iter().all(|t| !t.is_armed()), "a timer did not fire");
     assert_eq!(*fired.borrow(), [a.id(), b.id(), a.id()]);
+}
+
+/// A sleep polled again from another context (moved into another task, or re-polled by a
+/// combinator that swapped its waker) must wake the context that polled it last: waking the
+/// first one instead loses the wakeup, and the sleeper never runs again.
+#[test]
+fn a_sleep_wakes_the_context_that_polled_it_last() {
+    let rt = Runtime::new(LinuxSys).expect("a loop");
+    let h = rt.handle();
+    let mut sleep = pin!(h.sleep(Duration::from_millis(1)));
+    let ((first, first_waker), (last, last_waker)) = (Counting::waker(), Counting::waker());
+    for waker in [&first_waker, &last_waker] {
+        let pending = sleep
+            .as_mut()
+            .poll(&mut Context::from_waker(waker))
+            .is_pending();
+        assert!(pending, "a 1 ms sleep finished at once");
+    }
+    // The loop fires every due timer on its way to this later one.
+    let h2 = h.clone();
+    rt.block_on(async move { h2.sleep(Duration::from_millis(2)).await })
+        .expect("the loop ran");
+    assert_eq!(
+        last.wakes(),
+        1,
+        "the context that polled last was not woken"
+    );
+    assert_eq!(first.wakes(), 0, "a replaced waker was woken");
+    let done = sleep
+        .as_mut()
+        .poll(&mut Context::from_waker(&last_waker))
+        .is_ready();
+    assert!(done, "the woken sleep is not ready");
 }

@@ -23,7 +23,7 @@ mod ctl;
 mod wait;
 
 use super::file::FileKey;
-use simkern_poller::sys::epoll::{EPOLLET, EPOLLEXCLUSIVE, EPOLLONESHOT};
+use simkern_poller::sys::epoll::MODIFIERS;
 use simkern_poller::sys::Fd;
 use slotmap::SlotMap;
 use std::collections::{BTreeMap, VecDeque};
@@ -42,7 +42,7 @@ slotmap::new_key_type! {
 pub(crate) const EPOLLWAKEUP: u32 = 1 << 29;
 /// `EP_PRIVATE_BITS`: the bits a fired `EPOLLONESHOT` entry keeps; with no event bits left it
 /// is disabled until `EPOLL_CTL_MOD`.
-pub(crate) const EP_PRIVATE_BITS: u32 = EPOLLWAKEUP | EPOLLONESHOT | EPOLLET | EPOLLEXCLUSIVE;
+pub(crate) const EP_PRIVATE_BITS: u32 = EPOLLWAKEUP | MODIFIERS;
 
 /// The key of an interest entry: Linux's `epoll_filefd`.
 pub(crate) type ItemKey = (Fd, FileKey);

@@ -23,7 +23,7 @@ use super::{EpollKey, EP_PRIVATE_BITS};
 use crate::kernel::choices::{draw, Choice, Choices};
 use crate::kernel::file::Kind;
 use crate::kernel::Kernel;
-use simkern_poller::sys::epoll::{EPOLLET, EPOLLONESHOT};
+use simkern_poller::sys::epoll::{EPOLLET, EPOLLONESHOT, REPORTABLE};
 use simkern_poller::sys::{EpollEvent, Errno, Fd, SysResult};
 
 /// `EP_MAX_EVENTS`: the largest `maxevents` Linux accepts, `INT_MAX / sizeof(epoll_event)`.
@@ -61,6 +61,11 @@ impl Kernel {
             scanned += 1;
             let (fd, file) = self.epolls[ep].entries[id].item;
             let mask = self.poll_file(file, 0);
+            assert_eq!(
+                mask & !REPORTABLE,
+                0,
+                "{fd:?} polled bits epoll_wait never reports: {mask:#x}"
+            );
             self.note_polled(file, mask);
             let entry = &mut self.epolls[ep].entries[id];
             entry.linked = false;
