@@ -34,6 +34,8 @@ pub struct Config {
     pub udp_sndbuf: usize,
     /// `net.core.somaxconn`: `listen` caps its backlog here. 4096 since Linux 5.4 (128 before).
     pub somaxconn: u32,
+    /// `net.ipv4.ip_default_ttl`: what `IP_TTL` reads on a socket that set none (64).
+    pub ip_default_ttl: u8,
     /// Every socket has `SO_REUSEADDR` set before `bind` (the poller sets it on listeners).
     /// Default false, Linux's default.
     pub reuse_addr: bool,
@@ -57,6 +59,7 @@ impl Default for Config {
             udp_rcvbuf: 212_992,
             udp_sndbuf: 212_992,
             somaxconn: 4096,
+            ip_default_ttl: 64,
             reuse_addr: false,
             max_worlds: 4096,
             linux: None,

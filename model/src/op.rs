@@ -58,6 +58,21 @@ pub enum SockOpt {
     /// TIME_WAIT); `None` is the default. `Some(n)` with `n > 0` makes `close` wait for the
     /// FIN's acknowledgement: outside the model (it blocks).
     Linger(Option<u32>),
+    /// `IP_TTL`, the `u32` passed as a C `int`: 1 to 255 sets it, `u32::MAX` (-1) restores
+    /// the default, anything else is `EINVAL`; `EOPNOTSUPP` on a Unix socket.
+    Ttl(u32),
+    /// `SO_BROADCAST`: stored and read back on any socket (no broadcast address is modelled).
+    Broadcast(bool),
+}
+
+/// `IP_TTL`'s argument as Linux reads the `int`: -1 (`u32::MAX`) restores the default
+/// (`None`), 1 to 255 is a TTL, anything else `EINVAL` (`do_ip_setsockopt`).
+pub(crate) fn ttl_arg(ttl: u32) -> Result<Option<u8>, i32> {
+    match ttl as i32 {
+        -1 => Ok(None),
+        t @ 1..=255 => Ok(Some(t as u8)),
+        _ => Err(crate::errno::EINVAL),
+    }
 }
 
 /// The `int` socket options `getsockopt` reads.
@@ -70,6 +85,11 @@ pub enum SockOptGet {
     Error,
     /// `TCP_NODELAY`: 1 or 0 on TCP (inherited by an accepted socket); `EOPNOTSUPP` on UDP.
     NoDelay,
+    /// `IP_TTL`: as set, else `Config::ip_default_ttl`, on TCP (inherited by an accepted
+    /// socket) and UDP; `EOPNOTSUPP` on a Unix socket.
+    Ttl,
+    /// `SO_BROADCAST`: 1 or 0 on any socket (a TCP child inherits it; a Unix one does not).
+    Broadcast,
 }
 
 /// A Unix-domain socket's name, as a small index the harness maps to a real one: a

@@ -144,6 +144,9 @@ pub(crate) struct Socket {
     pub(crate) linger0: bool,
     /// `TCP_NODELAY`: Nagle off (`Seg::Nagle`).
     pub(crate) nodelay: bool,
+    /// `IP_TTL` as set (`None`: the default) and `SO_BROADCAST`: stored, read back.
+    pub(crate) ttl: Option<u8>,
+    pub(crate) broadcast: bool,
     pub(crate) backlog: Option<Backlog>,
 }
 
@@ -172,6 +175,8 @@ impl Socket {
             reuse: false,
             linger0: false,
             nodelay: false,
+            ttl: None,
+            broadcast: false,
             backlog: None,
         }
     }

@@ -67,6 +67,8 @@ impl World {
             SockOpt::ReuseAddr(on) => sock.reuse = on,
             SockOpt::NoDelay(on) => sock.nodelay = on,
             SockOpt::Linger(linger) => sock.linger0 = linger == Some(0),
+            SockOpt::Ttl(ttl) => sock.ttl = crate::op::ttl_arg(ttl)?,
+            SockOpt::Broadcast(on) => sock.broadcast = on,
         }
         Ok(Outcome::Ok)
     }

@@ -94,6 +94,9 @@ pub(crate) struct Udp {
     pub(crate) addr: Option<Addr>,
     pub(crate) peer: Option<Port>,
     pub(crate) reuse: bool,
+    /// `IP_TTL` as set (`None`: the default) and `SO_BROADCAST`: stored, read back.
+    pub(crate) ttl: Option<u8>,
+    pub(crate) broadcast: bool,
     /// Bind order: ties in delivery go to the socket bound last.
     pub(crate) bind_seq: u32,
     /// Queued datagrams: (length, sender).

@@ -118,6 +118,8 @@ pub(crate) struct Unix {
     pub(crate) rd_shut: bool,
     pub(crate) wr_shut: bool,
     pub(crate) err: Option<i32>,
+    /// `SO_BROADCAST`: read back, no effect; an accepted socket starts without it.
+    pub(crate) broadcast: bool,
 }
 
 impl Unix {
@@ -135,6 +137,7 @@ impl Unix {
             rd_shut: false,
             wr_shut: false,
             err: None,
+            broadcast: false,
         }
     }
 

@@ -95,6 +95,9 @@ const EVENTS: &[u32] = &[
 ];
 
 /// Eventfd counter values: small ones, and the top of the range where writes stop fitting.
+/// `IP_TTL` values: the range's ends, the default, both sides of it, -1 as std passes it
+/// (`u32::MAX`: back to the default) and -2.
+const TTLS: &[u32] = &[1, 64, 255, 0, 256, u32::MAX, u32::MAX - 1];
 const EVENTFD_VALUES: &[u64] = &[0, 1, 1, 2, 7, u64::MAX - 2, u64::MAX - 1, u64::MAX];
 
 mod waits;
@@ -242,12 +245,14 @@ impl Gen {
     }
 
     fn sockopt(&mut self) -> SockOpt {
-        match self.rng.weighted(&[3, 1, 3, 1, 1]) {
+        match self.rng.weighted(&[3, 1, 3, 1, 1, 2, 1]) {
             0 => SockOpt::ReuseAddr(true),
             1 => SockOpt::ReuseAddr(false),
             2 => SockOpt::Linger(Some(0)),
             3 => SockOpt::Linger(None),
-            _ => SockOpt::NoDelay(true),
+            4 => SockOpt::NoDelay(true),
+            5 => SockOpt::Ttl(self.rng.pick(TTLS)),
+            _ => SockOpt::Broadcast(self.rng.odds(2, 3)),
         }
     }
 
@@ -424,6 +429,8 @@ impl Gen {
                     SockOptGet::RcvBuf,
                     SockOptGet::Error,
                     SockOptGet::NoDelay,
+                    SockOptGet::Ttl,
+                    SockOptGet::Broadcast,
                 ]),
             },
             26 => self.fcntl(),

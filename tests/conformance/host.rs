@@ -25,6 +25,15 @@ pub fn release() -> String {
         .unwrap_or_else(|e| format!("unknown ({e})"))
 }
 
+/// `net.ipv4.ip_default_ttl` of this network namespace (what `IP_TTL` reads before a
+/// socket sets one): a sysctl, so hosts may differ; 64 (Linux's default) if unreadable.
+pub fn ip_default_ttl() -> u8 {
+    std::fs::read_to_string("/proc/sys/net/ipv4/ip_default_ttl")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(64)
+}
+
 /// How the host answered one divergence.
 #[derive(Clone, Debug)]
 pub struct Answer {

@@ -277,6 +277,7 @@ pub fn model_config() -> model::Config {
         // is Linux, but one kernel gives one of them, and a harness step that depends on the
         // answer (`bind_before_listen`) must know which.
         linux: Some(crate::host::behaviours()),
+        ip_default_ttl: crate::host::ip_default_ttl(),
         ..model::Config::default()
     }
 }

@@ -1175,3 +1175,44 @@ fn dup2_and_dup3_replace_and_keep_epoll_entries_alike_on_all_three() {
         wait(7, 4),
     ]);
 }
+
+/// `IP_TTL` takes 1 to 255 (0, 256 and -2 are `EINVAL`, -1 restores the default) and reads
+/// back as set, else the host's `ip_default_ttl`; `SO_BROADCAST` reads back on TCP and UDP;
+/// an accepted socket carries its listener's TTL and broadcast flag (`sk_clone_lock`).
+#[test]
+fn ip_ttl_and_so_broadcast_read_back_and_an_accepted_socket_inherits_them() {
+    check(&[
+        socket(),
+        setsockopt(3, SockOpt::Ttl(0)),
+        setsockopt(3, SockOpt::Ttl(256)),
+        setsockopt(3, SockOpt::Ttl(u32::MAX - 1)),
+        getsockopt(3, SockOptGet::Ttl),
+        setsockopt(3, SockOpt::Ttl(7)),
+        setsockopt(3, SockOpt::Broadcast(true)),
+        bind(3, 0),
+        listen(3, 1),
+        epoll_create(),
+        ctl(4, Ctl::Add, 3, IN),
+        socket(),
+        getsockopt(5, SockOptGet::Ttl),
+        getsockopt(5, SockOptGet::Broadcast),
+        connect(5, 0),
+        settle(),
+        wait(4, 2),
+        accept(3),
+        getsockopt(6, SockOptGet::Ttl),
+        getsockopt(6, SockOptGet::Broadcast),
+        setsockopt(5, SockOpt::Ttl(255)),
+        getsockopt(5, SockOptGet::Ttl),
+        setsockopt(5, SockOpt::Ttl(u32::MAX)),
+        getsockopt(5, SockOptGet::Ttl),
+        udp_socket(),
+        setsockopt(7, SockOpt::Ttl(1)),
+        getsockopt(7, SockOptGet::Ttl),
+        setsockopt(7, SockOpt::Broadcast(true)),
+        getsockopt(7, SockOptGet::Broadcast),
+        close(6),
+        close(5),
+        close(3),
+    ]);
+}

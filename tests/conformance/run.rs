@@ -302,6 +302,8 @@ impl<B: Backend> Driver<B> {
                     SockOpt::ReuseAddr(on) => sys::SockOpt::ReuseAddr(on),
                     SockOpt::NoDelay(on) => sys::SockOpt::NoDelay(on),
                     SockOpt::Linger(secs) => sys::SockOpt::Linger(secs),
+                    SockOpt::Ttl(ttl) => sys::SockOpt::Ttl(ttl),
+                    SockOpt::Broadcast(on) => sys::SockOpt::Broadcast(on),
                 };
                 err(s.setsockopt(self.real(fd), opt), |()| Outcome::Ok)
             }
@@ -524,6 +526,8 @@ impl<B: Backend> Driver<B> {
                     SockOptGet::Type => sys::SockOptGet::Type,
                     SockOptGet::Error => sys::SockOptGet::Error,
                     SockOptGet::NoDelay => sys::SockOptGet::NoDelay,
+                    SockOptGet::Ttl => sys::SockOptGet::Ttl,
+                    SockOptGet::Broadcast => sys::SockOptGet::Broadcast,
                 };
                 err(s.getsockopt(self.real(fd), opt), Outcome::Int)
             }

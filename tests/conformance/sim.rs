@@ -84,6 +84,10 @@ pub fn setup(profile: Profile, seed: u64) -> Setup {
         linux::Behaviours::of(linux::Version::new(5, 10, 0))
     };
     m.linux = Some(k.linux);
+    if profile.on_linux() {
+        k.ip_default_ttl = crate::host::ip_default_ttl();
+        m.ip_default_ttl = k.ip_default_ttl;
+    }
     // A run seed divisible by 3 (the regressions' seed 0) takes the strict kernel (no
     // freedoms): the model must allow Linux's usual answers as well as the explored ones.
     if seed.is_multiple_of(3) {

@@ -125,6 +125,8 @@ impl Gen {
                             SockOpt::Linger(Some(0)),
                             SockOpt::Linger(None),
                             SockOpt::NoDelay(true),
+                            SockOpt::Ttl(64),
+                            SockOpt::Broadcast(true),
                         ]),
                     },
                     1 => Step::GetSockOpt {
@@ -135,6 +137,8 @@ impl Gen {
                             SockOptGet::RcvBuf,
                             SockOptGet::Error,
                             SockOptGet::NoDelay,
+                            SockOptGet::Ttl,
+                            SockOptGet::Broadcast,
                         ]),
                     },
                     _ => Step::SoError { fd },

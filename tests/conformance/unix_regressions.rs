@@ -421,3 +421,23 @@ fn a_large_datagram_charges_a_page_order_head_beyond_max_skb_frags() {
         unix_sendto(3, 1, None, false),
     ]);
 }
+
+/// A Unix socket has no `IP_TTL` (`EOPNOTSUPP` both ways) but keeps `SO_BROADCAST`, which an
+/// accepted socket does not inherit (`unix_stream_connect` makes it fresh, not a clone).
+#[test]
+fn a_unix_socket_refuses_ip_ttl_and_keeps_so_broadcast_uninherited() {
+    check(&[
+        unix_socket(false),
+        setsockopt(3, SockOpt::Ttl(64)),
+        getsockopt(3, SockOptGet::Ttl),
+        setsockopt(3, SockOpt::Broadcast(true)),
+        getsockopt(3, SockOptGet::Broadcast),
+        unix_bind(3, Abstract(1)),
+        listen(3, 1),
+        unix_socket(false),
+        unix_connect(4, Abstract(1)),
+        unix_accept(3),
+        getsockopt(5, SockOptGet::Broadcast),
+        getsockopt(4, SockOptGet::Broadcast),
+    ]);
+}

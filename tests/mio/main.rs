@@ -3,10 +3,12 @@
 //! same function, under `simkern::check`). The behaviours are the ones mio's own tests check
 //! (TCP, the waker, registration, events), written here against mio's documentation.
 //!
-//! - `tcp`: echo round trips, a refused connect, shutdown, `take_error`, local and peer addresses.
+//! - `tcp`: echo round trips, a refused connect, shutdown, `take_error`, local and peer addresses,
+//!   `TCP_NODELAY` and `IP_TTL`.
 //! - `registration`: edge-triggered delivery, `reregister`, `deregister`, `maxevents`, `EEXIST`,
 //!   a source of the other kernel refused.
-//! - `udp`: datagram boundaries, truncation, `peek_from`, connected sockets, ICMP refusal.
+//! - `udp`: datagram boundaries, truncation, `peek_from`, connected sockets, ICMP refusal,
+//!   `IP_TTL` and `SO_BROADCAST`.
 //! - `uds`: Unix-domain streams over a path and an abstract name, `pair`, `ENOENT` and
 //!   `ECONNREFUSED`, datagrams.
 //! - `waker`: wakes from another thread; many wakes coalesce.

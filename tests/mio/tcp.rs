@@ -24,6 +24,10 @@ both_kernels!(
     nodelay_reads_back_what_set_nodelay_set_on_both_ends,
     nodelay_round_trip
 );
+both_kernels!(
+    ttl_reads_back_is_inherited_on_accept_and_refuses_out_of_range,
+    ttl_round_trip
+);
 
 fn local() -> SocketAddr {
     "127.0.0.1:0".parse().unwrap()
@@ -255,4 +259,52 @@ fn nodelay_round_trip() {
     client.set_nodelay(false).unwrap();
     assert!(server.nodelay().unwrap(), "each end keeps its own setting");
     assert!(!client.nodelay().unwrap(), "set_nodelay(false) reads back");
+}
+
+/// `ttl()` is `getsockopt(IP_TTL)`: the system's default until `set_ttl`, which takes 1 to
+/// 255 (0 and 256 are `EINVAL`, and `u32::MAX`, -1 as a C `int`, restores the default); a
+/// stream accepted after the listener's `set_ttl` carries the listener's TTL.
+fn ttl_round_trip() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(4);
+    let mut listener = TcpListener::bind(local()).unwrap();
+    let default = listener.ttl().unwrap();
+    assert!((1..=255).contains(&default), "default TTL {default}");
+    for bad in [0, 256] {
+        let e = listener.set_ttl(bad).unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(libc::EINVAL), "set_ttl({bad}): {e}");
+    }
+    assert_eq!(
+        listener.ttl().unwrap(),
+        default,
+        "a refused set_ttl changed it"
+    );
+    listener.set_ttl(7).unwrap();
+    poll.registry()
+        .register(&mut listener, ACCEPT, Interest::READABLE)
+        .unwrap();
+    let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    assert_eq!(
+        client.ttl().unwrap(),
+        default,
+        "a new socket has the default"
+    );
+    let server = loop {
+        match listener.accept() {
+            Ok((s, _)) => break s,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                wait_for(&mut poll, &mut events, ACCEPT, |e| e.is_readable())
+            }
+            Err(e) => panic!("accept: {e}"),
+        }
+    };
+    assert_eq!(
+        server.ttl().unwrap(),
+        7,
+        "the accepted end has its listener's TTL"
+    );
+    client.set_ttl(255).unwrap();
+    assert_eq!(client.ttl().unwrap(), 255);
+    client.set_ttl(u32::MAX).unwrap();
+    assert_eq!(client.ttl().unwrap(), default, "-1 restores the default");
 }

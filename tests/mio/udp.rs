@@ -12,6 +12,7 @@ both_kernels!(
     a_connected_socket_talks_to_its_peer_and_hears_a_refusal,
     connected
 );
+both_kernels!(ttl_and_broadcast_read_back_what_was_set, ttl_and_broadcast);
 
 const A: Token = Token(1);
 const B: Token = Token(2);
@@ -112,4 +113,31 @@ fn connected() {
     wait_for(&mut poll, &mut events, A, |e| e.is_error());
     let error = a.take_error().unwrap().expect("the ICMP answer's error");
     assert_eq!(error.raw_os_error(), Some(libc::ECONNREFUSED));
+}
+
+/// `IP_TTL` and `SO_BROADCAST` on a UDP socket read back what was set; an out-of-range TTL
+/// is `EINVAL` and changes nothing.
+fn ttl_and_broadcast() {
+    let socket = UdpSocket::bind(local()).unwrap();
+    let default = socket.ttl().unwrap();
+    assert!((1..=255).contains(&default), "default TTL {default}");
+    socket.set_ttl(1).unwrap();
+    assert_eq!(socket.ttl().unwrap(), 1);
+    let e = socket.set_ttl(300).unwrap_err();
+    assert_eq!(e.raw_os_error(), Some(libc::EINVAL), "set_ttl(300): {e}");
+    assert_eq!(socket.ttl().unwrap(), 1, "a refused set_ttl changed it");
+    assert!(
+        !socket.broadcast().unwrap(),
+        "SO_BROADCAST is off by default"
+    );
+    socket.set_broadcast(true).unwrap();
+    assert!(
+        socket.broadcast().unwrap(),
+        "set_broadcast(true) reads back"
+    );
+    socket.set_broadcast(false).unwrap();
+    assert!(
+        !socket.broadcast().unwrap(),
+        "set_broadcast(false) reads back"
+    );
 }

@@ -85,12 +85,15 @@ impl World {
         // FIN at once (measured on Linux 6.18: the client is in CLOSE_WAIT after `connect`).
         let lsock = self.sock(l);
         let (reuse, linger0, nodelay) = (lsock.reuse, lsock.linger0, lsock.nodelay);
+        let (ttl, broadcast) = (lsock.ttl, lsock.broadcast);
         let (rd_shut, wr_shut) = (lsock.rd_shut, lsock.wr_shut);
         let h = self.sock_mut(half);
         h.set_tcp(Tcp::Established);
         h.reuse = reuse;
         h.linger0 = linger0;
         h.nodelay = nodelay;
+        h.ttl = ttl;
+        h.broadcast = broadcast;
         h.rd_shut = rd_shut;
         h.wr_shut = wr_shut;
         if wr_shut {

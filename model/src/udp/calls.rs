@@ -75,6 +75,8 @@ impl World {
             SockOpt::ReuseAddr(on) => self.udp_mut(u).reuse = on,
             SockOpt::NoDelay(_) => return Err(ENOPROTOOPT),
             SockOpt::Linger(_) => {}
+            SockOpt::Ttl(ttl) => self.udp_mut(u).ttl = crate::op::ttl_arg(ttl)?,
+            SockOpt::Broadcast(on) => self.udp_mut(u).broadcast = on,
         }
         Ok(Outcome::Ok)
     }
@@ -155,12 +157,13 @@ impl World {
     }
 
     /// `getsockopt`: `SO_TYPE` and `SO_ERROR` of any socket; `SO_SNDBUF`/`SO_RCVBUF` of a UDP socket (a TCP
-    /// socket's are unsupported: they grow with the connection); `TCP_NODELAY` of either.
+    /// socket's are unsupported: they grow with the connection); `TCP_NODELAY`, `IP_TTL` and
+    /// `SO_BROADCAST` of either.
     pub(super) fn getsockopt(&mut self, fd: Fd, opt: SockOptGet) -> Result<Outcome, i32> {
         let file = self.file_of(fd).map_err(|_| EBADF)?;
-        let udp = match self.file(file).kind {
-            Kind::Udp(_) => true,
-            Kind::Socket(_) => false,
+        let (udp, ttl, broadcast) = match self.file(file).kind {
+            Kind::Udp(u) => (true, self.udp(u).ttl, self.udp(u).broadcast),
+            Kind::Socket(s) => (false, self.sock(s).ttl, self.sock(s).broadcast),
             _ => return Err(ENOTSOCK),
         };
         let int = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
@@ -179,6 +182,8 @@ impl World {
             (true, SockOptGet::Type) => SOCK_DGRAM,
             (true, SockOptGet::SndBuf) => int(self.cfg.udp_sndbuf),
             (true, SockOptGet::RcvBuf) => int(self.cfg.udp_rcvbuf),
+            (_, SockOptGet::Ttl) => i32::from(ttl.unwrap_or(self.cfg.ip_default_ttl)),
+            (_, SockOptGet::Broadcast) => i32::from(broadcast),
             (false, SockOptGet::SndBuf | SockOptGet::RcvBuf) => {
                 panic!("world: TCP buffer sizes are unsupported (checked)")
             }

@@ -238,7 +238,8 @@ impl World {
             SockOptGet::SndBuf => int(UNIX_SNDBUF),
             SockOptGet::RcvBuf => int(UNIX_RCVBUF),
             SockOptGet::Error => self.unix_mut(u).err.take().unwrap_or(0),
-            SockOptGet::NoDelay => return Err(EOPNOTSUPP),
+            SockOptGet::Broadcast => i32::from(self.unix(u).broadcast),
+            SockOptGet::NoDelay | SockOptGet::Ttl => return Err(EOPNOTSUPP),
         }))
     }
 

@@ -62,9 +62,13 @@ impl World {
             Op::GetUnixName { fd, peer } => Some(call(fd, &|w, u| w.unix_getname(u, peer))),
             Op::Listen { fd, backlog } => on(fd, &|w, u| w.unix_listen(u, backlog)),
             Op::Shutdown { fd, how } => on(fd, &|w, u| w.unix_shutdown(u, how)),
-            Op::SetSockOpt { fd, opt } => on(fd, &|_, _| match opt {
+            Op::SetSockOpt { fd, opt } => on(fd, &|w, u| match opt {
                 SockOpt::ReuseAddr(_) | SockOpt::Linger(_) => Ok(Outcome::Ok),
-                SockOpt::NoDelay(_) => Err(EOPNOTSUPP),
+                SockOpt::Broadcast(on) => {
+                    w.unix_mut(u).broadcast = on;
+                    Ok(Outcome::Ok)
+                }
+                SockOpt::NoDelay(_) | SockOpt::Ttl(_) => Err(EOPNOTSUPP),
             }),
             Op::GetSockOpt { fd, opt } => on(fd, &|w, u| w.unix_getsockopt(u, opt)),
             Op::SoError { fd } => on(fd, &|w, u| {

@@ -31,6 +31,12 @@ pub(super) fn setsockopt(fd: Fd, opt: SockOpt) -> SysResult<()> {
         SockOpt::NoDelay(on) => {
             setsockopt_int(fd, libc::IPPROTO_TCP, libc::TCP_NODELAY, on as libc::c_int)
         }
+        // `as`, not a checked conversion: std's `set_ttl` passes the `u32` so, and Linux's
+        // answer to a value past `i32::MAX` (-1 restores the default) is part of the contract.
+        SockOpt::Ttl(ttl) => setsockopt_int(fd, libc::IPPROTO_IP, libc::IP_TTL, ttl as libc::c_int),
+        SockOpt::Broadcast(on) => {
+            setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_BROADCAST, on as libc::c_int)
+        }
         SockOpt::Linger(secs) => {
             let linger = libc::linger {
                 l_onoff: secs.is_some() as libc::c_int,
@@ -144,6 +150,8 @@ pub(super) fn getsockopt(fd: Fd, opt: SockOptGet) -> SysResult<i32> {
         SockOptGet::Type => (libc::SOL_SOCKET, libc::SO_TYPE),
         SockOptGet::Error => (libc::SOL_SOCKET, libc::SO_ERROR),
         SockOptGet::NoDelay => (libc::IPPROTO_TCP, libc::TCP_NODELAY),
+        SockOptGet::Ttl => (libc::IPPROTO_IP, libc::IP_TTL),
+        SockOptGet::Broadcast => (libc::SOL_SOCKET, libc::SO_BROADCAST),
     };
     let mut value: libc::c_int = 0;
     let mut len = size_of::<libc::c_int>() as libc::socklen_t;

@@ -123,6 +123,11 @@ pub enum SockOptGet {
     /// `TCP_NODELAY` (level `IPPROTO_TCP`): 1 when Nagle is off, else 0. A UDP or Unix
     /// socket answers `EOPNOTSUPP` (UDP's `setsockopt` says `ENOPROTOOPT`; measured).
     NoDelay,
+    /// `IP_TTL` (level `IPPROTO_IP`): the unicast TTL of a TCP or UDP socket, the system's
+    /// default (`net.ipv4.ip_default_ttl`, 64) until set. A Unix socket answers `EOPNOTSUPP`.
+    Ttl,
+    /// `SO_BROADCAST`: 1 or 0, on any socket.
+    Broadcast,
 }
 
 /// `how` argument of `shutdown`.
@@ -142,6 +147,11 @@ pub enum SockOpt {
     NoDelay(bool),
     /// `SO_LINGER`: `Some(0)` makes `close` send RST instead of FIN (abrupt peer death).
     Linger(Option<u32>),
+    /// `IP_TTL`, passed as a C `int` as std and mio pass it: 1 to 255 sets the TTL, `u32::MAX`
+    /// (-1) restores the default, anything else is `EINVAL`. `EOPNOTSUPP` on a Unix socket.
+    Ttl(u32),
+    /// `SO_BROADCAST`: may a UDP socket send to a broadcast address. Any socket takes it.
+    Broadcast(bool),
 }
 
 #[cfg(test)]

@@ -48,10 +48,19 @@ pub fn describe(what: &What) -> (String, String) {
                     args[0], args[1], args[2]
                 ),
                 Call::Getsockopt => {
-                    let opt = ["SO_SNDBUF", "SO_RCVBUF", "SO_TYPE", "SO_ERROR"];
+                    let opt = [
+                        "SO_SNDBUF",
+                        "SO_RCVBUF",
+                        "SO_TYPE",
+                        "SO_ERROR",
+                        "TCP_NODELAY",
+                        "IP_TTL",
+                        "SO_BROADCAST",
+                    ];
                     let name = usize::try_from(args[1]).ok().and_then(|i| opt.get(i));
                     format!("getsockopt(fd {}, {})", args[0], name.unwrap_or(&"?"))
                 }
+                Call::Setsockopt => format!("setsockopt(fd {}, {})", args[0], sockopt(args)),
                 Call::Connect | Call::Bind | Call::ConnectUnix | Call::BindUnix => {
                     format!("{}(fd {}, addr)", call.name(), args[0])
                 }
@@ -172,4 +181,17 @@ pub fn name(names: &[String], t: ThreadId) -> String {
 
 pub(super) fn ms(ns: u64) -> String {
     format!("{:.6} ms", ns as f64 / 1e6)
+}
+
+/// A `setsockopt`'s option and value from its trace words (`simkern_sim::sys`'s encoding).
+fn sockopt(args: &[i64; 3]) -> String {
+    match (args[2], args[1]) {
+        (0, 0 | 1) => format!("SO_REUSEADDR {}", args[1]),
+        (0, 2 | 3) => format!("TCP_NODELAY {}", args[1] - 2),
+        (0, 4) => "SO_LINGER off".to_string(),
+        (0, n) => format!("SO_LINGER {} s", n - 5),
+        (1, ttl) => format!("IP_TTL {}", ttl as u32 as i32),
+        (2, on) => format!("SO_BROADCAST {on}"),
+        (kind, code) => format!("? {kind} {code}"),
+    }
 }

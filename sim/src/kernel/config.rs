@@ -40,6 +40,8 @@ pub const EPHEMERAL_PORT_MAX: u16 = 60999;
 pub const RLIMIT_NOFILE: u32 = 1024;
 /// `net.core.somaxconn`: the cap on a listen backlog (4096 since Linux 5.4).
 pub const SOMAXCONN: u32 = 4096;
+/// `net.ipv4.ip_default_ttl`: the TTL of a socket that set none (`IPDEFTTL`).
+pub const IP_DEFAULT_TTL: u8 = 64;
 /// Default of `Config::step_ns_max`: each step takes 0 to 100 ns, about what a syscall or a
 /// handler's stretch of work between two takes on Linux (madsim moves its clock 50-100 ns per
 /// poll). Small beside the network's latencies (10 µs and up), so a byte written still takes
@@ -84,6 +86,8 @@ pub struct Config {
     pub rlimit_nofile: u32,
     /// Cap on a listen backlog (`somaxconn`).
     pub somaxconn: u32,
+    /// What `IP_TTL` reads on a socket that set none (`net.ipv4.ip_default_ttl`, 1 to 255).
+    pub ip_default_ttl: u8,
     /// Whether a harvest may report ready entries in an order other than the ready list's
     /// FIFO (`Choice::ReadyOrder`). Linux is FIFO; on by default to explore more orders.
     pub permute_ready: bool,
@@ -120,6 +124,7 @@ impl Default for Config {
             ephemeral_port_max: EPHEMERAL_PORT_MAX,
             rlimit_nofile: RLIMIT_NOFILE,
             somaxconn: SOMAXCONN,
+            ip_default_ttl: IP_DEFAULT_TTL,
             permute_ready: true,
             write_len_freedom: true,
             linux: Behaviours::default(),
@@ -224,6 +229,13 @@ impl Config {
                 "must be at most STEP_NS_MAX_MAX (1,000,000 ns)",
             ));
         }
+        if self.ip_default_ttl == 0 {
+            return Err(bad(
+                "ip_default_ttl",
+                self.ip_default_ttl,
+                "must be 1 to 255 (Linux's range for net.ipv4.ip_default_ttl)",
+            ));
+        }
         if self.rlimit_nofile > i32::MAX as u32 {
             return Err(bad(
                 "rlimit_nofile",
@@ -282,6 +294,7 @@ impl Config {
             ephemeral_port_max,
             rlimit_nofile,
             somaxconn,
+            ip_default_ttl,
             permute_ready,
             write_len_freedom,
             step_ns_max
@@ -355,6 +368,7 @@ impl Config {
             "ephemeral_port_max" => self.ephemeral_port_max = num("ephemeral_port_max", value)?,
             "rlimit_nofile" => self.rlimit_nofile = num("rlimit_nofile", value)?,
             "somaxconn" => self.somaxconn = num("somaxconn", value)?,
+            "ip_default_ttl" => self.ip_default_ttl = num("ip_default_ttl", value)?,
             "step_ns_max" => self.step_ns_max = num("step_ns_max", value)?,
             "permute_ready" => self.permute_ready = flag("permute_ready", value)?,
             "write_len_freedom" => self.write_len_freedom = flag("write_len_freedom", value)?,
@@ -387,7 +401,7 @@ impl Config {
                     "is not one of the kernel's tunables (latency_ns_min, latency_ns_max, sndbuf, \
                           rcvbuf, udp_rcvbuf, pipe_capacity, syn_rto_initial_ns, syn_retries, \
                           ephemeral_port_min, ephemeral_port_max, rlimit_nofile, somaxconn, \
-                          step_ns_max, permute_ready, write_len_freedom, profile, linux)",
+                          ip_default_ttl, step_ns_max, permute_ready, write_len_freedom, profile, linux)",
             }),
         }
         self.check()

@@ -24,6 +24,16 @@ const SOCK_STREAM: i32 = 1;
 /// `SOCK_DGRAM`, as `SO_TYPE` reports it.
 const SOCK_DGRAM: i32 = 2;
 
+/// `IP_TTL`'s argument as Linux reads the `int` std passes: -1 (`u32::MAX`) restores the
+/// default (`None`), 1 to 255 is a TTL, anything else `EINVAL` (`do_ip_setsockopt`).
+pub(crate) fn ttl_arg(ttl: u32) -> SysResult<Option<u8>> {
+    match ttl as i32 {
+        -1 => Ok(None),
+        t @ 1..=255 => Ok(Some(t as u8)),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
 /// The socket an fd names.
 #[derive(Copy, Clone, Debug)]
 pub(crate) enum SockRef {
@@ -117,6 +127,11 @@ impl Kernel {
     /// `rcvbuf`, UDP's `WMEM_DEFAULT` and `udp_rcvbuf`; Linux reports twice what
     /// `setsockopt` asked for, and these are what it reports), `SO_TYPE` or `TCP_NODELAY` (what
     /// `set_nodelay` last set, inherited by an accepted socket from its listener).
+    /// What `IP_TTL` reads for a socket's own TTL (`None`: the system default, read now).
+    fn ttl_of(&self, ttl: Option<u8>) -> i32 {
+        i32::from(ttl.unwrap_or(self.config.ip_default_ttl))
+    }
+
     pub fn getsockopt(&mut self, fd: Fd, opt: SockOptGet) -> SysResult<i32> {
         let int = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
         Ok(match (self.sock_ref(fd)?, opt) {
@@ -138,6 +153,12 @@ impl Kernel {
             // protocol-level option.
             (SockRef::Udp(_), SockOptGet::NoDelay) => return Err(Errno::EOPNOTSUPP),
             (SockRef::Unix(_), SockOptGet::NoDelay) => return Err(Errno::EOPNOTSUPP),
+            (SockRef::Tcp(s), SockOptGet::Ttl) => self.ttl_of(self.sockets[s].ttl),
+            (SockRef::Udp(u), SockOptGet::Ttl) => self.ttl_of(self.udps[u].ttl),
+            (SockRef::Unix(_), SockOptGet::Ttl) => return Err(Errno::EOPNOTSUPP),
+            (SockRef::Tcp(s), SockOptGet::Broadcast) => i32::from(self.sockets[s].broadcast),
+            (SockRef::Udp(u), SockOptGet::Broadcast) => i32::from(self.udps[u].broadcast),
+            (SockRef::Unix(k), SockOptGet::Broadcast) => i32::from(self.unixes[k].broadcast),
         })
     }
 }

@@ -13,9 +13,9 @@
 //!
 //! Semantics are mio's on Linux: the same syscalls in the same order (`TcpListener::bind` sets
 //! `SO_REUSEADDR` and listens with a backlog of 1024, `connect` returns on `EINPROGRESS`),
-//! errors as `io::Error` with the raw OS error code. Not provided (yet): `TcpStream::nodelay` (no `TCP_NODELAY` getter at the boundary),
-//! `set_ttl`/`ttl`, `Registry` ownership checks beyond the kernel (mio's debug-mode
-//! `SelectorId`).
+//! errors as `io::Error` with the raw OS error code. Not provided (yet): `UdpSocket`'s
+//! multicast calls and `only_v6`, `Registry` ownership checks beyond the kernel (mio's
+//! debug-mode `SelectorId`).
 
 pub mod event;
 mod interest;

@@ -9,7 +9,7 @@
 
 use crate::sys::SimSys;
 use simkern_poller::sys::linux::LinuxSys;
-use simkern_poller::sys::{Errno, Fd};
+use simkern_poller::sys::{Errno, Fd, SockOpt, SockOptGet};
 use std::io;
 use std::mem::ManuallyDrop;
 
@@ -114,6 +114,18 @@ impl OwnedFd {
         };
         let fd = self.fd;
         on!(self.os, |s| s.shutdown(fd, how))
+    }
+
+    /// `IP_TTL`, the `u32` passed on as std passes it (a C `int`).
+    pub(crate) fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        let fd = self.fd;
+        on!(self.os, |s| s.setsockopt(fd, SockOpt::Ttl(ttl)))
+    }
+
+    /// `getsockopt(IP_TTL)`: as set, else the system's default.
+    pub(crate) fn ttl(&self) -> io::Result<u32> {
+        let fd = self.fd;
+        on!(self.os, |s| s.getsockopt(fd, SockOptGet::Ttl)).map(|v| v as u32)
     }
 }
 

@@ -13,14 +13,18 @@ pub(super) fn socket(domain: Domain, ty: SockType) -> SysResult<Fd> {
 }
 
 pub(super) fn setsockopt(fd: Fd, opt: SockOpt) -> SysResult<()> {
-    let code = match opt {
-        SockOpt::ReuseAddr(on) => on as i64,
-        SockOpt::NoDelay(on) => 2 + on as i64,
-        SockOpt::Linger(s) => 4 + s.map(|s| 1 + s as i64).unwrap_or(0),
+    // The options added later name themselves in the third word, so the older ones' words
+    // (and every trace hash that holds them) stay as they were.
+    let (code, kind) = match opt {
+        SockOpt::ReuseAddr(on) => (on as i64, 0),
+        SockOpt::NoDelay(on) => (2 + on as i64, 0),
+        SockOpt::Linger(s) => (4 + s.map(|s| 1 + s as i64).unwrap_or(0), 0),
+        SockOpt::Ttl(ttl) => (ttl as i64, 1),
+        SockOpt::Broadcast(on) => (on as i64, 2),
     };
     syscall(
         Call::Setsockopt,
-        [fd.0 as i64, code, 0],
+        [fd.0 as i64, code, kind],
         |w, _| w.kernel.setsockopt(fd, opt),
         unit,
     )

@@ -260,11 +260,14 @@ impl Kernel {
         // sending sends its FIN at once (as Linux 6.18 does).
         let listener = &self.sockets[l];
         let (reuse, nodelay, linger) = (listener.reuseaddr, listener.nodelay, listener.linger);
+        let (ttl, broadcast) = (listener.ttl, listener.broadcast);
         let (rd, wr) = (listener.rcv_shutdown, listener.snd_shutdown);
         let sock = &mut self.sockets[child];
         sock.reuseaddr = reuse;
         sock.nodelay = nodelay;
         sock.linger = linger;
+        sock.ttl = ttl;
+        sock.broadcast = broadcast;
         sock.state = State::Established;
         sock.rcv_shutdown = rd;
         sock.snd_shutdown = wr;

@@ -52,7 +52,8 @@ impl Kernel {
         Ok(fd)
     }
 
-    /// `setsockopt` for `SO_REUSEADDR`, `TCP_NODELAY` (stored, no effect) and `SO_LINGER`.
+    /// `setsockopt` for `SO_REUSEADDR`, `TCP_NODELAY` (stored, no effect), `SO_LINGER`,
+    /// `IP_TTL` and `SO_BROADCAST` (stored: loopback has no hops and no broadcast).
     pub fn setsockopt(&mut self, fd: Fd, opt: SockOpt) -> SysResult<()> {
         let s = match self.sock_ref(fd)? {
             SockRef::Tcp(s) => s,
@@ -64,6 +65,8 @@ impl Kernel {
             SockOpt::ReuseAddr(on) => sock.reuseaddr = on,
             SockOpt::NoDelay(on) => sock.nodelay = on,
             SockOpt::Linger(secs) => sock.linger = secs,
+            SockOpt::Ttl(ttl) => sock.ttl = crate::kernel::sockets::ttl_arg(ttl)?,
+            SockOpt::Broadcast(on) => sock.broadcast = on,
         }
         Ok(())
     }

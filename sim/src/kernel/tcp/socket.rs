@@ -93,6 +93,9 @@ pub(crate) struct Socket {
     pub(crate) reuseaddr: bool,
     pub(crate) nodelay: bool,
     pub(crate) linger: Option<u32>,
+    /// `IP_TTL` as set; `None`: the system default.
+    pub(crate) ttl: Option<u8>,
+    pub(crate) broadcast: bool,
     pub(crate) state: State,
     pub(crate) ss: Ss,
     pub(crate) conn: Option<(ConnKey, Side)>,
@@ -135,6 +138,8 @@ impl Socket {
             reuseaddr: false,
             nodelay: false,
             linger: None,
+            ttl: None,
+            broadcast: false,
             state: State::Closed,
             ss: Ss::Unconnected,
             conn: None,

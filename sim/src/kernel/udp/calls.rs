@@ -128,12 +128,16 @@ impl Kernel {
     }
 
     /// `setsockopt` on a UDP socket: `SO_REUSEADDR` counts; `TCP_NODELAY` is `ENOPROTOOPT`
-    /// (`ip_setsockopt` refuses a level it does not know), `SO_LINGER` is stored by Linux and ignored.
+    /// (`ip_setsockopt` refuses a level it does not know), `SO_LINGER` is stored by Linux and ignored;
+    /// `IP_TTL` and `SO_BROADCAST` are stored (loopback has no hops; no broadcast address is
+    /// modelled).
     pub(crate) fn udp_setsockopt(&mut self, u: UdpKey, opt: SockOpt) -> SysResult<()> {
         match opt {
             SockOpt::ReuseAddr(on) => self.udps[u].reuseaddr = on,
             SockOpt::NoDelay(_) => return Err(Errno::ENOPROTOOPT),
             SockOpt::Linger(_) => {}
+            SockOpt::Ttl(ttl) => self.udps[u].ttl = crate::kernel::sockets::ttl_arg(ttl)?,
+            SockOpt::Broadcast(on) => self.udps[u].broadcast = on,
         }
         Ok(())
     }

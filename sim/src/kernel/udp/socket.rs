@@ -53,6 +53,9 @@ pub(crate) struct Socket {
     /// The default destination `connect` set (`TCP_ESTABLISHED` in Linux's terms).
     pub(crate) peer: Option<SocketAddrV4>,
     pub(crate) reuseaddr: bool,
+    /// `IP_TTL` as set; `None`: the system default.
+    pub(crate) ttl: Option<u8>,
+    pub(crate) broadcast: bool,
     /// When it was bound (or rehashed by `connect`), in bind order: ties in delivery go to
     /// the socket bound last, as the newest socket heads Linux's hash chain.
     pub(crate) bind_seq: u64,

@@ -241,11 +241,16 @@ impl Kernel {
     }
 
     /// `setsockopt` on a Unix socket: the `SOL_SOCKET` options are accepted and change
-    /// nothing here; `TCP_NODELAY` is `EOPNOTSUPP` (no protocol-level options).
-    pub(crate) fn unix_setsockopt(&mut self, _k: UnixKey, opt: SockOpt) -> SysResult<()> {
+    /// nothing here but `SO_BROADCAST`, which `getsockopt` reads back; `TCP_NODELAY` and
+    /// `IP_TTL` are `EOPNOTSUPP` (no protocol-level options).
+    pub(crate) fn unix_setsockopt(&mut self, k: UnixKey, opt: SockOpt) -> SysResult<()> {
         match opt {
             SockOpt::ReuseAddr(_) | SockOpt::Linger(_) => Ok(()),
-            SockOpt::NoDelay(_) => Err(Errno::EOPNOTSUPP),
+            SockOpt::Broadcast(on) => {
+                self.unixes[k].broadcast = on;
+                Ok(())
+            }
+            SockOpt::NoDelay(_) | SockOpt::Ttl(_) => Err(Errno::EOPNOTSUPP),
         }
     }
 

@@ -56,6 +56,9 @@ pub(crate) struct Socket {
     pub(crate) snd_shutdown: bool,
     /// `sk_err`, taken by the next read that finds the queue empty, or `SO_ERROR`.
     pub(crate) error: Option<Errno>,
+    /// `SO_BROADCAST`: stored, read back, no effect. Not inherited by an accepted socket
+    /// (`unix_stream_connect` makes the child with `unix_create1`, not a clone).
+    pub(crate) broadcast: bool,
 }
 
 impl Socket {
@@ -73,6 +76,7 @@ impl Socket {
             rcv_shutdown: false,
             snd_shutdown: false,
             error: None,
+            broadcast: false,
         }
     }
 

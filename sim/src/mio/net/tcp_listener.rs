@@ -53,6 +53,16 @@ impl TcpListener {
         on!(os, |s| s.getsockname(fd))
     }
 
+    /// `IP_TTL`: the TTL of the packets the streams it accepts send (they inherit it) (1 to 255; `EINVAL` otherwise).
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.inner.set_ttl(ttl)
+    }
+
+    /// `getsockopt(IP_TTL)`: as set, else the system's default (`net.ipv4.ip_default_ttl`).
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.inner.ttl()
+    }
+
     /// `SO_ERROR`, cleared by reading it.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.inner.take_error()

@@ -82,6 +82,16 @@ impl TcpStream {
         on!(os, |s| s.getsockopt(fd, SockOptGet::NoDelay)).map(|v| v != 0)
     }
 
+    /// `IP_TTL`: the TTL of the packets this socket sends (1 to 255; `EINVAL` otherwise).
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.inner.set_ttl(ttl)
+    }
+
+    /// `getsockopt(IP_TTL)`: as set, else the system's default (`net.ipv4.ip_default_ttl`).
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.inner.ttl()
+    }
+
     /// `SO_ERROR`, cleared by reading it: after a connect's first writable event, the reason
     /// it failed (`ECONNREFUSED`), or `None`.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {

@@ -2,7 +2,7 @@
 
 use crate::mio::os::{on, raw_fd, Os, OwnedFd};
 use crate::mio::poll::fd_source;
-use simkern_poller::sys::{Domain, Fd, MsgFlags, SockType};
+use simkern_poller::sys::{Domain, Fd, MsgFlags, SockOpt, SockOptGet, SockType};
 use std::io;
 use std::net::SocketAddr;
 use std::os::fd::IntoRawFd;
@@ -96,6 +96,28 @@ impl UdpSocket {
     pub fn connect(&self, addr: SocketAddr) -> io::Result<()> {
         let (os, fd) = self.parts();
         on!(os, |s| s.connect(fd, addr))
+    }
+
+    /// `IP_TTL`: the TTL of the packets this socket sends (1 to 255; `EINVAL` otherwise).
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.inner.set_ttl(ttl)
+    }
+
+    /// `getsockopt(IP_TTL)`: as set, else the system's default (`net.ipv4.ip_default_ttl`).
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.inner.ttl()
+    }
+
+    /// `SO_BROADCAST`: may this socket send to a broadcast address.
+    pub fn set_broadcast(&self, on: bool) -> io::Result<()> {
+        let (os, fd) = self.parts();
+        on!(os, |s| s.setsockopt(fd, SockOpt::Broadcast(on)))
+    }
+
+    /// `getsockopt(SO_BROADCAST)`.
+    pub fn broadcast(&self) -> io::Result<bool> {
+        let (os, fd) = self.parts();
+        on!(os, |s| s.getsockopt(fd, SockOptGet::Broadcast)).map(|v| v != 0)
     }
 
     /// `SO_ERROR`, cleared by reading it (a refused datagram's `ECONNREFUSED`).
