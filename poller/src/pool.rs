@@ -202,6 +202,22 @@ mod tests {
         assert_eq!((pool.in_use(), pool.free_len()), (0, 3));
     }
 
+    /// A handle released and not yet lent again, or lent again to someone else, reaches
+    /// nothing through `get` or `get_mut`: writes through it would land in a pooled buffer
+    /// that no longer belongs to its holder (nbio's reuse of a closed reader's body).
+    #[test]
+    fn a_released_handle_reaches_nothing_mutably() {
+        let mut pool: Pool<LinuxSys, u32> = Pool::new(LinuxSys, 1);
+        let first = pool.acquire(1, || 7);
+        *pool.get_mut(first).expect("a live loan") = 8;
+        pool.release(first, 1).unwrap();
+        assert!(pool.get_mut(first).is_none(), "a released loan, still free");
+        assert!(pool.get(first).is_none(), "a released loan, still free");
+        let second = pool.acquire(2, || 0);
+        assert!(pool.get_mut(first).is_none(), "a released loan, lent again");
+        assert_eq!(pool.get_mut(second).copied(), Some(8), "the live loan");
+    }
+
     #[test]
     fn stale_handle_cannot_release_the_next_loan() {
         let mut pool: Pool<LinuxSys, u32> = Pool::new(LinuxSys, 2);

@@ -223,9 +223,10 @@ impl<S: Sys> Reactor<S> {
             Direction::Read => &mut op.read_waker,
             Direction::Write => &mut op.write_waker,
         };
+        // `Waker::clone_from` keeps the stored waker when it would wake the same task.
         match slot {
-            Some(w) if w.will_wake(cx.waker()) => {}
-            _ => *slot = Some(cx.waker().clone()),
+            Some(w) => w.clone_from(cx.waker()),
+            None => *slot = Some(cx.waker().clone()),
         }
         Poll::Pending
     }

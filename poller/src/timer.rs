@@ -105,9 +105,10 @@ impl Timers {
             ..
         }) = self.entries.get_mut(key)
         {
+            // `Waker::clone_from` keeps the stored waker when it would wake the same task.
             match slot {
-                Some(w) if w.will_wake(waker) => {}
-                _ => *slot = Some(waker.clone()),
+                Some(w) => w.clone_from(waker),
+                None => *slot = Some(waker.clone()),
             }
         }
     }

@@ -33,6 +33,19 @@ fn local() -> SocketAddr {
     "127.0.0.1:0".parse().unwrap()
 }
 
+/// The next connection on `listener` (registered for `ACCEPT` on `poll`), waiting for it.
+fn accept_one(listener: &TcpListener, poll: &mut Poll, events: &mut Events) -> TcpStream {
+    loop {
+        match listener.accept() {
+            Ok((s, _)) => return s,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                wait_for(poll, events, ACCEPT, |e| e.is_readable())
+            }
+            Err(e) => panic!("accept: {e}"),
+        }
+    }
+}
+
 /// A server on one connection: echoes until the client closes, with writes left over after
 /// `WouldBlock` kept until the next writable event (mio's documented pattern).
 fn echo_round_trips() {
@@ -193,15 +206,7 @@ fn shutdown_write() {
         .register(&mut client, CONN, Interest::WRITABLE)
         .unwrap();
     wait_for(&mut poll, &mut events, CONN, |e| e.is_writable());
-    let mut server = loop {
-        match listener.accept() {
-            Ok((s, _)) => break s,
-            Err(e) if e.kind() == ErrorKind::WouldBlock => {
-                wait_for(&mut poll, &mut events, ACCEPT, |e| e.is_readable())
-            }
-            Err(e) => panic!("accept: {e}"),
-        }
-    };
+    let mut server = accept_one(&listener, &mut poll, &mut events);
     assert_eq!(client.write(b"last words").unwrap(), 10);
     client.shutdown(Shutdown::Write).unwrap();
     poll.registry()
@@ -242,15 +247,7 @@ fn nodelay_round_trip() {
     assert!(!client.nodelay().unwrap(), "Nagle is on by default");
     client.set_nodelay(true).unwrap();
     assert!(client.nodelay().unwrap(), "set_nodelay(true) reads back");
-    let server = loop {
-        match listener.accept() {
-            Ok((s, _)) => break s,
-            Err(e) if e.kind() == ErrorKind::WouldBlock => {
-                wait_for(&mut poll, &mut events, ACCEPT, |e| e.is_readable())
-            }
-            Err(e) => panic!("accept: {e}"),
-        }
-    };
+    let server = accept_one(&listener, &mut poll, &mut events);
     assert!(
         !server.nodelay().unwrap(),
         "the accepted end has its listener's default, not the client's setting"
@@ -289,15 +286,7 @@ fn ttl_round_trip() {
         default,
         "a new socket has the default"
     );
-    let server = loop {
-        match listener.accept() {
-            Ok((s, _)) => break s,
-            Err(e) if e.kind() == ErrorKind::WouldBlock => {
-                wait_for(&mut poll, &mut events, ACCEPT, |e| e.is_readable())
-            }
-            Err(e) => panic!("accept: {e}"),
-        }
-    };
+    let server = accept_one(&listener, &mut poll, &mut events);
     assert_eq!(
         server.ttl().unwrap(),
         7,
