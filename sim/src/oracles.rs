@@ -29,8 +29,10 @@ use simkern_poller::sys::Fd;
 pub use simkern_model::oracle::fd_leak::EXPECT_NO_FDS_AT_END;
 
 mod fact;
+mod loop_set;
 mod subject;
 use fact::{is_loop_fact, probe_fact, qualified};
+use loop_set::LoopSet;
 use subject::subjects_of;
 pub use subject::Subject;
 
@@ -49,11 +51,9 @@ pub struct Violation {
 pub struct Oracles {
     set: oracle::Oracles,
     /// Loops with a wakeup requested since they last observed one, and loops asleep: those
-    /// in both are what a lost-wakeup verdict, judged by time alone (no fact), names. A run
-    /// has a loop or a few per thread, so plain lists (each id once) beat a tree here, on
-    /// every loop iteration's facts.
-    waiting: Vec<u64>,
-    asleep: Vec<u64>,
+    /// in both are what a lost-wakeup verdict, judged by time alone (no fact), names.
+    waiting: LoopSet,
+    asleep: LoopSet,
 }
 
 impl Oracles {
@@ -165,22 +165,14 @@ impl Oracles {
 
     /// Keeps `waiting` and `asleep` (see there) from the loop facts.
     fn follow_loops(&mut self, fact: &Fact<'_>) {
-        fn add(set: &mut Vec<u64>, id: u64) {
-            if !set.contains(&id) {
-                set.push(id);
-            }
-        }
-        fn remove(set: &mut Vec<u64>, id: u64) {
-            set.retain(|&x| x != id);
-        }
         match *fact {
-            Fact::WakeRequested { loop_id } => add(&mut self.waiting, loop_id),
-            Fact::WakeObserved { loop_id } => remove(&mut self.waiting, loop_id),
-            Fact::LoopSleep { loop_id, .. } => add(&mut self.asleep, loop_id),
-            Fact::LoopWoke { loop_id } => remove(&mut self.asleep, loop_id),
+            Fact::WakeRequested { loop_id } => self.waiting.insert(loop_id),
+            Fact::WakeObserved { loop_id } => self.waiting.remove(loop_id),
+            Fact::LoopSleep { loop_id, .. } => self.asleep.insert(loop_id),
+            Fact::LoopWoke { loop_id } => self.asleep.remove(loop_id),
             Fact::EpollCreated { loop_id } => {
-                remove(&mut self.waiting, loop_id);
-                remove(&mut self.asleep, loop_id);
+                self.waiting.remove(loop_id);
+                self.asleep.remove(loop_id);
             }
             _ => {}
         }
@@ -189,14 +181,11 @@ impl Oracles {
     /// The loops a lost-wakeup verdict judged by time names: asleep with work requested,
     /// in id order.
     fn lost_loops(&self) -> Vec<Subject> {
-        let mut lost: Vec<Subject> = self
-            .asleep
+        self.asleep
             .iter()
-            .filter(|l| self.waiting.contains(l))
-            .map(|&l| Subject::Loop(l))
-            .collect();
-        lost.sort_unstable();
-        lost
+            .filter(|&l| self.waiting.contains(l))
+            .map(Subject::Loop)
+            .collect()
     }
 }
 
