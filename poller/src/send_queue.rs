@@ -131,6 +131,51 @@ mod tests {
         assert_eq!(q.clear(), 0, "an empty queue had messages to clear");
     }
 
+    /// More messages than one `writev` takes and more bytes than a socket buffer holds, to a
+    /// real peer reading on its own thread: every byte arrives, in order, and the queue ends
+    /// empty.
+    #[test]
+    fn flush_writes_every_message_in_order_and_empties_the_queue() {
+        use crate::sys::linux::LinuxSys;
+        use crate::Runtime;
+        use std::io::Read;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("local_addr");
+        let messages: Vec<Vec<u8>> = (0..3 * WRITEV_MAX)
+            .map(|i| vec![i as u8; 4000 + i])
+            .collect();
+        let expected = messages.concat();
+        let reader = std::thread::Builder::new()
+            .spawn(move || {
+                let (mut peer, _) = listener.accept().expect("accept");
+                let mut got = Vec::new();
+                peer.read_to_end(&mut got).expect("read");
+                got
+            })
+            .expect("spawn the reader");
+        let rt = Runtime::new(LinuxSys).expect("a loop");
+        let h = rt.handle().clone();
+        let left = rt
+            .block_on(async move {
+                let stream = TcpStream::connect(&h, addr).await.expect("connect");
+                let mut q = SendQueue::new();
+                for m in messages {
+                    q.push(m);
+                }
+                q.flush(&stream).await.expect("flush");
+                (q.len(), q.bytes())
+            })
+            .expect("the loop ran");
+        assert_eq!(left, (0, 0), "messages left after flush");
+        let got = reader.join().expect("the reader");
+        assert!(
+            got == expected,
+            "{} bytes arrived of {}",
+            got.len(),
+            expected.len()
+        );
+    }
+
     #[test]
     fn dropping_a_million_messages_uses_constant_stack() {
         // A 64 KiB stack overflows after a few thousand frames of a recursive drop; the queue

@@ -316,4 +316,11 @@ mod tests {
         assert_eq!(format!("{:?}", Fd(7)), "fd7");
         assert_eq!(Fd(-1).to_string(), "fd-1");
     }
+
+    /// An event in a failure message or trace shows its bits and its data.
+    #[test]
+    fn an_epoll_event_prints_its_bits_and_data() {
+        let ev = super::EpollEvent::new(super::epoll::EPOLLIN | super::epoll::EPOLLOUT, 7);
+        assert_eq!(format!("{ev:?}"), "EpollEvent { events: 0x5, data: 7 }");
+    }
 }
