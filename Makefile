@@ -24,13 +24,18 @@ test:
 	@$(CARGO) test -q --release --test conformance host:: -- --nocapture 2>/dev/null \
 		| grep -E '^(host kernel|  [a-z-]+: )' || true
 
-# The user crate in examples/ is its own package (not a workspace member): linted beside it.
+# The user crate and the tokio example in examples/ are packages of their own (not workspace
+# members), as is mio-shim: linted beside it.
 USER_CRATE := --manifest-path examples/user-crate/Cargo.toml
+TOKIO_CRATE := --manifest-path examples/tokio-on-simkern/Cargo.toml
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) fmt $(USER_CRATE) -- --check
+	$(CARGO) fmt $(TOKIO_CRATE) -- --check
+	$(CARGO) fmt --manifest-path mio-shim/Cargo.toml -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) clippy $(USER_CRATE) --target-dir target/user-crate --all-targets -- -D warnings
+	$(CARGO) clippy $(TOKIO_CRATE) --target-dir target/tmp/tokio-on-simkern --all-targets -- -D warnings
 
 # Benchmarks print ratios against the peer measured in the same run and write
 # target/simkern-bench.json.

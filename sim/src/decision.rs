@@ -132,9 +132,12 @@ impl Decisions {
     /// concrete plan (a seed file) draws every later fault decision exactly as the run that
     /// drew the plan did.
     pub fn for_plan(seed: u64) -> Self {
+        // Wrapping: the step-time slot's id, `PLAN_STREAM + STEP_STREAM - 1`, is 1 modulo 2^64,
+        // as release builds have always computed it; a plain `+` panicked in every debug build
+        // (a user's `cargo test`) at the first run.
         let stream = |k: u64| {
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
-            rng.set_stream(PLAN_STREAM + k);
+            rng.set_stream(PLAN_STREAM.wrapping_add(k));
             rng
         };
         Decisions {
@@ -266,6 +269,21 @@ impl crate::kernel::Choices for Decisions {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A plan's streams are made without overflow (debug builds check it), and the plan's
+    /// fault draws are its own stream, not the run's.
+    #[test]
+    fn plan_streams_are_made_in_any_build_and_differ_from_the_runs() {
+        for seed in 0..3 {
+            let mut plan = Decisions::for_plan(seed);
+            let mut run = Decisions::new(seed);
+            let p: Vec<u64> = (0..8)
+                .map(|_| plan.choose(Choice::Fault, 1 << 40))
+                .collect();
+            let r: Vec<u64> = (0..8).map(|_| run.choose(Choice::Fault, 1 << 40)).collect();
+            assert_ne!(p, r, "seed {seed}: the plan draws the run's faults");
+        }
+    }
 
     #[test]
     fn same_seed_gives_same_choices_and_streams_are_independent() {

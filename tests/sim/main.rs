@@ -1,5 +1,5 @@
 //! The simulator, end to end: determinism, faults, virtual time, liveness failures, users'
-//! own scenarios (and a user's own crate and binary), `Check` with crash isolation, the
+//! own scenarios (and a user's own crate and binary, and tokio on Simkern's mio), `Check` with crash isolation, the
 //! `simkern` CLI, the seed bugs with their committed seed files, and the poller's errno probes
 //! as the oracles read them.
 
@@ -24,6 +24,7 @@ mod shrink;
 mod signals;
 mod strategies;
 mod teardown;
+mod tokio_crate;
 mod udp;
 #[path = "../real/udp_body.rs"]
 mod udp_body;

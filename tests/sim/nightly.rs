@@ -153,10 +153,12 @@ fn nightly_bad_input_exits_2_naming_the_problem() {
 
 #[test]
 fn the_budget_ends_a_round_in_the_middle_instead_of_after_all_its_seeds() {
-    // One round is 256 seeds of the echo scenario with 1 ms latencies (about 64 seeds/s on
-    // one core of a 2-core EPYC in release, so 4 s a round; far slower in debug): more than
-    // the 1 s budget with a fourfold margin. The budget must stop it at the next seed after
-    // 1 s. (lws-timer-after-destroy, used first, runs 300 seeds/s: a round fit in 1 s.)
+    // One round is 256 seeds of the echo scenario with 1 ms latencies, a 16-byte receive
+    // buffer (a round trip in many segments) and still time between steps (about 37 seeds/s
+    // on one core of a 2-core EPYC in release, so 7 s a round; far slower in debug): more
+    // than the 1 s budget with a sevenfold margin. The budget must stop it at the next seed
+    // after 1 s. (With the default step time and buffers echo runs 280 seeds/s here, and a
+    // round fit in 1 s on an idle machine; lws-timer-after-destroy, used first, 300.)
     let dir = tempdir();
     let clock = simkern::sim::wall::Stopwatch::start();
     let o = simkern(&[
@@ -173,6 +175,10 @@ fn the_budget_ends_a_round_in_the_middle_instead_of_after_all_its_seeds() {
         "latency_ns_min=1000000",
         "--kernel",
         "latency_ns_max=1000000",
+        "--kernel",
+        "rcvbuf=16",
+        "--kernel",
+        "step_ns_max=0",
         "--budget",
         "1s",
         "--jobs",

@@ -24,6 +24,7 @@ pub(crate) mod os;
 mod poll;
 pub mod thread;
 mod token;
+mod tokens;
 pub mod unix;
 mod waker;
 

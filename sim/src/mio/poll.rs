@@ -2,6 +2,7 @@
 
 use super::event::{Events, Source};
 use super::os::{on, Os, OwnedFd};
+use super::tokens::Tokens;
 use super::{Interest, Token};
 use simkern_poller::sys::{EpollEvent, EpollOp, Fd};
 use std::io;
@@ -19,6 +20,8 @@ pub struct Poll {
 #[derive(Debug)]
 pub struct Registry {
     epoll: OwnedFd,
+    /// On the simulated kernel, the tokens behind epoll data (see `tokens`).
+    tokens: Tokens,
 }
 
 impl Poll {
@@ -29,6 +32,7 @@ impl Poll {
         Ok(Poll {
             registry: Registry {
                 epoll: OwnedFd { os, fd },
+                tokens: Tokens::default(),
             },
         })
     }
@@ -51,6 +55,12 @@ impl Poll {
         let buf = events.sys_buffer();
         let n = on!(self.registry.epoll.os, |s| s
             .epoll_wait(epfd, buf, timeout_ms))?;
+        if self.registry.epoll.os == Os::Sim {
+            for ev in &mut buf[..n] {
+                let token = self.registry.tokens.token_of(ev.data());
+                *ev = EpollEvent::new(ev.events(), token.0 as u64);
+            }
+        }
         events.set_len(n);
         Ok(())
     }
@@ -88,6 +98,7 @@ impl Registry {
         let fd = on!(os, |s| s.dup(epfd))?;
         Ok(Registry {
             epoll: OwnedFd { os, fd },
+            tokens: self.tokens.clone(),
         })
     }
 
@@ -117,8 +128,13 @@ impl Registry {
         if let Some(theirs) = os.filter(|theirs| *theirs != mine) {
             return Err(theirs.mismatch(mine));
         }
-        let event = registration
-            .map(|(token, interests)| EpollEvent::new(interests.epoll_bits(), token.0 as u64));
+        let event = registration.map(|(token, interests)| {
+            let data = match mine {
+                Os::Linux => token.0 as u64,
+                Os::Sim => self.tokens.data_for(token),
+            };
+            EpollEvent::new(interests.epoll_bits(), data)
+        });
         let epfd = self.epoll.fd;
         on!(mine, |s| s.epoll_ctl(epfd, op, fd, event))
     }

@@ -4,7 +4,7 @@ use crate::mio::os::{on, raw_fd, Os, OwnedFd};
 use crate::mio::poll::fd_source;
 use simkern_poller::sys::{Domain, Fd, MsgFlags, SockOpt, SockOptGet, SockType};
 use std::io;
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::os::fd::IntoRawFd;
 
 /// A UDP socket (mio's `net::UdpSocket`). Each send is one datagram; a receive takes one
@@ -120,6 +120,52 @@ impl UdpSocket {
         on!(os, |s| s.getsockopt(fd, SockOptGet::Broadcast)).map(|v| v != 0)
     }
 
+    /// Multicast (`IP_ADD_MEMBERSHIP`, `IP_MULTICAST_TTL`, `IP_MULTICAST_LOOP` and their v6
+    /// kin) and `IPV6_V6ONLY`: not provided on either kernel (the `Sys` boundary has no such
+    /// options and the simulated kernel no multicast). Each returns `Unsupported`, naming
+    /// itself, so that code written for mio (tokio's `UdpSocket`) compiles unchanged.
+    pub fn join_multicast_v4(
+        &self,
+        _multiaddr: &Ipv4Addr,
+        _interface: &Ipv4Addr,
+    ) -> io::Result<()> {
+        unsupported("join_multicast_v4")
+    }
+    pub fn leave_multicast_v4(
+        &self,
+        _multiaddr: &Ipv4Addr,
+        _interface: &Ipv4Addr,
+    ) -> io::Result<()> {
+        unsupported("leave_multicast_v4")
+    }
+    pub fn join_multicast_v6(&self, _multiaddr: &Ipv6Addr, _interface: u32) -> io::Result<()> {
+        unsupported("join_multicast_v6")
+    }
+    pub fn leave_multicast_v6(&self, _multiaddr: &Ipv6Addr, _interface: u32) -> io::Result<()> {
+        unsupported("leave_multicast_v6")
+    }
+    pub fn set_multicast_loop_v4(&self, _on: bool) -> io::Result<()> {
+        unsupported("set_multicast_loop_v4")
+    }
+    pub fn multicast_loop_v4(&self) -> io::Result<bool> {
+        unsupported("multicast_loop_v4")
+    }
+    pub fn set_multicast_ttl_v4(&self, _ttl: u32) -> io::Result<()> {
+        unsupported("set_multicast_ttl_v4")
+    }
+    pub fn multicast_ttl_v4(&self) -> io::Result<u32> {
+        unsupported("multicast_ttl_v4")
+    }
+    pub fn set_multicast_loop_v6(&self, _on: bool) -> io::Result<()> {
+        unsupported("set_multicast_loop_v6")
+    }
+    pub fn multicast_loop_v6(&self) -> io::Result<bool> {
+        unsupported("multicast_loop_v6")
+    }
+    pub fn only_v6(&self) -> io::Result<bool> {
+        unsupported("only_v6")
+    }
+
     /// `SO_ERROR`, cleared by reading it (a refused datagram's `ECONNREFUSED`).
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.inner.take_error()
@@ -136,3 +182,10 @@ impl UdpSocket {
 
 fd_source!(UdpSocket);
 raw_fd!(UdpSocket);
+
+fn unsupported<T>(call: &str) -> io::Result<T> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        format!("simkern::mio: UdpSocket::{call} is not provided (no multicast on either kernel)"),
+    ))
+}

@@ -30,6 +30,22 @@ pub fn new() -> io::Result<(Sender, Receiver)> {
     ))
 }
 
+/// `try_io` of each end: runs `f`, an I/O call on the end's fd (see `TcpStream::try_io`).
+macro_rules! try_io {
+    ($ty:ident) => {
+        impl $ty {
+            pub fn try_io<F, T>(&self, f: F) -> io::Result<T>
+            where
+                F: FnOnce() -> io::Result<T>,
+            {
+                f()
+            }
+        }
+    };
+}
+
+try_io!(Sender);
+try_io!(Receiver);
 fd_write!(Sender);
 fd_read!(Receiver);
 
