@@ -1,9 +1,10 @@
 //! A short read drains the socket: on an edge-triggered epoll the bytes that arrive later
 //! bring a new event, so the poller parks the next read instead of spending a `read(2)` on
-//! `EAGAIN`. Measured on the real kernel with the `Traced` log of every `read`.
+//! `EAGAIN`. Measured on the real kernel with the `Traced` log of every `read`; and
+//! `readable()` reports what the poller knows of the read half (readable, then closed).
 
 use crate::traced::{dump, Entry, Traced};
-use simkern::poller::reactor::ready::READABLE;
+use simkern::poller::reactor::ready::{READABLE, READ_CLOSED};
 use simkern::poller::{Runtime, TcpStream};
 use std::io::Write;
 use std::time::Duration;
@@ -31,7 +32,10 @@ fn after_a_short_read_the_next_read_waits_for_an_event_without_a_syscall() {
                 .timeout(Duration::from_millis(20), stream.read(&mut buf))
                 .await;
             assert!(more.is_err(), "a read finished with nothing sent: {more:?}");
+            // The peer's FIN is the next event: readable() reports the half closed.
             drop(peer);
+            let bits = stream.readable().await;
+            assert_ne!(bits & READ_CLOSED, 0, "readable() after FIN: {bits:#x}");
             stream.fd()
         })
         .expect("the loop ran");
