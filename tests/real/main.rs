@@ -13,6 +13,7 @@
 //! - `fd`, `fd_body`: `dup2`/`dup3`, `fcntl` flags, `ioctl(FIONREAD)`, `writev`, one body for
 //!   both backends.
 //! - `read_hint`: after a short read the next read parks without a `read(2)` for `EAGAIN`.
+//! - `sigpipe`: socket writes to a closed peer are `EPIPE`, also with `SIGPIPE` at its default.
 //! - `timer_probes`: each timer's probes carry its own id.
 //! - `udp`, `udp_body`: UDP and TCP's `MSG_PEEK` on loopback, one body for both backends.
 //! - `unix`, `unix_body`: Unix-domain stream and datagram sockets, one body for both backends.
@@ -29,6 +30,7 @@ mod emfile;
 mod fd;
 pub mod fd_body;
 mod read_hint;
+mod sigpipe;
 mod support;
 mod timer_probes;
 mod traced;

@@ -111,6 +111,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_pollfd_prints_its_fd_and_both_masks() {
+        let mut p = PollFd::new(Fd(4), pollbits::POLLIN);
+        p.revents = pollbits::POLLIN;
+        assert_eq!(
+            format!("{p:?}"),
+            "PollFd { fd: 4, events: 0x1, revents: 0x1 }"
+        );
+    }
+
+    #[test]
     fn pipe_and_eventfd_flags_combine_as_sets() {
         let pipe = PipeFlags::NONBLOCK | PipeFlags::CLOEXEC;
         assert_eq!(pipe, PipeFlags::DEFAULT);
