@@ -6,23 +6,16 @@
 //! user's `cargo test` would build Simkern: overflow checks on, which the workspace's
 //! release-built suite never has.
 
+use crate::user_crate::outside_cargo;
 use std::path::Path;
-use std::process::Command;
 
 #[test]
 fn tokio_current_thread_runs_on_the_simulated_kernel_and_replays_exactly() {
     let manifest =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/tokio-on-simkern/Cargo.toml");
     let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("tokio-on-simkern");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let o = Command::new(cargo)
-        .args(["run", "--quiet", "--manifest-path"])
-        .arg(&manifest)
-        .args(["--", "30"])
-        .env("CARGO_TARGET_DIR", &target)
-        .env_remove("MAKEFLAGS")
-        .env_remove("MFLAGS")
-        .env_remove("CARGO_MAKEFLAGS")
+    let o = outside_cargo("run", &manifest, &target)
+        .args(["--quiet", "--", "30"])
         .output()
         .expect("run cargo");
     let (stdout, stderr) = (

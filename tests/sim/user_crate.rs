@@ -15,21 +15,28 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
+/// `cargo SUBCOMMAND --manifest-path MANIFEST` for a package outside the workspace, building
+/// into `target` with its own jobs (not a share of a `make -j` jobserver the outer cargo was
+/// given).
+pub(crate) fn outside_cargo(subcommand: &str, manifest: &Path, target: &Path) -> Command {
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cmd.args([subcommand, "--manifest-path"])
+        .arg(manifest)
+        .env("CARGO_TARGET_DIR", target)
+        .env_remove("MAKEFLAGS")
+        .env_remove("MFLAGS")
+        .env_remove("CARGO_MAKEFLAGS");
+    cmd
+}
+
 /// Builds the user crate once (for every test here) and returns its `sim` binary.
 fn sim_binary() -> &'static Path {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT.get_or_init(|| {
         let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/user-crate/Cargo.toml");
         let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("user-crate");
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let o = Command::new(cargo)
-            .args(["build", "--release", "--manifest-path"])
-            .arg(&manifest)
-            .env("CARGO_TARGET_DIR", &target)
-            // Its own jobs, not a share of a `make -j` jobserver the outer cargo was given.
-            .env_remove("MAKEFLAGS")
-            .env_remove("MFLAGS")
-            .env_remove("CARGO_MAKEFLAGS")
+        let o = outside_cargo("build", &manifest, &target)
+            .arg("--release")
             .output()
             .expect("run cargo");
         assert!(

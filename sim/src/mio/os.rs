@@ -215,3 +215,19 @@ macro_rules! fd_write {
     };
 }
 pub(crate) use fd_write;
+
+/// mio's `try_io` for `$ty`: runs `f`, an I/O call on the object's fd. On epoll the edge needs
+/// no re-arming after `WouldBlock`, so this is the call itself.
+macro_rules! try_io {
+    ($ty:ident) => {
+        impl $ty {
+            pub fn try_io<F, T>(&self, f: F) -> std::io::Result<T>
+            where
+                F: FnOnce() -> std::io::Result<T>,
+            {
+                f()
+            }
+        }
+    };
+}
+pub(crate) use try_io;

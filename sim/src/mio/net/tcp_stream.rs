@@ -4,7 +4,7 @@
 //! caller learns the outcome on the first writable event, from `take_error` or `peer_addr`,
 //! as mio documents.
 
-use crate::mio::os::{fd_read, fd_write, on, raw_fd, Os, OwnedFd};
+use crate::mio::os::{fd_read, fd_write, on, raw_fd, try_io, Os, OwnedFd};
 use crate::mio::poll::fd_source;
 use simkern_poller::sys::{Domain, Errno, Fd, MsgFlags, SockOpt, SockOptGet, SockType};
 use std::io;
@@ -97,18 +97,10 @@ impl TcpStream {
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.inner.take_error()
     }
-
-    /// Runs `f`, an I/O call on this stream's fd, as mio's `try_io`: on epoll the edge needs no
-    /// re-arming after `WouldBlock`, so this is the call itself.
-    pub fn try_io<F, T>(&self, f: F) -> io::Result<T>
-    where
-        F: FnOnce() -> io::Result<T>,
-    {
-        f()
-    }
 }
 
 fd_read!(TcpStream);
 fd_write!(TcpStream);
+try_io!(TcpStream);
 fd_source!(TcpStream);
 raw_fd!(TcpStream);

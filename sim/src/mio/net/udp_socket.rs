@@ -1,6 +1,6 @@
 //! `UdpSocket`: a nonblocking UDP socket, bound as mio binds one.
 
-use crate::mio::os::{on, raw_fd, Os, OwnedFd};
+use crate::mio::os::{on, raw_fd, try_io, Os, OwnedFd};
 use crate::mio::poll::fd_source;
 use simkern_poller::sys::{Domain, Fd, MsgFlags, SockOpt, SockOptGet, SockType};
 use std::io;
@@ -170,16 +170,9 @@ impl UdpSocket {
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.inner.take_error()
     }
-
-    /// Runs `f`, an I/O call on this socket's fd (see `TcpStream::try_io`).
-    pub fn try_io<F, T>(&self, f: F) -> io::Result<T>
-    where
-        F: FnOnce() -> io::Result<T>,
-    {
-        f()
-    }
 }
 
+try_io!(UdpSocket);
 fd_source!(UdpSocket);
 raw_fd!(UdpSocket);
 

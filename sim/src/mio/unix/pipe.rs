@@ -1,6 +1,6 @@
 //! `pipe`: a nonblocking pipe's two ends (mio's `unix::pipe`).
 
-use crate::mio::os::{fd_read, fd_write, on, raw_fd, Os, OwnedFd};
+use crate::mio::os::{fd_read, fd_write, on, raw_fd, try_io, Os, OwnedFd};
 use crate::mio::poll::fd_source;
 use std::io;
 
@@ -28,20 +28,6 @@ pub fn new() -> io::Result<(Sender, Receiver)> {
             inner: OwnedFd { os, fd: read },
         },
     ))
-}
-
-/// `try_io` of each end: runs `f`, an I/O call on the end's fd (see `TcpStream::try_io`).
-macro_rules! try_io {
-    ($ty:ident) => {
-        impl $ty {
-            pub fn try_io<F, T>(&self, f: F) -> io::Result<T>
-            where
-                F: FnOnce() -> io::Result<T>,
-            {
-                f()
-            }
-        }
-    };
 }
 
 try_io!(Sender);

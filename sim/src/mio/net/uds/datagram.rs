@@ -1,7 +1,7 @@
 //! `UnixDatagram`: a nonblocking Unix datagram socket (mio's `net::UnixDatagram`).
 
 use super::addr::{to_std, to_sys};
-use crate::mio::os::{on, raw_fd, Os, OwnedFd};
+use crate::mio::os::{on, raw_fd, try_io, Os, OwnedFd};
 use crate::mio::poll::fd_source;
 use simkern_poller::sys::{Domain, Fd, MsgFlags, SockType};
 use std::io;
@@ -106,15 +106,8 @@ impl UnixDatagram {
     pub fn shutdown(&self, how: std::net::Shutdown) -> io::Result<()> {
         self.inner.shutdown(how)
     }
-
-    /// Runs `f`, an I/O call on this socket's fd (see `TcpStream::try_io`).
-    pub fn try_io<F, T>(&self, f: F) -> io::Result<T>
-    where
-        F: FnOnce() -> io::Result<T>,
-    {
-        f()
-    }
 }
 
+try_io!(UnixDatagram);
 fd_source!(UnixDatagram);
 raw_fd!(UnixDatagram);

@@ -1,7 +1,7 @@
 //! `UnixStream`: a nonblocking Unix stream socket (mio's `net::UnixStream`).
 
 use super::addr::{to_std, to_sys};
-use crate::mio::os::{fd_read, fd_write, on, raw_fd, Os, OwnedFd};
+use crate::mio::os::{fd_read, fd_write, on, raw_fd, try_io, Os, OwnedFd};
 use crate::mio::poll::fd_source;
 use simkern_poller::sys::{Domain, Errno, Fd, SockType};
 use std::io;
@@ -79,17 +79,10 @@ impl UnixStream {
     pub fn shutdown(&self, how: std::net::Shutdown) -> io::Result<()> {
         self.inner.shutdown(how)
     }
-
-    /// Runs `f`, an I/O call on this stream's fd (see `TcpStream::try_io`).
-    pub fn try_io<F, T>(&self, f: F) -> io::Result<T>
-    where
-        F: FnOnce() -> io::Result<T>,
-    {
-        f()
-    }
 }
 
 fd_read!(UnixStream);
 fd_write!(UnixStream);
+try_io!(UnixStream);
 fd_source!(UnixStream);
 raw_fd!(UnixStream);
