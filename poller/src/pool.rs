@@ -176,6 +176,13 @@ mod tests {
         assert!(pool.get(b).is_some());
     }
 
+    /// The refusal a handler logs or returns names what happened and to which object.
+    #[test]
+    fn a_refused_release_says_which_object_was_released_twice() {
+        let e = PoolError::DoubleRelease { object: 3 };
+        assert_eq!(e.to_string(), "pool object 3 released twice");
+    }
+
     #[test]
     fn in_use_counts_the_loans_out_and_a_refused_release_changes_nothing() {
         let mut pool: Pool<LinuxSys, u8> = Pool::new(LinuxSys, 3);
