@@ -247,3 +247,20 @@ impl Kernel {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::epoll_bits;
+    use simkern_poller::sys::epoll::{EPOLLET, EPOLLIN, EPOLLRDHUP};
+
+    /// Failure messages spell masks as strace does: names joined by `|`, unknown bits in hex.
+    #[test]
+    fn a_mask_is_spelled_with_linux_names() {
+        assert_eq!(
+            epoll_bits(EPOLLIN | EPOLLRDHUP | EPOLLET),
+            "EPOLLIN|EPOLLRDHUP|EPOLLET"
+        );
+        assert_eq!(epoll_bits(EPOLLIN | 0x400), "EPOLLIN|0x400");
+        assert_eq!(epoll_bits(0), "0x0");
+    }
+}

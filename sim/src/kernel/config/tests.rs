@@ -59,3 +59,26 @@ fn set_takes_each_tunable_by_name_and_names_the_field_it_refuses() {
     let e = c.set("latency_ns_min", "2000000").unwrap_err();
     assert_eq!(e.field, "latency_ns_min", "checked against latency_ns_max");
 }
+
+/// The latency range is drawn as `min + below(max - min + 1)`: the full `u64` range would
+/// overflow that count, so `check` refuses it (naming the field), and the range one short of
+/// it, and `ip_default_ttl` 0, by their fields too.
+#[test]
+fn check_refuses_a_latency_range_of_2_to_the_64_values_and_ttl_0() {
+    let full = Config {
+        latency_ns_min: 0,
+        latency_ns_max: u64::MAX,
+        ..Config::default()
+    };
+    assert_eq!(full.check().map_err(|e| e.field), Err("latency_ns_max"));
+    let short = Config {
+        latency_ns_min: 1,
+        ..full.clone()
+    };
+    assert_eq!(short.check(), Ok(()));
+    let ttl = Config {
+        ip_default_ttl: 0,
+        ..Config::default()
+    };
+    assert_eq!(ttl.check().map_err(|e| e.field), Err("ip_default_ttl"));
+}
