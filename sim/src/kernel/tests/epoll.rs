@@ -183,6 +183,20 @@ fn epoll_chains_longer_than_ep_max_nests_are_eloop() {
         k.epoll_ctl(top, EpollOp::Add, eps[0], ev),
         Err(Errno::ELOOP)
     );
+    // Joined in the middle: three edges above the inserting epoll, one below the target, and
+    // the new edge between them make five.
+    let above: Vec<Fd> = (0..4).map(|_| k.epoll_create().unwrap()).collect();
+    for w in above.windows(2) {
+        watch(&mut k, w[0], w[1], EPOLLIN);
+    }
+    let (to, leaf) = (k.epoll_create().unwrap(), k.epoll_create().unwrap());
+    watch(&mut k, to, leaf, EPOLLIN);
+    assert_eq!(
+        k.epoll_ctl(above[3], EpollOp::Add, to, ev),
+        Err(Errno::ELOOP),
+        "3 edges above, 1 below and the new one: 5 > EP_MAX_NESTS"
+    );
+    watch(&mut k, above[2], to, EPOLLIN); // 2 + 1 + 1 = 4: the limit
 }
 
 #[test]
