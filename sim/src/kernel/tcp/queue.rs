@@ -105,9 +105,14 @@ impl Queue {
     /// The heap property (debug builds: it is O(n)).
     fn check(&self) {
         debug_assert!(
-            (1..self.heap.len()).all(|i| self.heap[(i - 1) / ARITY].key < self.heap[i].key),
+            self.heap_ordered(),
             "network queue: a parent is later than its child (heap order broken)"
         );
+    }
+
+    /// Every parent is earlier than its children: what keeps `pop` a walk down one path.
+    fn heap_ordered(&self) -> bool {
+        (1..self.heap.len()).all(|i| self.heap[(i - 1) / ARITY].key < self.heap[i].key)
     }
 }
 
@@ -140,6 +145,9 @@ mod tests {
                 expected.sort();
                 let (at, seq) = expected.remove(0);
                 assert_eq!(queue.pop(), Some((at, event(seq as u32))));
+                // In any build: a pop that found the least event by scanning everything
+                // would give the same order and leave the heap broken.
+                assert!(queue.heap_ordered(), "heap order broken after a pop");
             }
         }
         expected.sort();
