@@ -26,6 +26,7 @@
 //! - `arbitrary`: proptest strategies for seeds and fault plans.
 
 pub mod arbitrary;
+mod bit_set;
 mod blocking;
 pub mod campaign;
 pub mod coverage;

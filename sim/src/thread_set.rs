@@ -4,51 +4,34 @@
 //! remove a bit flip and iteration a scan of `threads / 64` words, where a `BTreeSet` paid
 //! a tree search (and, at times, a node allocation) for each.
 
+use crate::bit_set::BitSet;
 use crate::thread::ThreadId;
 
 #[derive(Default)]
 pub(crate) struct ThreadSet {
-    words: Vec<u64>,
+    bits: BitSet,
 }
 
 impl ThreadSet {
     #[inline]
     pub fn insert(&mut self, t: ThreadId) {
-        let (word, bit) = (t.index() / 64, t.index() % 64);
-        if word >= self.words.len() {
-            self.words.resize(word + 1, 0);
-        }
-        self.words[word] |= 1 << bit;
+        self.bits.insert(t.index());
     }
 
     #[inline]
     pub fn remove(&mut self, t: ThreadId) {
-        if let Some(w) = self.words.get_mut(t.index() / 64) {
-            *w &= !(1 << (t.index() % 64));
-        }
+        self.bits.remove(t.index());
     }
 
     #[cfg(test)]
     pub fn contains(&self, t: ThreadId) -> bool {
-        self.words
-            .get(t.index() / 64)
-            .is_some_and(|w| w & (1 << (t.index() % 64)) != 0)
+        self.bits.contains(t.index())
     }
 
     /// The members, ascending.
     #[inline]
     pub fn iter(&self) -> impl Iterator<Item = ThreadId> + '_ {
-        self.words.iter().enumerate().flat_map(|(i, &word)| {
-            let mut rest = word;
-            std::iter::from_fn(move || {
-                if rest == 0 {
-                    return None;
-                }
-                let bit = rest.trailing_zeros();
-                rest &= rest - 1;
-                Some(ThreadId(i as u32 * 64 + bit))
-            })
-        })
+        self.bits.iter().map(|i| ThreadId(i as u32))
     }
 }
 

@@ -56,10 +56,7 @@ impl Poll {
         let n = on!(self.registry.epoll.os, |s| s
             .epoll_wait(epfd, buf, timeout_ms))?;
         if self.registry.epoll.os == Os::Sim {
-            for ev in &mut buf[..n] {
-                let token = self.registry.tokens.token_of(ev.data());
-                *ev = EpollEvent::new(ev.events(), token.0 as u64);
-            }
+            self.registry.tokens.translate(&mut buf[..n]);
         }
         events.set_len(n);
         Ok(())

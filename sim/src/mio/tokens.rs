@@ -10,6 +10,7 @@
 //! it was registered with, as on Linux. The real kernel gets the token itself.
 
 use super::Token;
+use simkern_poller::sys::EpollEvent;
 use std::sync::{Arc, Mutex};
 
 #[derive(Clone, Debug, Default)]
@@ -23,11 +24,15 @@ impl Tokens {
         (table.len() - 1) as u64
     }
 
-    /// The token a harvested event's data stands for.
-    pub(crate) fn token_of(&self, data: u64) -> Token {
+    /// Puts back the token each harvested event's data stands for (one lock for the batch).
+    pub(crate) fn translate(&self, events: &mut [EpollEvent]) {
         let table = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        *table
-            .get(data as usize)
-            .unwrap_or_else(|| panic!("epoll data {data} is no registration of this Poll"))
+        for ev in events {
+            let data = ev.data();
+            let token = table
+                .get(data as usize)
+                .unwrap_or_else(|| panic!("epoll data {data} is no registration of this Poll"));
+            *ev = EpollEvent::new(ev.events(), token.0 as u64);
+        }
     }
 }

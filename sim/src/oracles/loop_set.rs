@@ -4,6 +4,7 @@
 //! grew with the loops (101 at the 100-client echo) and a tree cost more than the list at one
 //! loop. Ids of other processes carry the process in their high bits and go to a tree.
 
+use crate::bit_set::BitSet;
 use std::collections::BTreeSet;
 
 /// Ids below this live in the bitmap.
@@ -11,18 +12,14 @@ const DENSE: u64 = 1 << 16;
 
 #[derive(Default)]
 pub(super) struct LoopSet {
-    dense: Vec<u64>,
+    dense: BitSet,
     sparse: BTreeSet<u64>,
 }
 
 impl LoopSet {
     pub(super) fn insert(&mut self, id: u64) {
         if id < DENSE {
-            let (word, bit) = ((id / 64) as usize, id % 64);
-            if word >= self.dense.len() {
-                self.dense.resize(word + 1, 0);
-            }
-            self.dense[word] |= 1 << bit;
+            self.dense.insert(id as usize);
         } else {
             self.sparse.insert(id);
         }
@@ -30,9 +27,7 @@ impl LoopSet {
 
     pub(super) fn remove(&mut self, id: u64) {
         if id < DENSE {
-            if let Some(w) = self.dense.get_mut((id / 64) as usize) {
-                *w &= !(1 << (id % 64));
-            }
+            self.dense.remove(id as usize);
         } else {
             self.sparse.remove(&id);
         }
@@ -40,9 +35,7 @@ impl LoopSet {
 
     pub(super) fn contains(&self, id: u64) -> bool {
         if id < DENSE {
-            self.dense
-                .get((id / 64) as usize)
-                .is_some_and(|w| w & (1 << (id % 64)) != 0)
+            self.dense.contains(id as usize)
         } else {
             self.sparse.contains(&id)
         }
@@ -50,11 +43,7 @@ impl LoopSet {
 
     /// The ids in ascending order (every sparse id is above every dense one).
     pub(super) fn iter(&self) -> impl Iterator<Item = u64> + '_ {
-        let dense = self.dense.iter().enumerate().flat_map(|(i, &w)| {
-            (0..64)
-                .filter(move |b| w & (1 << b) != 0)
-                .map(move |b| i as u64 * 64 + b)
-        });
+        let dense = self.dense.iter().map(|i| i as u64);
         dense.chain(self.sparse.iter().copied())
     }
 }
