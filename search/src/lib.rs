@@ -31,6 +31,7 @@ pub mod chrome_trace;
 pub mod explain;
 pub mod interrupt;
 pub mod merge;
+pub mod named_fields;
 pub mod nightly;
 pub mod output;
 pub mod run;
@@ -38,7 +39,7 @@ pub mod seed_file;
 pub mod shrink;
 pub mod signature;
 pub mod spec;
-mod strict_json;
+pub mod strict_json;
 pub mod wall;
 pub mod worker;
 

@@ -107,16 +107,10 @@ impl SeedFile {
         if format <= 2 {
             still_time(&mut value).map_err(|e| format!("{origin}: {e}"))?;
         }
-        // serde_path_to_error names the field (`expected.trace_hash`, `fault_plan[0].fault`).
-        let file: SeedFile = serde_path_to_error::deserialize(value).map_err(|e| {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            if path == "." {
-                format!("{origin}: {inner}")
-            } else {
-                format!("{origin}: field `{path}`: {inner}")
-            }
-        })?;
+        // The error names the field (`expected.trace_hash`, `fault_plan[0].fault`); a struct
+        // written as an array of its fields is refused, not read positionally.
+        let file: SeedFile =
+            crate::named_fields::from_value(value).map_err(|e| format!("{origin}: {e}"))?;
         file.expected_hash()
             .map_err(|e| format!("{origin}: field `expected.trace_hash`: {e}"))?;
         file.kernel

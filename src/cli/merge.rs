@@ -25,7 +25,7 @@ fn read(args: &Args) -> Result<Vec<(String, serde_json::Value)>, String> {
         .map(|path| {
             let text =
                 std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            let v = serde_json::from_str(&text)
+            let v = simkern_search::strict_json::parse(&text)
                 .map_err(|e| format!("{}: not a simkern report: {e}", path.display()))?;
             Ok((path.display().to_string(), v))
         })
@@ -40,7 +40,7 @@ fn typed<T: serde::de::DeserializeOwned>(
     values
         .into_iter()
         .map(|(path, v)| {
-            let r = serde_json::from_value(v)
+            let r = simkern_search::named_fields::from_value(v)
                 .map_err(|e| format!("{path}: not a simkern {kind} report: {e}"))?;
             Ok((path, r))
         })

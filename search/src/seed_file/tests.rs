@@ -145,6 +145,47 @@ fn a_duplicate_key_is_refused_by_name() {
 }
 
 #[test]
+fn a_struct_written_as_an_array_of_its_fields_is_refused_by_name() {
+    // serde reads a struct from a sequence of its fields in order; a seed file that did would
+    // run a configuration (`kernel: [1]`: fd limit 1, all else default) its reader never saw.
+    let good = serde_json::to_value(sample()).unwrap();
+    let rule = serde_json::json!({"call":"read","fault":"EINTR","num":1,"den":2});
+    let cases = [
+        ("/kernel", serde_json::json!([1]), "kernel"),
+        (
+            "/expected",
+            serde_json::json!(["pass", "0x00000000deadbeef", 10]),
+            "expected",
+        ),
+        (
+            "/fault_plan",
+            serde_json::json!([["read", "EINTR", 1, 2]]),
+            "fault_plan[0]",
+        ),
+        (
+            "/fault_plan",
+            serde_json::json!([rule, [1]]),
+            "fault_plan[1]",
+        ),
+    ];
+    for (pointer, bad, path) in cases {
+        let mut x = good.clone();
+        match x.pointer_mut(pointer) {
+            Some(v) => *v = bad,
+            None => {
+                x[pointer.trim_start_matches('/')] = bad;
+            }
+        }
+        let e = SeedFile::parse(&x.to_string(), "f.json").unwrap_err();
+        assert!(
+            e.starts_with(&format!("f.json: field `{path}`: invalid type: sequence")),
+            "{e}"
+        );
+        assert!(!e.contains('\n'), "{e}");
+    }
+}
+
+#[test]
 fn divergence_is_the_first_differing_step() {
     assert_eq!(first_divergence(&[1, 2, 3], &[1, 2, 3]), None);
     assert_eq!(first_divergence(&[1, 2, 3], &[1, 5, 3]), Some(1));
