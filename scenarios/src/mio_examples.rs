@@ -12,14 +12,15 @@
 //! example's `main` runs as the server thread, on 127.0.0.1:9000 as written.
 //!
 //! The examples treat any error other than `WouldBlock` and `EINTR` on a read or write as
-//! fatal (they return it from `main`, `EINTR` from `accept` and `recv_from` included), so
-//! every thread here, the example's too, is harness: exempt from injected faults. The runs
+//! fatal (they return it from `main`), so every thread here, the example's too, is harness:
+//! exempt from injected faults. The runs
 //! explore schedules and the kernel's freedoms (ready order, short writes, latency), where
 //! every failure is a real disagreement between the example, the simulated kernel and the
 //! clients, and `nightly` over the fixed-like variants stays clean. With the example's thread
 //! under faults (spawned before `harness`, as first written), `--faults default` stopped
 //! `tcp_server` on 137 of 500 seeds (first `EMFILE` from `accept`) and `udp_server` on 117 of
-//! 300 (`ENOMEM` from `recv_from`): what the examples' comments say in words.
+//! 300 (`ENOMEM` from `recv_from`): what the examples' comments say in words (measured while
+//! a nonblocking call could still be given `EINTR`).
 
 use super::mio_link::{pause, Link};
 use simkern_sim::scenario::{Param, Scenario, Setup};

@@ -17,13 +17,14 @@
 //! spin: FREEDOMS.md lists it.
 
 use crate::fault::Fault;
-use crate::sys::{park, syscall_or_resume};
+use crate::sys::{interruptible, park, syscall_or_resume, SIGNAL};
 use crate::thread::State;
 use crate::trace::{Call, What};
 use crate::unwind::unwinding;
 use crate::world::{with_world, World};
 use simkern_poller::sys::epoll::{EPOLLERR, EPOLLHUP};
 use simkern_poller::sys::{pollbits, EpollEvent, Errno, Fd, MsgFlags, PollFd, SysResult};
+use std::cell::Cell;
 use std::time::Duration;
 
 /// Bits that end every wait on an fd (`poll` reports them unasked).
@@ -47,15 +48,47 @@ fn deadline(timeout_ns: Option<u64>) -> Option<u64> {
 }
 
 /// Runs a waiting call: `attempt` answers `Some` to return, `None` after parking the thread.
+/// An injected signal (`SIGNAL`, first attempt only) interrupts the call only if it would
+/// park: the thread stays runnable and the call returns `EINTR`.
 fn waiting<T>(
     call: Call,
     args: [i64; 3],
     encode: fn(&T) -> i64,
+    attempt: impl FnMut(&mut World, Option<Fault>) -> SysResult<Option<T>>,
+) -> SysResult<T> {
+    waiting_partial(call, args, encode, || None, attempt)
+}
+
+/// `waiting` for a call that can be interrupted after doing part of its work: it then
+/// returns `partial()` (a blocking write, the bytes queued before the signal).
+fn waiting_partial<T>(
+    call: Call,
+    args: [i64; 3],
+    encode: fn(&T) -> i64,
+    partial: impl Fn() -> Option<T>,
     mut attempt: impl FnMut(&mut World, Option<Fault>) -> SysResult<Option<T>>,
 ) -> SysResult<T> {
     let mut first = true;
     loop {
-        let r = syscall_or_resume(first, call, args, encode, &mut attempt);
+        let r = syscall_or_resume(first, call, args, encode, |w, fault| {
+            if fault != Some(SIGNAL) {
+                return attempt(w, fault);
+            }
+            let r = attempt(w, None);
+            if !matches!(r, Ok(None)) {
+                return r;
+            }
+            let me = w.current;
+            w.set_state(me, State::Runnable);
+            w.record(What::Fault {
+                call,
+                errno: Errno::EINTR,
+            });
+            match partial() {
+                Some(v) => Ok(Some(v)),
+                None => Err(Errno::EINTR),
+            }
+        });
         first = false;
         match r {
             Ok(Some(v)) => return Ok(v),
@@ -230,24 +263,25 @@ pub(crate) fn put(
     mut attempt: impl FnMut(&mut World, Option<Fault>, usize) -> SysResult<usize>,
 ) -> SysResult<usize> {
     let out = simkern_poller::sys::epoll::EPOLLOUT;
-    let mut done = 0usize;
+    let done = Cell::new(0usize);
     let encode: fn(&usize) -> i64 = |n| *n as i64;
-    waiting(call, args, encode, |w, fault| {
-        let r = attempt(w, fault, done);
-        if done == 0 && !may_block(w, fd, flags) {
+    let partial = || Some(done.get()).filter(|&n| n > 0);
+    waiting_partial(call, args, encode, partial, |w, fault| {
+        let r = attempt(w, fault, done.get());
+        if done.get() == 0 && !may_block(w, fd, flags) {
             return r.map(Some);
         }
         match r {
             Ok(n) => {
-                done += n;
-                if done >= len || fault.is_some() || !block_on(w, call, fd, out, flags) {
-                    Ok(Some(done))
+                done.set(done.get() + n);
+                if done.get() >= len || fault.is_some() || !block_on(w, call, fd, out, flags) {
+                    Ok(Some(done.get()))
                 } else {
                     Ok(None)
                 }
             }
             Err(Errno::EAGAIN) if block_on(w, call, fd, out, flags) => Ok(None),
-            Err(_) if done > 0 => Ok(Some(done)),
+            Err(_) if done.get() > 0 => Ok(Some(done.get())),
             Err(e) => Err(e),
         }
     })
@@ -283,5 +317,34 @@ pub(crate) fn connect(
                 None => Ok(Some(())),
             }
         },
+    )
+}
+
+/// A call on a blocking file that Linux makes wait where the simulated kernel answers
+/// `EAGAIN` (a Unix connect to a full backlog; FREEDOMS.md): a signal in that wait is `EINTR`,
+/// and on a nonblocking file, where Linux answers `EAGAIN` too, it interrupts nothing.
+pub(crate) fn answered_without_waiting<T>(
+    call: Call,
+    args: [i64; 3],
+    fd: Fd,
+    encode: fn(&T) -> i64,
+    attempt: impl FnOnce(&mut World) -> SysResult<T>,
+) -> SysResult<T> {
+    interruptible(
+        call,
+        args,
+        |w, fault| {
+            let r = attempt(w);
+            let waits = matches!(r, Err(Errno::EAGAIN)) && may_block(w, fd, MsgFlags::EMPTY);
+            if fault == Some(SIGNAL) && waits {
+                w.record(What::Fault {
+                    call,
+                    errno: Errno::EINTR,
+                });
+                return Err(Errno::EINTR);
+            }
+            r
+        },
+        encode,
     )
 }

@@ -6,10 +6,16 @@
 //! that can happen, not an artefact of a kinder or harsher kernel:
 //! - `Errno(e)` fails the call with `e` before it touches kernel state (`EMFILE` from `socket`,
 //!   `ENOMEM` from `epoll_ctl`, `EINTR` from `epoll_wait`, `ECONNREFUSED` from `connect`...);
-//!   `ALLOWED` lists which errno each call may be given.
+//!   `ALLOWED` lists which errno each call may be given. `EINTR` is a signal arriving: it
+//!   fails only a call that would wait (a read or write on a blocking file with nothing to
+//!   do, `epoll_wait` with nothing ready and a timeout), which returns `EINTR` instead of
+//!   sleeping, or the bytes it had queued; any other call completes, as on Linux, where a
+//!   nonblocking socket answers `EAGAIN` before it looks at pending signals
+//!   (`crate::sys::interruptible`).
 //! - `Reset` resets the connection under a `read`/`write` first, so the call then fails the
 //!   way Linux fails it (`ECONNRESET`, then `EPIPE`).
-//! - `Short` makes a `write`/`writev` accept fewer bytes than offered (buffers nearly full).
+//! - `Short` makes a `write`/`writev` accept fewer bytes than offered (buffers nearly full),
+//!   arming the writer's next `EPOLLOUT` wakeup as a filled buffer does on Linux.
 //! - `EarlyWake` makes `epoll_wait` return 0 before its timeout (harsher than Linux, which
 //!   rounds timeouts up; a loop that recomputes its timeout is unaffected).
 //!

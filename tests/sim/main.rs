@@ -14,6 +14,7 @@ mod faults;
 mod fd;
 #[path = "../real/fd_body.rs"]
 mod fd_body;
+mod interrupts;
 mod kernel_config;
 mod liveness;
 mod nightly;

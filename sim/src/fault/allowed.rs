@@ -1,6 +1,8 @@
 //! `ALLOWED`: the faults each call may be given. Every entry is one Linux can produce for the
 //! call (its documented errnos, or what follows from a reset under it), so a failure found
-//! under faults is a bug that can happen.
+//! under faults is a bug that can happen. `EINTR` is listed for the calls that can wait, and
+//! fires only when the call would (see `super`'s docs): on the nonblocking sockets an event
+//! loop uses it never reaches `read` or `accept4`.
 
 use super::Fault;
 use crate::trace::Call;

@@ -181,6 +181,24 @@ impl Kernel {
         }
     }
 
+    /// A stream write on `fd` is about to be cut short by an injected fault. On Linux a
+    /// nonblocking stream write is short only when the buffer fills, and that arms the
+    /// writer's next `EPOLLOUT` wakeup: `SOCK_NOSPACE` on a TCP socket (`sk_stream_write_space`
+    /// once the data drains), a full pipe's next read (`pipe_read`'s `was_full`). Armed here
+    /// too, or an edge-triggered writer that waits for that wakeup after a short write (tokio
+    /// drops its write readiness on one) would wait forever for an edge Linux sends. A Unix
+    /// stream needs nothing: its writer is woken whenever the peer frees an skb.
+    pub fn found_short_of_space(&mut self, fd: Fd) {
+        let Ok(file) = self.file_of(fd) else {
+            return;
+        };
+        match self.files[file].kind {
+            Kind::Socket(s) => self.sockets[s].nospace = true,
+            Kind::PipeWrite(p) => self.pipes[p].writer_waits = true,
+            _ => {}
+        }
+    }
+
     /// `close`: the fd goes at once; the file goes with its last fd (see `file`). A socket's
     /// last close may send FIN or RST at `now`.
     pub fn close(&mut self, fd: Fd, now: u64, ch: &mut dyn Choices) -> SysResult<()> {

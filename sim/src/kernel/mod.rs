@@ -44,7 +44,7 @@
 //! calling thread's process before each call. Everything but the fd tables is shared.
 //!
 //! Not modelled, kernel-wide: fork, exec and fd passing (a process starts with no fds), signals
-//! (`EINTR` is the fault plan's business), blocking fds (`O_NONBLOCK` cleared by `fcntl`
+//! (`EINTR` is the fault plan's business, given only to a call that would wait), blocking fds (`O_NONBLOCK` cleared by `fcntl`
 //! is kept and reported, not honoured), `ENFILE`/`ENOMEM`.
 //! Each module lists its own omissions.
 

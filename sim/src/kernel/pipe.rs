@@ -48,6 +48,9 @@ pub(crate) struct Pipe {
     pub(crate) reader: Option<FileKey>,
     /// The write end's file, while open.
     pub(crate) writer: Option<FileKey>,
+    /// A write was cut short as if the pipe had filled: the next read wakes the writer as a
+    /// read of a full pipe does (`Kernel::found_short_of_space`).
+    pub(crate) writer_waits: bool,
 }
 
 impl Pipe {
@@ -166,6 +169,7 @@ impl Kernel {
             max_bufs: self.config.pipe_capacity / PAGE_SIZE,
             reader: None,
             writer: None,
+            writer_waits: false,
         });
         let r = self.install(Kind::PipeRead(p));
         let w = self.install(Kind::PipeWrite(p));
@@ -179,7 +183,7 @@ impl Kernel {
             return Ok(0);
         }
         let pipe = &mut self.pipes[p];
-        let was_full = pipe.is_full();
+        let was_full = pipe.is_full() || pipe.writer_waits;
         let n = pipe.read(buf);
         if n == 0 {
             return if pipe.writer.is_none() {
@@ -188,6 +192,7 @@ impl Kernel {
                 Err(Errno::EAGAIN)
             };
         }
+        pipe.writer_waits = false;
         if was_full {
             if let Some(w) = pipe.writer {
                 self.wake(w, EPOLLOUT);

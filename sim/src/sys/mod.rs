@@ -25,7 +25,7 @@ mod unix;
 mod words;
 
 pub use step::PARKED;
-pub(crate) use step::{park, syscall, syscall_or_resume};
+pub(crate) use step::{interruptible, park, syscall, syscall_or_resume, SIGNAL};
 use words::*;
 
 use crate::fault::Fault;

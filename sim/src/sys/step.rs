@@ -12,6 +12,35 @@ pub(crate) fn syscall<T>(
     apply: impl FnOnce(&mut World, Option<Fault>) -> SysResult<T>,
     encode: impl FnOnce(&T) -> i64,
 ) -> SysResult<T> {
+    step(call, args, false, apply, encode)
+}
+
+/// As `syscall`, for a call that may sleep: an injected `EINTR` (a signal arriving) is handed
+/// to `apply` as `SIGNAL`, not returned, because Linux returns `EINTR` only from a call that
+/// waits: a signal that comes while a call completes without waiting (a nonblocking read,
+/// `epoll_wait` with events ready or a zero timeout) interrupts nothing. `apply` delivers it
+/// where the call would wait (`crate::blocking`) and records the fault there.
+#[inline]
+pub(crate) fn interruptible<T>(
+    call: Call,
+    args: [i64; 3],
+    apply: impl FnOnce(&mut World, Option<Fault>) -> SysResult<T>,
+    encode: impl FnOnce(&T) -> i64,
+) -> SysResult<T> {
+    step(call, args, true, apply, encode)
+}
+
+/// The injected signal of an `interruptible` call.
+pub(crate) const SIGNAL: Fault = Fault::Errno(Errno::EINTR);
+
+#[inline]
+fn step<T>(
+    call: Call,
+    args: [i64; 3],
+    sleeps: bool,
+    apply: impl FnOnce(&mut World, Option<Fault>) -> SysResult<T>,
+    encode: impl FnOnce(&T) -> i64,
+) -> SysResult<T> {
     if with_world(|w| w.tearing_down) {
         return with_world(|w| apply(w, None));
     }
@@ -32,7 +61,7 @@ pub(crate) fn syscall<T>(
             w.faults
                 .roll(call, &w.names[w.current.index()], &mut w.decisions)
         };
-        if let Some(Fault::Errno(errno)) = fault {
+        if let Some(Fault::Errno(errno)) = fault.filter(|&f| !(sleeps && f == SIGNAL)) {
             w.record(What::Fault { call, errno });
             w.record(What::Syscall {
                 call,
@@ -78,7 +107,7 @@ pub(crate) fn syscall_or_resume<T>(
     apply: impl FnOnce(&mut World, Option<Fault>) -> SysResult<Option<T>>,
 ) -> SysResult<Option<T>> {
     if first {
-        return syscall(call, args, apply, |r| r.as_ref().map_or(PARKED, encode));
+        return interruptible(call, args, apply, |r| r.as_ref().map_or(PARKED, encode));
     }
     with_world(|w| {
         let me = w.current;

@@ -12,11 +12,12 @@ pub(super) fn bind_unix(fd: Fd, addr: &UnixAddr) -> SysResult<()> {
 }
 
 pub(super) fn connect_unix(fd: Fd, addr: &UnixAddr) -> SysResult<()> {
-    syscall(
+    blocking::answered_without_waiting(
         Call::ConnectUnix,
         [fd.0 as i64, unix_addr_word(addr), 0],
-        |w, _| w.kernel.connect_unix(fd, addr),
+        fd,
         unit,
+        |w| w.kernel.connect_unix(fd, addr),
     )
 }
 

@@ -48,6 +48,7 @@ pub(super) fn shortened(w: &mut World, fd: Fd, len: usize) -> usize {
     if len <= 1 || !w.kernel.is_stream(fd) {
         return len;
     }
+    w.kernel.found_short_of_space(fd);
     1 + w
         .decisions
         .choose(crate::decision::Choice::Fault, len as u64 - 1) as usize
