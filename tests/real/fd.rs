@@ -22,3 +22,8 @@ fn fionread_counts_what_a_read_could_take_as_the_simulator_assumes() {
 fn writev_gathers_on_pipes_and_sockets_as_the_simulator_assumes() {
     fd_body::writev_gathers(&LinuxSys);
 }
+
+#[test]
+fn epoll_ctl_without_an_event_registers_no_interest_as_the_simulator_assumes() {
+    fd_body::epoll_ctl_without_an_event(&LinuxSys);
+}

@@ -229,6 +229,33 @@ pub fn dup2_dup3<S: Sys>(sys: &S) {
     close_all(sys, &[w, w2, ep]);
 }
 
+/// `epoll_ctl` without an event (`None`): `ADD` and `MOD` register no interest (the all-zero
+/// event, data 0), so only what epoll always reports comes back (`EPOLLHUP` once the pipe's
+/// writer closes); `DEL` ignores whatever event it is given.
+pub fn epoll_ctl_without_an_event<S: Sys>(sys: &S) {
+    let (r, w) = sys.pipe2().expect("pipe2");
+    let ep = sys.epoll_create().expect("epoll_create");
+    assert_eq!(
+        sys.epoll_ctl(ep, EpollOp::Add, r, None),
+        Ok(()),
+        "ADD, no event"
+    );
+    assert_eq!(sys.write(w, b"x"), Ok(1));
+    assert_eq!(ready(sys, ep, 0), Vec::<u64>::new(), "EPOLLIN unasked");
+    assert_eq!(
+        sys.epoll_ctl(ep, EpollOp::Mod, r, None),
+        Ok(()),
+        "MOD, no event"
+    );
+    assert_eq!(ready(sys, ep, 0), Vec::<u64>::new(), "EPOLLIN unasked");
+    sys.close(w).expect("close w");
+    assert_eq!(ready(sys, ep, 100), vec![0], "EPOLLHUP is reported unasked");
+    let ignored = EpollEvent::new(EPOLLIN, 7);
+    assert_eq!(sys.epoll_ctl(ep, EpollOp::Del, r, Some(ignored)), Ok(()));
+    assert_eq!(ready(sys, ep, 0), Vec::<u64>::new(), "deleted");
+    close_all(sys, &[r, ep]);
+}
+
 /// `ioctl(FIONREAD)` on pipes, TCP, UDP, Unix sockets, eventfd and epoll.
 pub fn fionread<S: Sys>(sys: &S) {
     let (r, w) = sys.pipe2().expect("pipe2");

@@ -2,10 +2,12 @@
 //! bring a new event, so the poller parks the next read instead of spending a `read(2)` on
 //! `EAGAIN`. Measured on the real kernel with the `Traced` log of every `read`; and
 //! `readable()` reports what the poller knows of the read half (readable, then closed).
+//! A read that fills the buffer says nothing of what is left, so it keeps readiness: the rest
+//! is read without a new event. `writable()` reports the write half.
 
 use crate::traced::{dump, Entry, Traced};
-use simkern::poller::reactor::ready::{READABLE, READ_CLOSED};
-use simkern::poller::{Runtime, TcpStream};
+use simkern::poller::reactor::ready::{READABLE, READ_CLOSED, WRITABLE};
+use simkern::poller::{Runtime, Sys, TcpStream};
 use std::io::Write;
 use std::time::Duration;
 
@@ -53,4 +55,47 @@ fn after_a_short_read_the_next_read_waits_for_an_event_without_a_syscall() {
         "reads of {fd:?} after the short read (each an EAGAIN the edge made needless):\n{}",
         dump(&log)
     );
+}
+
+/// Bytes left behind by a read that filled its buffer bring no new edge on an edge-triggered
+/// epoll (nothing new arrives): if the poller dropped readiness after a full read, the second
+/// read would wait forever for a peer that sent everything at once.
+#[test]
+fn after_a_full_read_the_rest_is_read_without_a_new_event() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("local_addr");
+    let rt = Runtime::new(simkern::poller::LinuxSys).expect("a loop");
+    let h = rt.handle().clone();
+    rt.block_on(async move {
+        let stream = TcpStream::connect(&h, addr).await.expect("connect");
+        let bits = stream.writable().await;
+        assert_ne!(bits & WRITABLE, 0, "writable() without WRITABLE: {bits:#x}");
+        let (mut peer, _) = listener.accept().expect("accept");
+        let sent: Vec<u8> = (0..2 * MSG.len()).map(|i| i as u8).collect();
+        peer.write_all(&sent).expect("the peer writes");
+        // Both halves in the receive queue before the first read, so one edge covers them.
+        let mut queued = 0;
+        for _ in 0..100 {
+            queued = h.sys().fionread(stream.fd()).expect("FIONREAD");
+            if queued as usize == sent.len() {
+                break;
+            }
+            h.sleep(Duration::from_millis(5)).await;
+        }
+        assert_eq!(
+            queued as usize,
+            sent.len(),
+            "the peer's bytes did not all arrive"
+        );
+        let mut got = vec![0; sent.len()];
+        let (first, second) = got.split_at_mut(MSG.len());
+        assert_eq!(stream.read(first).await, Ok(MSG.len()), "a full read");
+        let rest = h
+            .timeout(Duration::from_secs(5), stream.read(second))
+            .await
+            .expect("the bytes left by a full read were never read: readiness was dropped");
+        assert_eq!(rest, Ok(MSG.len()));
+        assert_eq!(got, sent);
+    })
+    .expect("the loop ran");
 }

@@ -1,10 +1,11 @@
 //! The poller's errno probes, as the simulator reads them: each `ErrnoHandled` names the
 //! syscall the trace names, and the errno oracle judges the decisions under those names.
 //!
-//! The oracle has one call-specific rule (`accept4` with `EMFILE`/`ENFILE` must back off); it
-//! keys on the call's name, so a probe that named `accept4` anything else would silently turn
-//! that rule off (the oracle accepts every decision for calls it does not know). These tests
-//! hold the poller's names and the oracle's rules together.
+//! The oracle has two call-specific rules (`accept4` with `EMFILE`/`ENFILE` must back off, and
+//! `connect` with `EINPROGRESS` must wait); they key on the call's name, so a probe that named
+//! `accept4` or `connect` anything else would silently turn its rule off (the oracle accepts
+//! every decision for calls it does not know). These tests hold the poller's names and the
+//! oracle's rules together.
 
 use simkern::poller::errno_policy::{classify, Call};
 use simkern::poller::sys::ErrnoAction;
@@ -62,6 +63,21 @@ fn the_errno_oracle_catches_accept4_emfile_surfaced_or_retried_under_the_pollers
                 Call::Accept.name()
             );
         }
+    }
+}
+
+#[test]
+fn the_errno_oracle_catches_a_connect_in_progress_given_up_under_the_pollers_name() {
+    for wrong in [ErrnoAction::Surface, ErrnoAction::Fatal] {
+        let violation = judge(Call::Connect, Errno::EINPROGRESS, wrong);
+        assert!(
+            violation
+                .as_ref()
+                .is_some_and(|(oracle, _)| *oracle == "errno"),
+            "connect EINPROGRESS decided {wrong:?} passed the errno oracle ({violation:?}) \
+             under the probe's call name {:?}",
+            Call::Connect.name()
+        );
     }
 }
 

@@ -24,3 +24,8 @@ fn fionread_on_the_simulator_is_as_on_linux() {
 fn writev_on_the_simulator_gathers_as_on_linux() {
     over_seeds(|| fd_body::writev_gathers(&SimSys));
 }
+
+#[test]
+fn epoll_ctl_without_an_event_on_the_simulator_is_as_on_linux() {
+    over_seeds(|| fd_body::epoll_ctl_without_an_event(&SimSys));
+}

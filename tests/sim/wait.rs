@@ -73,3 +73,24 @@ fn a_blocking_read_nobody_answers_is_a_deadlock_that_names_the_read() {
     );
     assert!(outcome.virtual_ns >= 50_000_000, "the sleeper slept first");
 }
+
+/// Linux takes `O_DIRECT` (a packet-mode pipe, each write one packet); the simulated kernel does
+/// not model packets, so it refuses the flag by name rather than make a byte pipe that would
+/// merge the writes a packet pipe keeps apart.
+#[test]
+fn a_packet_mode_pipe_is_refused_not_made_a_byte_pipe() {
+    use simkern::poller::sys::fd_flags::O_DIRECT;
+    use simkern::poller::sys::{Errno, PipeFlags, Sys};
+    over_seeds(|| {
+        assert_eq!(
+            SimSys.pipe2_flags(PipeFlags(O_DIRECT)),
+            Err(Errno::EINVAL),
+            "pipe2(O_DIRECT)"
+        );
+        assert_eq!(
+            SimSys.pipe2_flags(PipeFlags(O_DIRECT) | PipeFlags::CLOEXEC),
+            Err(Errno::EINVAL),
+            "pipe2(O_DIRECT | O_CLOEXEC)"
+        );
+    });
+}

@@ -2,8 +2,10 @@
 //!
 //! Each errno demands its own handling (see the poller's `errno_policy`): `EINTR` means call
 //! again (Go's netpoll once died on `EINTR` from `epoll_wait`), `EAGAIN` means not ready yet,
-//! and `EMFILE`/`ENFILE` from `accept4` mean back off (the connection stays in the backlog and
-//! the listener stays readable, so giving up loses the server and retrying at once spins).
+//! `EMFILE`/`ENFILE` from `accept4` mean back off (the connection stays in the backlog and
+//! the listener stays readable, so giving up loses the server and retrying at once spins), and
+//! `EINPROGRESS` from a nonblocking `connect` means the handshake is under way (wait for
+//! `EPOLLOUT`, then read `SO_ERROR`; giving up drops a connection that would have been made).
 //! The code reports each decision (`ErrnoHandled`); the table below says which decisions are
 //! wrong. Errnos outside these three classes are not judged (surfacing `ECONNRESET` is right).
 
@@ -16,6 +18,7 @@ pub const EINTR: i32 = 4;
 pub const EAGAIN: i32 = crate::errno::EAGAIN;
 pub const ENFILE: i32 = 23;
 pub const EMFILE: i32 = crate::errno::EMFILE;
+pub const EINPROGRESS: i32 = crate::errno::EINPROGRESS;
 
 /// The classes of errno the oracle judges.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -26,6 +29,8 @@ enum Class {
     NotReady,
     /// `EMFILE`/`ENFILE` from `accept4`: out of fds for now.
     AcceptExhausted,
+    /// `EINPROGRESS` from `connect`: the handshake goes on without the caller.
+    ConnectInProgress,
     /// Anything else: not judged.
     Other,
 }
@@ -35,6 +40,7 @@ fn class(call: &str, errno: i32) -> Class {
         (_, EINTR) => Class::Interrupted,
         (_, EAGAIN) => Class::NotReady,
         ("accept4", EMFILE | ENFILE) => Class::AcceptExhausted,
+        ("connect", EINPROGRESS) => Class::ConnectInProgress,
         _ => Class::Other,
     }
 }
@@ -69,6 +75,12 @@ fn verdict(class: Class, action: Action) -> Verdict {
         (Class::AcceptExhausted, Surface | Fatal) => Verdict::Wrong(
             "fd exhaustion is temporary: giving up on accept loses the server; back off on a \
              timer and try again",
+        ),
+        // Retry is how EINTR's connect is waited for too: both wait for EPOLLOUT.
+        (Class::ConnectInProgress, NotReady | Retry) => Verdict::Right,
+        (Class::ConnectInProgress, Backoff | Surface | Fatal) => Verdict::Wrong(
+            "EINPROGRESS says a nonblocking connect has started, not failed: wait for \
+             EPOLLOUT, then read SO_ERROR for the outcome",
         ),
         (Class::Other, Retry | NotReady | Backoff | Surface | Fatal) => Verdict::Right,
     }
@@ -135,6 +147,16 @@ mod tests {
         assert!(judge("accept4", EMFILE, Action::Fatal).is_err());
         assert!(judge("accept4", ENFILE, Action::Retry).is_err());
         judge("accept4", EMFILE, Action::Backoff).unwrap();
+    }
+
+    #[test]
+    fn a_connect_in_progress_given_up_on_is_caught() {
+        for wrong in [Action::Surface, Action::Fatal, Action::Backoff] {
+            let err = judge("connect", EINPROGRESS, wrong).unwrap_err();
+            assert!(err.contains("connect returned EINPROGRESS"), "{err}");
+        }
+        judge("connect", EINPROGRESS, Action::NotReady).unwrap();
+        judge("read", EINPROGRESS, Action::Surface).unwrap();
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::errno_policy::{self, Call};
 use crate::net::IoSource;
 use crate::reactor::Direction;
 use crate::runtime::Handle;
-use crate::sys::{Domain, Errno, Fd, Shutdown, SockOpt, SockType, Sys, SysResult};
+use crate::sys::{Domain, Errno, ErrnoAction, Fd, Shutdown, SockOpt, SockType, Sys, SysResult};
 use std::io::IoSlice;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -35,14 +35,12 @@ impl<S: Sys> TcpStream<S> {
         let io = IoSource::new(handle, fd)?;
         match sys.connect(fd, addr) {
             Ok(()) => return Ok(TcpStream { io }),
-            // EINTR: the connect goes on asynchronously (POSIX), so wait for it like EINPROGRESS.
-            Err(e @ (Errno::EINPROGRESS | Errno::EINTR)) => {
-                errno_policy::handle(sys, Call::Connect, e);
-            }
-            Err(e) => {
-                errno_policy::handle(sys, Call::Connect, e);
-                return Err(e);
-            }
+            Err(e) => match errno_policy::handle(sys, Call::Connect, e) {
+                // EINPROGRESS. Retry is EINTR's: an interrupted connect goes on asynchronously
+                // (POSIX), so it is waited for like EINPROGRESS; calling again says EALREADY.
+                ErrnoAction::NotReady | ErrnoAction::Retry => {}
+                _ => return Err(e),
+            },
         }
         io.ready(Direction::Write).await;
         match io.take_error()? {

@@ -1,5 +1,6 @@
 //! Timers on the real kernel: ties fire in arming order, a dropped sleep disarms, owners
-//! have distinct ids, a sleep wakes the task that polled it last.
+//! have distinct ids, a sleep wakes the task that polled it last, a sleep reports its deadline
+//! and never ends before it.
 
 use crate::counting_waker::Counting;
 use crate::sys::linux::LinuxSys;
@@ -41,6 +42,39 @@ fn timers_with_equal_deadlines_fire_in_arming_order() {
         [0, 1, 2, 3, 4],
         "ties fired out of arming order"
     );
+}
+
+/// `Sleep::deadline` is the instant on the monotonic clock the sleep ends at: the one given
+/// to `sleep_until`, `now + duration` for `sleep`; and the sleep does not end before it.
+#[test]
+fn a_sleep_reports_its_deadline_and_does_not_end_before_it() {
+    let rt = Runtime::new(LinuxSys).expect("a loop");
+    let h = rt.handle().clone();
+    let at = LinuxSys.monotonic_now() + Duration::from_millis(3);
+    assert_eq!(h.sleep_until(at).deadline(), at);
+    let before = LinuxSys.monotonic_now();
+    let sleep = h.sleep(Duration::from_millis(2));
+    let after = LinuxSys.monotonic_now();
+    let deadline = sleep.deadline();
+    let ms2 = Duration::from_millis(2);
+    assert!(
+        before + ms2 <= deadline && deadline <= after + ms2,
+        "sleep(2 ms) between {before:?} and {after:?} has deadline {deadline:?}"
+    );
+    let woke = rt
+        .block_on(async move {
+            sleep.await;
+            LinuxSys.monotonic_now()
+        })
+        .expect("the loop ran");
+    assert!(woke >= deadline, "woke at {woke:?}, before {deadline:?}");
+}
+
+/// What a user prints of a timeout says what happened.
+#[test]
+fn an_elapsed_timeout_names_itself() {
+    let text = crate::timer::Elapsed.to_string();
+    assert!(text.contains("deadline"), "Elapsed displays as {text:?}");
 }
 
 /// A `Sleep` dropped before its deadline (here by `timeout`) leaves no timer armed: an
