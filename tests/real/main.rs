@@ -18,7 +18,8 @@
 //! - `timer_probes`: each timer's probes carry its own id.
 //! - `udp`, `udp_body`: UDP and TCP's `MSG_PEEK` on loopback, one body for both backends.
 //! - `unix`, `unix_body`: Unix-domain stream and datagram sockets, one body for both backends.
-//! - `waker`: 20,000 cross-thread wakes, all observed, at most one eventfd write per sleep.
+//! - `waker`: 20,000 cross-thread wakes, all observed, at most one eventfd write per sleep;
+//!   an idle loop has read every eventfd write (its counter is zero).
 //!
 //! Real threads are the point here (this is the real backend): the `std::thread::spawn` ban
 //! in `clippy.toml` is for sim-run code, so threads are started with `thread::Builder`, and

@@ -5,9 +5,11 @@
 //! go to sleep between wakes, and wakes land before, during and after its `prepare_sleep`).
 //! Every wake must be observed, and the eventfd written at most once per sleep. And closures
 //! sent with `RemoteHandle::run` from two threads run on the loop thread in each sender's
-//! order.
+//! order. And once the loop is idle again, the eventfd's counter is back to zero: every write
+//! it was woken by was read, so the counter never creeps toward saturation (where a write
+//! would fail with `EAGAIN`).
 
-use crate::support::{fds_shared, wait_until, LoopThread, CALL_TIMEOUT};
+use crate::support::{fds_exclusive, fds_shared, open_fds, wait_until, LoopThread, CALL_TIMEOUT};
 use simkern::poller::LinuxSys;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -139,5 +141,58 @@ fn closures_sent_with_remote_run_run_on_the_loop_thread_in_each_senders_order() 
             "sender {sender}: closure {first_out_of_order:?} (position, index) ran out of order"
         );
     }
+    lt.stop();
+}
+
+/// The counter of eventfd `fd` as `/proc/self/fdinfo` shows it (`eventfd-count:`, in hex).
+fn eventfd_count(fd: i32) -> Result<u64, String> {
+    let info = std::fs::read_to_string(format!("/proc/self/fdinfo/{fd}"))
+        .map_err(|e| format!("read /proc/self/fdinfo/{fd}: {e}"))?;
+    let line = info
+        .lines()
+        .find_map(|l| l.strip_prefix("eventfd-count:"))
+        .ok_or(format!(
+            "fd {fd} has no eventfd-count in its fdinfo:\n{info}"
+        ))?;
+    u64::from_str_radix(line.trim(), 16).map_err(|e| format!("eventfd-count {line:?}: {e}"))
+}
+
+#[test]
+fn an_idle_loop_has_read_every_eventfd_write_it_was_woken_by() {
+    // Exclusive: the loop's eventfd is found as the one eventfd that starting it opened.
+    let _fds = fds_exclusive();
+    let before = open_fds();
+    let (lt, ()) = LoopThread::start("waker-drain", LinuxSys, |_| ());
+    let eventfds: Vec<i32> = open_fds()
+        .into_iter()
+        .filter(|(fd, target)| !before.contains_key(fd) && target == "anon_inode:[eventfd]")
+        .map(|(fd, _)| fd)
+        .collect();
+    let [eventfd] = eventfds[..] else {
+        panic!("starting a loop opened eventfds {eventfds:?}, not exactly one");
+    };
+    let remote = lt.remote();
+    const SLEEPY_WAKES: u64 = 50;
+    for _ in 0..SLEEPY_WAKES {
+        remote.wake();
+        // Long enough for the loop to go back to epoll_wait, so most wakes write.
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    wait_until("the loop observes every wake", CALL_TIMEOUT, || {
+        let s = lt.stats();
+        (s.wakes_observed == SLEEPY_WAKES)
+            .then_some(())
+            .ok_or(format!("{s:?}"))
+    });
+    let s = lt.stats();
+    assert!(s.eventfd_writes >= 1, "no wake wrote the eventfd: {s:?}");
+    wait_until(
+        "the idle loop's eventfd counter is zero",
+        CALL_TIMEOUT,
+        || match eventfd_count(eventfd)? {
+            0 => Ok(()),
+            n => Err(format!("counter {n} after {} writes", s.eventfd_writes)),
+        },
+    );
     lt.stop();
 }
