@@ -396,6 +396,48 @@ fn an_abort_does_not_recall_the_fin_already_on_its_way() {
     ]);
 }
 
+/// `shutdown(SHUT_RD)` of a connected socket sends nothing: the peer reads no EOF and still
+/// gets what the shut socket writes; a second `SHUT_WR` sends no second FIN. Not a
+/// disagreement found by the generator: written for a kernel mutant (`wr && !fin_queued`
+/// made `||` in the simulator's `shutdown`), which no test noticed.
+#[test]
+fn a_read_side_shutdown_sends_nothing_to_the_peer() {
+    check(&[
+        socket(),
+        bind(3, 0),
+        listen(3, 1),
+        epoll_create(),
+        ctl(4, Ctl::Add, 3, IN),
+        socket(),
+        connect(5, 0),
+        settle(),
+        wait(4, 2),
+        accept(3),
+        ctl(4, Ctl::Add, 6, IN | OUT | RDHUP | ET),
+        shutdown(5, Shut::Rd),
+        settle(),
+        wait(4, 4),
+        read(6, 10),
+        read(5, 10),
+        write(5, 10),
+        settle(),
+        wait(4, 4),
+        read(6, 20),
+        shutdown(5, Shut::Wr),
+        shutdown(5, Shut::Wr),
+        settle(),
+        wait(4, 4),
+        read(6, 10),
+        read(6, 10),
+        write(6, 5),
+        settle(),
+        read(5, 10),
+        close(6),
+        close(5),
+        close(3),
+    ]);
+}
+
 /// `shutdown(SHUT_RD)` of a listener: both the model and the simulator kept the `SHUT_RD`
 /// made before `listen` and read EOF; Linux's `tcp_disconnect` clears `sk_shutdown`, so
 /// `read` is `ENOTCONN`. Fixed in both (the same holds for `shutdown` of a connecting socket).
@@ -1014,6 +1056,31 @@ fn udp_datagrams_of_two_senders_to_one_socket_settle_in_either_order() {
         recvfrom(3, 2000, false, false),
         getpeername(4),
         getsockopt(3, SockOptGet::RcvBuf),
+    ]);
+}
+
+/// Two UDP sockets with `SO_REUSEADDR` on one port: a datagram to it reaches the one bound
+/// last (Linux adds a bound socket at the head of its port's hash chain, and a lookup keeps
+/// the first of equal scores), and after that one closes, the other. Written for a kernel
+/// mutant (the simulator's bind sequence counting down), which no test noticed.
+#[test]
+fn udp_sockets_sharing_a_port_give_a_datagram_to_the_one_bound_last() {
+    check(&[
+        udp_socket(),
+        setsockopt(3, SockOpt::ReuseAddr(true)),
+        bind(3, 0),
+        udp_socket(),
+        setsockopt(4, SockOpt::ReuseAddr(true)),
+        bind(4, 0),
+        udp_socket(),
+        sendto(5, 10, Some(0)),
+        settle(),
+        recvfrom(3, 100, false, false),
+        recvfrom(4, 100, false, false),
+        close(4),
+        sendto(5, 20, Some(0)),
+        settle(),
+        recvfrom(3, 100, false, false),
     ]);
 }
 

@@ -151,24 +151,29 @@ impl Kernel {
     /// `ep_loop_check`: would making `ep` watch `to` close a cycle, or make a chain of nested
     /// epolls longer than `EP_MAX_NESTS`?
     fn epoll_would_loop(&self, ep: EpollKey, to: EpollKey) -> bool {
-        match self.depth_below(to, ep, 0) {
+        match self.depth_below(to, ep) {
             None => true,
             Some(down) => down + 1 + self.depth_above(ep, 0) > EP_MAX_NESTS,
         }
     }
 
-    /// Longest chain of epolls below `at`, or `None` if `target` is reachable (a cycle) or the
-    /// chain is too deep to matter. Recursion is bounded: existing chains obey `EP_MAX_NESTS`.
-    fn depth_below(&self, at: EpollKey, target: EpollKey, depth: u32) -> Option<u32> {
-        if at == target || depth > EP_MAX_NESTS {
+    /// Longest chain of epolls below `at`, or `None` if `target` is reachable (a cycle).
+    /// Recursion is bounded: existing chains obey `EP_MAX_NESTS`, as asserted. (It had a depth
+    /// guard that could never fire, since every chain it walks is an existing one.)
+    fn depth_below(&self, at: EpollKey, target: EpollKey) -> Option<u32> {
+        if at == target {
             return None;
         }
         let mut longest = 0;
         for &(_, file) in self.epolls[at].interest.keys() {
             if let Kind::Epoll(child) = self.files[file].kind {
-                longest = longest.max(self.depth_below(child, target, depth + 1)? + 1);
+                longest = longest.max(self.depth_below(child, target)? + 1);
             }
         }
+        assert!(
+            longest <= EP_MAX_NESTS,
+            "a chain of {longest} epolls below {at:?}, more than EP_MAX_NESTS ({EP_MAX_NESTS}): the loop check failed"
+        );
         Some(longest)
     }
 

@@ -65,7 +65,7 @@ impl Net {
         self.next_seq()
     }
 
-    /// A fresh bind sequence number (also for `connect`'s rehash).
+    /// A fresh bind sequence number: a later bind wins a tie in `udp_lookup`.
     pub(crate) fn next_seq(&mut self) -> u64 {
         self.bind_seq += 1;
         self.bind_seq
