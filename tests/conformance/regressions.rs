@@ -163,11 +163,10 @@ fn nap() -> Step {
     Step::Nap
 }
 
-/// Not a disagreement: the harness's own sanity check that one connection's life (dial,
-/// accept, bytes both ways, half-close, close) is judged equal on all three.
-#[test]
-fn a_connection_lives_and_ends_alike_on_all_three() {
-    check(&[
+/// A listener (fd 3) watched by an epoll (4), a client (5) connected to it and the accepted
+/// socket (6) added edge-triggered, then `rest`.
+fn with_connection(rest: &[Step]) -> Vec<Step> {
+    let mut steps = vec![
         socket(),
         bind(3, 0),
         listen(3, 1),
@@ -179,6 +178,16 @@ fn a_connection_lives_and_ends_alike_on_all_three() {
         wait(4, 2),
         accept(3),
         ctl(4, Ctl::Add, 6, IN | OUT | RDHUP | ET),
+    ];
+    steps.extend_from_slice(rest);
+    steps
+}
+
+/// Not a disagreement: the harness's own sanity check that one connection's life (dial,
+/// accept, bytes both ways, half-close, close) is judged equal on all three.
+#[test]
+fn a_connection_lives_and_ends_alike_on_all_three() {
+    check(&with_connection(&[
         getsockname(6),
         write(5, 1000),
         writev(5, &[10, 0, 20]),
@@ -196,7 +205,7 @@ fn a_connection_lives_and_ends_alike_on_all_three() {
         write(5, 10),
         close(5),
         close(3),
-    ]);
+    ]));
 }
 
 /// Not a disagreement: pipes, eventfds and a oneshot entry, judged equal on all three.
@@ -402,18 +411,7 @@ fn an_abort_does_not_recall_the_fin_already_on_its_way() {
 /// made `||` in the simulator's `shutdown`), which no test noticed.
 #[test]
 fn a_read_side_shutdown_sends_nothing_to_the_peer() {
-    check(&[
-        socket(),
-        bind(3, 0),
-        listen(3, 1),
-        epoll_create(),
-        ctl(4, Ctl::Add, 3, IN),
-        socket(),
-        connect(5, 0),
-        settle(),
-        wait(4, 2),
-        accept(3),
-        ctl(4, Ctl::Add, 6, IN | OUT | RDHUP | ET),
+    check(&with_connection(&[
         shutdown(5, Shut::Rd),
         settle(),
         wait(4, 4),
@@ -435,7 +433,7 @@ fn a_read_side_shutdown_sends_nothing_to_the_peer() {
         close(6),
         close(5),
         close(3),
-    ]);
+    ]));
 }
 
 /// `shutdown(SHUT_RD)` of a listener: both the model and the simulator kept the `SHUT_RD`
