@@ -133,7 +133,9 @@ mod tests {
 
     /// More messages than one `writev` takes and more bytes than a socket buffer holds, to a
     /// real peer reading on its own thread: every byte arrives, in order, and the queue ends
-    /// empty.
+    /// empty. 12 MB is more than loopback's buffers take at once (`tcp_wmem`'s and `tcp_rmem`'s
+    /// maxima are 4 and 6 MB by default), so some `writev` stops inside a message and the next
+    /// one starts where it stopped.
     #[test]
     fn flush_writes_every_message_in_order_and_empties_the_queue() {
         use crate::sys::linux::LinuxSys;
@@ -142,7 +144,7 @@ mod tests {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let addr = listener.local_addr().expect("local_addr");
         let messages: Vec<Vec<u8>> = (0..3 * WRITEV_MAX)
-            .map(|i| vec![i as u8; 4000 + i])
+            .map(|i| vec![i as u8; 64_000 + i])
             .collect();
         let expected = messages.concat();
         let reader = std::thread::Builder::new()

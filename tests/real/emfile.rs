@@ -248,6 +248,13 @@ fn get(s: &BTreeMap<String, u64>, key: &str) -> u64 {
         .unwrap_or_else(|| panic!("stats line has no {key:?}: {s:?}"))
 }
 
+/// How much counter `key` grew from `first` to `last`; a counter never goes down.
+fn grew(first: &BTreeMap<String, u64>, last: &BTreeMap<String, u64>, key: &str) -> u64 {
+    let (a, b) = (get(first, key), get(last, key));
+    b.checked_sub(a)
+        .unwrap_or_else(|| panic!("counter {key} went down from {a} to {b}"))
+}
+
 #[test]
 fn echo_server_under_a_32_fd_limit_backs_off_on_emfile_without_spinning_and_recovers() {
     let _fds = fds_shared();
@@ -285,13 +292,13 @@ fn echo_server_under_a_32_fd_limit_backs_off_on_emfile_without_spinning_and_reco
         state()
     );
     // Retries at most 100 ms apart over >= 1 s: ~10 more back-offs; 3 leaves a wide margin.
-    let backoffs = get(last, "accept_backoffs") - get(first, "accept_backoffs");
+    let backoffs = grew(first, last, "accept_backoffs");
     assert!(
         backoffs >= 3,
         "accept_backoffs grew by {backoffs} in the window\n{}",
         state()
     );
-    let iterations = get(last, "iterations") - get(first, "iterations");
+    let iterations = grew(first, last, "iterations");
     // The window spans FLOOD_INTERVALS sleeps of >= STATS_EVERY each, so >= 1 s.
     let min_window_ms = STATS_EVERY.as_millis() as u64 * FLOOD_INTERVALS as u64;
     assert!(
