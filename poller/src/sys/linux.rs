@@ -25,6 +25,22 @@ const _: () =
 // `writev` takes the caller's `IoSlice`s as `iovec`s (std guarantees the layout on unix).
 const _: () = assert!(size_of::<IoSlice<'static>>() == size_of::<libc::iovec>());
 
+// The epoll bits go to the kernel as they are: each is Linux's value. Checked here rather
+// than spelled `libc::EPOLL*` in `sys::epoll`, which the simulator shares on any target.
+const _: () = {
+    use super::epoll::*;
+    assert!(EPOLLIN == libc::EPOLLIN as u32);
+    assert!(EPOLLPRI == libc::EPOLLPRI as u32);
+    assert!(EPOLLOUT == libc::EPOLLOUT as u32);
+    assert!(EPOLLERR == libc::EPOLLERR as u32);
+    assert!(EPOLLHUP == libc::EPOLLHUP as u32);
+    assert!(EPOLLRDHUP == libc::EPOLLRDHUP as u32);
+    assert!(EPOLLEXCLUSIVE == libc::EPOLLEXCLUSIVE as u32);
+    assert!(EPOLLONESHOT == libc::EPOLLONESHOT as u32);
+    assert!(EPOLLET == libc::EPOLLET as u32);
+    assert!(MODIFIERS == (libc::EPOLLEXCLUSIVE | libc::EPOLLONESHOT | libc::EPOLLET) as u32);
+};
+
 /// The real Linux kernel.
 #[derive(Copy, Clone, Debug, Default)]
 pub struct LinuxSys;
