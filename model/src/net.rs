@@ -41,9 +41,12 @@ pub(crate) enum Seg {
         retry: bool,
     },
     SynAck,
-    /// The handshake's final ACK. `retry`: a full listener dropped it.
+    /// The handshake's final ACK. `retry`: a full listener dropped it. `ttl`: its IP TTL,
+    /// the sender's `IP_TTL` when it was sent, which the child it makes takes as its
+    /// `IP_MULTICAST_TTL` (`tcp_v4_syn_recv_sock`).
     Ack {
         retry: bool,
+        ttl: u8,
     },
     Data(usize),
     /// Data Nagle may hold back: written while earlier data may be unacknowledged, without
@@ -119,7 +122,7 @@ impl World {
         let sock = self.sock(from);
         let outbox = &sock.outbox;
         let retry = match outbox.front()? {
-            Seg::Syn { retry } | Seg::Ack { retry } => *retry,
+            Seg::Syn { retry } | Seg::Ack { retry, .. } => *retry,
             // A delayed ACK is optional until a later segment carries it.
             Seg::FinAck => outbox.len() == 1,
             // Nagle: held until the peer's ACK (see `Seg::Nagle`).
@@ -162,7 +165,7 @@ impl World {
         match seg {
             Seg::Syn { .. } => self.arrive_syn(from, to),
             Seg::SynAck => self.arrive_syn_ack(to),
-            Seg::Ack { .. } => self.arrive_ack(from, to),
+            Seg::Ack { ttl, .. } => self.arrive_ack(from, to, ttl),
             Seg::Data(n) | Seg::Nagle(n) => self.arrive_data(to, n, false),
             Seg::LossyData(n) => self.arrive_data(to, n, true),
             Seg::Window(n) => self.arrive_window(to, n),

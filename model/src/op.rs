@@ -63,6 +63,22 @@ pub enum SockOpt {
     Ttl(u32),
     /// `SO_BROADCAST`: stored and read back on any socket (no broadcast address is modelled).
     Broadcast(bool),
+    /// `IP_MULTICAST_TTL`, the `u32` passed as a C `int`: 0 to 255 sets it, `u32::MAX` (-1)
+    /// restores 1, anything else is `EINVAL`; `EINVAL` on any TCP socket (before the value
+    /// is read), `EOPNOTSUPP` on a Unix one. Stored and read back (no multicast group).
+    MulticastTtl(u32),
+    /// `IP_MULTICAST_LOOP`: stored and read back on TCP and UDP; `EOPNOTSUPP` on Unix.
+    MulticastLoop(bool),
+}
+
+/// `IP_MULTICAST_TTL`'s argument as Linux reads the `int` (`do_ip_setsockopt`): -1
+/// (`u32::MAX`) restores the default 1, 0 to 255 is a TTL, anything else `EINVAL`.
+pub(crate) fn multicast_ttl_arg(ttl: u32) -> Result<u8, i32> {
+    match ttl as i32 {
+        -1 => Ok(1),
+        t @ 0..=255 => Ok(t as u8),
+        _ => Err(crate::errno::EINVAL),
+    }
 }
 
 /// `IP_TTL`'s argument as Linux reads the `int`: -1 (`u32::MAX`) restores the default
@@ -90,6 +106,13 @@ pub enum SockOptGet {
     Ttl,
     /// `SO_BROADCAST`: 1 or 0 on any socket (a TCP child inherits it; a Unix one does not).
     Broadcast,
+    /// `IP_MULTICAST_TTL`: as set, else 1, on UDP; on TCP 1, except on an accepted socket:
+    /// the TTL of the handshake ACK that made it (`tcp_v4_syn_recv_sock` sets `mc_ttl` from
+    /// the ACK's IP header, the connector's `IP_TTL`). `EOPNOTSUPP` on a Unix socket.
+    MulticastTtl,
+    /// `IP_MULTICAST_LOOP`: 1 until cleared, on TCP (an accepted socket inherits its
+    /// listener's) and UDP; `EOPNOTSUPP` on a Unix socket.
+    MulticastLoop,
 }
 
 /// A Unix-domain socket's name, as a small index the harness maps to a real one: a

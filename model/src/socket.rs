@@ -147,6 +147,9 @@ pub(crate) struct Socket {
     /// `IP_TTL` as set (`None`: the default) and `SO_BROADCAST`: stored, read back.
     pub(crate) ttl: Option<u8>,
     pub(crate) broadcast: bool,
+    /// `IP_MULTICAST_TTL` (1; a child's is its handshake ACK's TTL) and `IP_MULTICAST_LOOP`.
+    pub(crate) mc_ttl: u8,
+    pub(crate) mc_loop: bool,
     pub(crate) backlog: Option<Backlog>,
 }
 
@@ -177,6 +180,8 @@ impl Socket {
             nodelay: false,
             ttl: None,
             broadcast: false,
+            mc_ttl: 1,
+            mc_loop: true,
             backlog: None,
         }
     }

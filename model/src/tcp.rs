@@ -69,6 +69,9 @@ impl World {
             SockOpt::Linger(linger) => sock.linger0 = linger == Some(0),
             SockOpt::Ttl(ttl) => sock.ttl = crate::op::ttl_arg(ttl)?,
             SockOpt::Broadcast(on) => sock.broadcast = on,
+            // `do_ip_setsockopt` refuses a `SOCK_STREAM` socket before it reads the value.
+            SockOpt::MulticastTtl(_) => return Err(crate::errno::EINVAL),
+            SockOpt::MulticastLoop(on) => sock.mc_loop = on,
         }
         Ok(Outcome::Ok)
     }

@@ -97,6 +97,10 @@ pub(crate) struct Udp {
     /// `IP_TTL` as set (`None`: the default) and `SO_BROADCAST`: stored, read back.
     pub(crate) ttl: Option<u8>,
     pub(crate) broadcast: bool,
+    /// `IP_MULTICAST_TTL` and `IP_MULTICAST_LOOP` (1 and on for a new socket: `udp_socket`
+    /// sets them, not `Default`): stored, read back (no multicast group is modelled).
+    pub(crate) mc_ttl: u8,
+    pub(crate) mc_loop: bool,
     /// Bind order: ties in delivery go to the socket bound last.
     pub(crate) bind_seq: u32,
     /// Queued datagrams: (length, sender).

@@ -94,10 +94,13 @@ const EVENTS: &[u32] = &[
     0,
 ];
 
-/// Eventfd counter values: small ones, and the top of the range where writes stop fitting.
 /// `IP_TTL` values: the range's ends, the default, both sides of it, -1 as std passes it
 /// (`u32::MAX`: back to the default) and -2.
 const TTLS: &[u32] = &[1, 64, 255, 0, 256, u32::MAX, u32::MAX - 1];
+/// `IP_MULTICAST_TTL` values: 0 is a TTL here (not for `IP_TTL`), the default 1, the top,
+/// past it, and -1 as std passes it (back to 1).
+const MULTICAST_TTLS: &[u32] = &[0, 1, 7, 255, 256, u32::MAX];
+/// Eventfd counter values: small ones, and the top of the range where writes stop fitting.
 const EVENTFD_VALUES: &[u64] = &[0, 1, 1, 2, 7, u64::MAX - 2, u64::MAX - 1, u64::MAX];
 
 mod waits;
@@ -245,14 +248,16 @@ impl Gen {
     }
 
     fn sockopt(&mut self) -> SockOpt {
-        match self.rng.weighted(&[3, 1, 3, 1, 1, 2, 1]) {
+        match self.rng.weighted(&[3, 1, 3, 1, 1, 2, 1, 1, 1]) {
             0 => SockOpt::ReuseAddr(true),
             1 => SockOpt::ReuseAddr(false),
             2 => SockOpt::Linger(Some(0)),
             3 => SockOpt::Linger(None),
             4 => SockOpt::NoDelay(true),
             5 => SockOpt::Ttl(self.rng.pick(TTLS)),
-            _ => SockOpt::Broadcast(self.rng.odds(2, 3)),
+            6 => SockOpt::Broadcast(self.rng.odds(2, 3)),
+            7 => SockOpt::MulticastTtl(self.rng.pick(MULTICAST_TTLS)),
+            _ => SockOpt::MulticastLoop(self.rng.odds(1, 3)),
         }
     }
 
@@ -431,6 +436,8 @@ impl Gen {
                     SockOptGet::NoDelay,
                     SockOptGet::Ttl,
                     SockOptGet::Broadcast,
+                    SockOptGet::MulticastTtl,
+                    SockOptGet::MulticastLoop,
                 ]),
             },
             26 => self.fcntl(),

@@ -1281,3 +1281,58 @@ fn ip_ttl_and_so_broadcast_read_back_and_an_accepted_socket_inherits_them() {
         close(3),
     ]);
 }
+
+/// `IP_MULTICAST_TTL` takes 0 to 255 on UDP (256 and -2 are `EINVAL`, -1 restores 1) and is
+/// `EINVAL` on any TCP socket; `IP_MULTICAST_LOOP` reads back on both. An accepted socket
+/// takes its listener's loop flag but not its multicast TTL: the TTL of the handshake's last
+/// ACK, the connector's `IP_TTL` then (`tcp_v4_syn_recv_sock`; measured on 6.18.44), and a
+/// later `IP_TTL` of the connector leaves it.
+#[test]
+fn ip_multicast_options_read_back_and_an_accepted_socket_takes_the_acks_ttl() {
+    check(&[
+        udp_socket(),
+        getsockopt(3, SockOptGet::MulticastTtl),
+        getsockopt(3, SockOptGet::MulticastLoop),
+        setsockopt(3, SockOpt::MulticastTtl(0)),
+        getsockopt(3, SockOptGet::MulticastTtl),
+        setsockopt(3, SockOpt::MulticastTtl(256)),
+        setsockopt(3, SockOpt::MulticastTtl(u32::MAX - 1)),
+        setsockopt(3, SockOpt::MulticastTtl(255)),
+        getsockopt(3, SockOptGet::MulticastTtl),
+        setsockopt(3, SockOpt::MulticastTtl(u32::MAX)),
+        getsockopt(3, SockOptGet::MulticastTtl),
+        setsockopt(3, SockOpt::MulticastLoop(false)),
+        getsockopt(3, SockOptGet::MulticastLoop),
+        close(3),
+        socket(),
+        setsockopt(3, SockOpt::MulticastTtl(5)),
+        getsockopt(3, SockOptGet::MulticastTtl),
+        setsockopt(3, SockOpt::MulticastLoop(false)),
+        bind(3, 0),
+        listen(3, 1),
+        epoll_create(),
+        ctl(4, Ctl::Add, 3, IN),
+        socket(),
+        setsockopt(5, SockOpt::Ttl(33)),
+        connect(5, 0),
+        settle(),
+        wait(4, 2),
+        accept(3),
+        setsockopt(5, SockOpt::Ttl(44)),
+        getsockopt(6, SockOptGet::MulticastTtl),
+        getsockopt(6, SockOptGet::MulticastLoop),
+        getsockopt(5, SockOptGet::MulticastTtl),
+        getsockopt(5, SockOptGet::MulticastLoop),
+        socket(),
+        connect(7, 0),
+        settle(),
+        wait(4, 2),
+        accept(3),
+        getsockopt(8, SockOptGet::MulticastTtl),
+        close(8),
+        close(7),
+        close(6),
+        close(5),
+        close(3),
+    ]);
+}

@@ -304,6 +304,8 @@ impl<B: Backend> Driver<B> {
                     SockOpt::Linger(secs) => sys::SockOpt::Linger(secs),
                     SockOpt::Ttl(ttl) => sys::SockOpt::Ttl(ttl),
                     SockOpt::Broadcast(on) => sys::SockOpt::Broadcast(on),
+                    SockOpt::MulticastTtl(ttl) => sys::SockOpt::MulticastTtl(ttl),
+                    SockOpt::MulticastLoop(on) => sys::SockOpt::MulticastLoop(on),
                 };
                 err(s.setsockopt(self.real(fd), opt), |()| Outcome::Ok)
             }
@@ -528,6 +530,8 @@ impl<B: Backend> Driver<B> {
                     SockOptGet::NoDelay => sys::SockOptGet::NoDelay,
                     SockOptGet::Ttl => sys::SockOptGet::Ttl,
                     SockOptGet::Broadcast => sys::SockOptGet::Broadcast,
+                    SockOptGet::MulticastTtl => sys::SockOptGet::MulticastTtl,
+                    SockOptGet::MulticastLoop => sys::SockOptGet::MulticastLoop,
                 };
                 err(s.getsockopt(self.real(fd), opt), Outcome::Int)
             }

@@ -127,6 +127,8 @@ impl Gen {
                             SockOpt::NoDelay(true),
                             SockOpt::Ttl(64),
                             SockOpt::Broadcast(true),
+                            SockOpt::MulticastTtl(3),
+                            SockOpt::MulticastLoop(false),
                         ]),
                     },
                     1 => Step::GetSockOpt {
@@ -139,6 +141,8 @@ impl Gen {
                             SockOptGet::NoDelay,
                             SockOptGet::Ttl,
                             SockOptGet::Broadcast,
+                            SockOptGet::MulticastTtl,
+                            SockOptGet::MulticastLoop,
                         ]),
                     },
                     _ => Step::SoError { fd },

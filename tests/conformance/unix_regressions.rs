@@ -422,7 +422,7 @@ fn a_large_datagram_charges_a_page_order_head_beyond_max_skb_frags() {
     ]);
 }
 
-/// A Unix socket has no `IP_TTL` (`EOPNOTSUPP` both ways) but keeps `SO_BROADCAST`, which an
+/// A Unix socket has no `IP_TTL` nor the multicast options (`EOPNOTSUPP` both ways) but keeps `SO_BROADCAST`, which an
 /// accepted socket does not inherit (`unix_stream_connect` makes it fresh, not a clone).
 #[test]
 fn a_unix_socket_refuses_ip_ttl_and_keeps_so_broadcast_uninherited() {
@@ -430,6 +430,10 @@ fn a_unix_socket_refuses_ip_ttl_and_keeps_so_broadcast_uninherited() {
         unix_socket(false),
         setsockopt(3, SockOpt::Ttl(64)),
         getsockopt(3, SockOptGet::Ttl),
+        setsockopt(3, SockOpt::MulticastTtl(1)),
+        getsockopt(3, SockOptGet::MulticastTtl),
+        setsockopt(3, SockOpt::MulticastLoop(true)),
+        getsockopt(3, SockOptGet::MulticastLoop),
         setsockopt(3, SockOpt::Broadcast(true)),
         getsockopt(3, SockOptGet::Broadcast),
         unix_bind(3, Abstract(1)),

@@ -13,6 +13,10 @@ both_kernels!(
     connected
 );
 both_kernels!(ttl_and_broadcast_read_back_what_was_set, ttl_and_broadcast);
+both_kernels!(
+    multicast_ttl_and_loop_read_back_and_group_calls_are_unsupported,
+    multicast
+);
 
 const A: Token = Token(1);
 const B: Token = Token(2);
@@ -140,4 +144,39 @@ fn ttl_and_broadcast() {
         !socket.broadcast().unwrap(),
         "set_broadcast(false) reads back"
     );
+}
+
+/// `IP_MULTICAST_TTL` starts at 1 and takes 0 to 255 (256 is `EINVAL` and changes nothing,
+/// -1 as `u32::MAX` restores 1); `IP_MULTICAST_LOOP` starts on. Group membership is not
+/// provided on either kernel: it says so, as `Unsupported`, rather than pretending.
+fn multicast() {
+    let socket = UdpSocket::bind(local()).unwrap();
+    assert_eq!(socket.multicast_ttl_v4().unwrap(), 1, "Linux's default");
+    socket.set_multicast_ttl_v4(0).unwrap();
+    assert_eq!(socket.multicast_ttl_v4().unwrap(), 0);
+    socket.set_multicast_ttl_v4(255).unwrap();
+    let e = socket.set_multicast_ttl_v4(256).unwrap_err();
+    assert_eq!(e.raw_os_error(), Some(libc::EINVAL), "256: {e}");
+    assert_eq!(
+        socket.multicast_ttl_v4().unwrap(),
+        255,
+        "a refused set changed it"
+    );
+    socket.set_multicast_ttl_v4(u32::MAX).unwrap();
+    assert_eq!(
+        socket.multicast_ttl_v4().unwrap(),
+        1,
+        "-1 restores the default"
+    );
+    assert!(socket.multicast_loop_v4().unwrap(), "on by default");
+    socket.set_multicast_loop_v4(false).unwrap();
+    assert!(!socket.multicast_loop_v4().unwrap());
+    socket.set_multicast_loop_v4(true).unwrap();
+    assert!(socket.multicast_loop_v4().unwrap());
+    let group = "239.1.2.3".parse().unwrap();
+    let e = socket
+        .join_multicast_v4(&group, &std::net::Ipv4Addr::UNSPECIFIED)
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
+    assert!(e.to_string().contains("join_multicast_v4"), "{e}");
 }

@@ -53,6 +53,7 @@ impl World {
     }
 
     pub(super) fn arrive_syn_ack(&mut self, client: SockId) {
+        let default_ttl = self.cfg.ip_default_ttl;
         let c = self.sock_mut(client);
         if c.tcp != Tcp::SynSent {
             // Closed or shut down meanwhile: answer with RST.
@@ -60,11 +61,12 @@ impl World {
             return;
         }
         c.set_tcp(Tcp::Established);
-        c.outbox.push_back(Seg::Ack { retry: false });
+        let ttl = c.ttl.unwrap_or(default_ttl);
+        c.outbox.push_back(Seg::Ack { retry: false, ttl });
         self.wake_sock(client, KEY_ALL, Edge::Must);
     }
 
-    pub(super) fn arrive_ack(&mut self, client: SockId, half: SockId) {
+    pub(super) fn arrive_ack(&mut self, client: SockId, half: SockId, ack_ttl: u8) {
         if self.sock(half).tcp != Tcp::SynRecv {
             // The request was dropped (listener closed): no socket, RST.
             self.sock_mut(half).outbox.push_back(Seg::Rst);
@@ -75,9 +77,11 @@ impl World {
             .listener
             .expect("a request socket has a listener");
         if self.backlog_full(l) {
+            // Resent when the listener's SYN-ACK is: with the TTL the client has then.
+            let ttl = self.sock(client).ttl.unwrap_or(self.cfg.ip_default_ttl);
             self.sock_mut(client)
                 .outbox
-                .push_front(Seg::Ack { retry: true });
+                .push_front(Seg::Ack { retry: true, ttl });
             return;
         }
         // `tcp_create_openreq_child` clones the listener: its options as they are now, and
@@ -86,6 +90,7 @@ impl World {
         let lsock = self.sock(l);
         let (reuse, linger0, nodelay) = (lsock.reuse, lsock.linger0, lsock.nodelay);
         let (ttl, broadcast) = (lsock.ttl, lsock.broadcast);
+        let mc_loop = lsock.mc_loop;
         let (rd_shut, wr_shut) = (lsock.rd_shut, lsock.wr_shut);
         let h = self.sock_mut(half);
         h.set_tcp(Tcp::Established);
@@ -94,6 +99,9 @@ impl World {
         h.nodelay = nodelay;
         h.ttl = ttl;
         h.broadcast = broadcast;
+        // Not the listener's: `tcp_v4_syn_recv_sock` takes the ACK's TTL (measured on 6.18.44).
+        h.mc_ttl = ack_ttl;
+        h.mc_loop = mc_loop;
         h.rd_shut = rd_shut;
         h.wr_shut = wr_shut;
         if wr_shut {

@@ -24,6 +24,8 @@ impl World {
             Udp {
                 file: Some(file),
                 reuse,
+                mc_ttl: 1,
+                mc_loop: true,
                 ..Udp::default()
             },
         );
@@ -77,6 +79,10 @@ impl World {
             SockOpt::Linger(_) => {}
             SockOpt::Ttl(ttl) => self.udp_mut(u).ttl = crate::op::ttl_arg(ttl)?,
             SockOpt::Broadcast(on) => self.udp_mut(u).broadcast = on,
+            SockOpt::MulticastTtl(ttl) => {
+                self.udp_mut(u).mc_ttl = crate::op::multicast_ttl_arg(ttl)?
+            }
+            SockOpt::MulticastLoop(on) => self.udp_mut(u).mc_loop = on,
         }
         Ok(Outcome::Ok)
     }
@@ -157,13 +163,19 @@ impl World {
     }
 
     /// `getsockopt`: `SO_TYPE` and `SO_ERROR` of any socket; `SO_SNDBUF`/`SO_RCVBUF` of a UDP socket (a TCP
-    /// socket's are unsupported: they grow with the connection); `TCP_NODELAY`, `IP_TTL` and
-    /// `SO_BROADCAST` of either.
+    /// socket's are unsupported: they grow with the connection); `TCP_NODELAY`, `IP_TTL`,
+    /// `SO_BROADCAST`, `IP_MULTICAST_TTL` and `IP_MULTICAST_LOOP` of either.
     pub(super) fn getsockopt(&mut self, fd: Fd, opt: SockOptGet) -> Result<Outcome, i32> {
         let file = self.file_of(fd).map_err(|_| EBADF)?;
-        let (udp, ttl, broadcast) = match self.file(file).kind {
-            Kind::Udp(u) => (true, self.udp(u).ttl, self.udp(u).broadcast),
-            Kind::Socket(s) => (false, self.sock(s).ttl, self.sock(s).broadcast),
+        let (udp, ttl, broadcast, mc_ttl, mc_loop) = match self.file(file).kind {
+            Kind::Udp(u) => {
+                let sock = self.udp(u);
+                (true, sock.ttl, sock.broadcast, sock.mc_ttl, sock.mc_loop)
+            }
+            Kind::Socket(s) => {
+                let sock = self.sock(s);
+                (false, sock.ttl, sock.broadcast, sock.mc_ttl, sock.mc_loop)
+            }
             _ => return Err(ENOTSOCK),
         };
         let int = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
@@ -184,6 +196,8 @@ impl World {
             (true, SockOptGet::RcvBuf) => int(self.cfg.udp_rcvbuf),
             (_, SockOptGet::Ttl) => i32::from(ttl.unwrap_or(self.cfg.ip_default_ttl)),
             (_, SockOptGet::Broadcast) => i32::from(broadcast),
+            (_, SockOptGet::MulticastTtl) => i32::from(mc_ttl),
+            (_, SockOptGet::MulticastLoop) => i32::from(mc_loop),
             (false, SockOptGet::SndBuf | SockOptGet::RcvBuf) => {
                 panic!("world: TCP buffer sizes are unsupported (checked)")
             }

@@ -239,7 +239,10 @@ impl World {
             SockOptGet::RcvBuf => int(UNIX_RCVBUF),
             SockOptGet::Error => self.unix_mut(u).err.take().unwrap_or(0),
             SockOptGet::Broadcast => i32::from(self.unix(u).broadcast),
-            SockOptGet::NoDelay | SockOptGet::Ttl => return Err(EOPNOTSUPP),
+            SockOptGet::NoDelay
+            | SockOptGet::Ttl
+            | SockOptGet::MulticastTtl
+            | SockOptGet::MulticastLoop => return Err(EOPNOTSUPP),
         }))
     }
 

@@ -68,7 +68,10 @@ impl World {
                     w.unix_mut(u).broadcast = on;
                     Ok(Outcome::Ok)
                 }
-                SockOpt::NoDelay(_) | SockOpt::Ttl(_) => Err(EOPNOTSUPP),
+                SockOpt::NoDelay(_)
+                | SockOpt::Ttl(_)
+                | SockOpt::MulticastTtl(_)
+                | SockOpt::MulticastLoop(_) => Err(EOPNOTSUPP),
             }),
             Op::GetSockOpt { fd, opt } => on(fd, &|w, u| w.unix_getsockopt(u, opt)),
             Op::SoError { fd } => on(fd, &|w, u| {

@@ -37,6 +37,19 @@ pub(super) fn setsockopt(fd: Fd, opt: SockOpt) -> SysResult<()> {
         SockOpt::Broadcast(on) => {
             setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_BROADCAST, on as libc::c_int)
         }
+        // `as` for the reason `Ttl` gives: std's `set_multicast_ttl_v4` passes the `u32` so.
+        SockOpt::MulticastTtl(ttl) => setsockopt_int(
+            fd,
+            libc::IPPROTO_IP,
+            libc::IP_MULTICAST_TTL,
+            ttl as libc::c_int,
+        ),
+        SockOpt::MulticastLoop(on) => setsockopt_int(
+            fd,
+            libc::IPPROTO_IP,
+            libc::IP_MULTICAST_LOOP,
+            on as libc::c_int,
+        ),
         SockOpt::Linger(secs) => {
             let linger = libc::linger {
                 l_onoff: secs.is_some() as libc::c_int,
@@ -152,6 +165,8 @@ pub(super) fn getsockopt(fd: Fd, opt: SockOptGet) -> SysResult<i32> {
         SockOptGet::NoDelay => (libc::IPPROTO_TCP, libc::TCP_NODELAY),
         SockOptGet::Ttl => (libc::IPPROTO_IP, libc::IP_TTL),
         SockOptGet::Broadcast => (libc::SOL_SOCKET, libc::SO_BROADCAST),
+        SockOptGet::MulticastTtl => (libc::IPPROTO_IP, libc::IP_MULTICAST_TTL),
+        SockOptGet::MulticastLoop => (libc::IPPROTO_IP, libc::IP_MULTICAST_LOOP),
     };
     let mut value: libc::c_int = 0;
     let mut len = size_of::<libc::c_int>() as libc::socklen_t;

@@ -128,6 +128,13 @@ pub enum SockOptGet {
     Ttl,
     /// `SO_BROADCAST`: 1 or 0, on any socket.
     Broadcast,
+    /// `IP_MULTICAST_TTL` (level `IPPROTO_IP`): 1 until set, on a TCP or UDP socket; an
+    /// accepted TCP socket reads the TTL of the handshake's last ACK (`tcp_v4_syn_recv_sock`
+    /// sets `mc_ttl` from its IP header: the connector's `IP_TTL`). `EOPNOTSUPP` on Unix.
+    MulticastTtl,
+    /// `IP_MULTICAST_LOOP` (level `IPPROTO_IP`): 1 until cleared, on a TCP or UDP socket (an
+    /// accepted one inherits its listener's). `EOPNOTSUPP` on a Unix socket.
+    MulticastLoop,
 }
 
 /// `how` argument of `shutdown`.
@@ -152,6 +159,13 @@ pub enum SockOpt {
     Ttl(u32),
     /// `SO_BROADCAST`: may a UDP socket send to a broadcast address. Any socket takes it.
     Broadcast(bool),
+    /// `IP_MULTICAST_TTL`, passed as a C `int` as std and mio pass it: 0 to 255 sets it,
+    /// `u32::MAX` (-1) restores the default (1), anything else is `EINVAL`; `EINVAL` on any
+    /// TCP socket (`do_ip_setsockopt` refuses `SOCK_STREAM`), `EOPNOTSUPP` on a Unix one.
+    MulticastTtl(u32),
+    /// `IP_MULTICAST_LOOP`: does this socket's multicast come back to local listeners. Any
+    /// TCP or UDP socket takes it; `EOPNOTSUPP` on a Unix socket.
+    MulticastLoop(bool),
 }
 
 #[cfg(test)]

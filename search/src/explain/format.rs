@@ -56,6 +56,8 @@ pub fn describe(what: &What) -> (String, String) {
                         "TCP_NODELAY",
                         "IP_TTL",
                         "SO_BROADCAST",
+                        "IP_MULTICAST_TTL",
+                        "IP_MULTICAST_LOOP",
                     ];
                     let name = usize::try_from(args[1]).ok().and_then(|i| opt.get(i));
                     format!("getsockopt(fd {}, {})", args[0], name.unwrap_or(&"?"))
@@ -192,6 +194,59 @@ fn sockopt(args: &[i64; 3]) -> String {
         (0, n) => format!("SO_LINGER {} s", n - 5),
         (1, ttl) => format!("IP_TTL {}", ttl as u32 as i32),
         (2, on) => format!("SO_BROADCAST {on}"),
+        (3, ttl) => format!("IP_MULTICAST_TTL {}", ttl as u32 as i32),
+        (4, on) => format!("IP_MULTICAST_LOOP {on}"),
         (kind, code) => format!("? {kind} {code}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe;
+    use simkern_poller::sys::SockOptGet;
+    use simkern_sim::trace::{Call, What};
+
+    fn shown(call: Call, args: [i64; 3]) -> String {
+        describe(&What::Syscall {
+            call,
+            args,
+            result: 0,
+        })
+        .0
+    }
+
+    /// The trace records `getsockopt`'s option as its discriminant: the names table must
+    /// follow the enum's order, or a story names the wrong option.
+    #[test]
+    fn getsockopt_names_each_option_by_its_discriminant() {
+        let named = [
+            (SockOptGet::SndBuf, "SO_SNDBUF"),
+            (SockOptGet::RcvBuf, "SO_RCVBUF"),
+            (SockOptGet::Type, "SO_TYPE"),
+            (SockOptGet::Error, "SO_ERROR"),
+            (SockOptGet::NoDelay, "TCP_NODELAY"),
+            (SockOptGet::Ttl, "IP_TTL"),
+            (SockOptGet::Broadcast, "SO_BROADCAST"),
+            (SockOptGet::MulticastTtl, "IP_MULTICAST_TTL"),
+            (SockOptGet::MulticastLoop, "IP_MULTICAST_LOOP"),
+        ];
+        for (opt, name) in named {
+            assert_eq!(
+                shown(Call::Getsockopt, [5, opt as i64, 0]),
+                format!("getsockopt(fd 5, {name})")
+            );
+        }
+    }
+
+    #[test]
+    fn setsockopt_names_the_multicast_options_and_their_values() {
+        assert_eq!(
+            shown(Call::Setsockopt, [3, u32::MAX as i64, 3]),
+            "setsockopt(fd 3, IP_MULTICAST_TTL -1)"
+        );
+        assert_eq!(
+            shown(Call::Setsockopt, [3, 0, 4]),
+            "setsockopt(fd 3, IP_MULTICAST_LOOP 0)"
+        );
     }
 }

@@ -34,6 +34,35 @@ pub(crate) fn ttl_arg(ttl: u32) -> SysResult<Option<u8>> {
     }
 }
 
+/// `IP_MULTICAST_TTL` and `IP_MULTICAST_LOOP` of a TCP or UDP socket: stored and read back
+/// (no multicast group is modelled, so neither changes what is delivered).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Multicast {
+    /// `mc_ttl`: 1 on a new socket (`inet_create`).
+    pub(crate) ttl: u8,
+    /// `INET_FLAGS_MC_LOOP`: on for a new socket.
+    pub(crate) looped: bool,
+}
+
+impl Default for Multicast {
+    fn default() -> Multicast {
+        Multicast {
+            ttl: 1,
+            looped: true,
+        }
+    }
+}
+
+/// `IP_MULTICAST_TTL`'s argument as Linux reads the `int` std passes: -1 (`u32::MAX`)
+/// restores the default 1, 0 to 255 is a TTL, anything else `EINVAL` (`do_ip_setsockopt`).
+pub(crate) fn multicast_ttl_arg(ttl: u32) -> SysResult<u8> {
+    match ttl as i32 {
+        -1 => Ok(Multicast::default().ttl),
+        t @ 0..=255 => Ok(t as u8),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
 /// The socket an fd names.
 #[derive(Copy, Clone, Debug)]
 pub(crate) enum SockRef {
@@ -159,6 +188,17 @@ impl Kernel {
             (SockRef::Tcp(s), SockOptGet::Broadcast) => i32::from(self.sockets[s].broadcast),
             (SockRef::Udp(u), SockOptGet::Broadcast) => i32::from(self.udps[u].broadcast),
             (SockRef::Unix(k), SockOptGet::Broadcast) => i32::from(self.unixes[k].broadcast),
+            (SockRef::Tcp(s), SockOptGet::MulticastTtl) => i32::from(self.sockets[s].multicast.ttl),
+            (SockRef::Udp(u), SockOptGet::MulticastTtl) => i32::from(self.udps[u].multicast.ttl),
+            (SockRef::Tcp(s), SockOptGet::MulticastLoop) => {
+                i32::from(self.sockets[s].multicast.looped)
+            }
+            (SockRef::Udp(u), SockOptGet::MulticastLoop) => {
+                i32::from(self.udps[u].multicast.looped)
+            }
+            (SockRef::Unix(_), SockOptGet::MulticastTtl | SockOptGet::MulticastLoop) => {
+                return Err(Errno::EOPNOTSUPP)
+            }
         })
     }
 }

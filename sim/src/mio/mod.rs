@@ -14,7 +14,8 @@
 //! Semantics are mio's on Linux: the same syscalls in the same order (`TcpListener::bind` sets
 //! `SO_REUSEADDR` and listens with a backlog of 1024, `connect` returns on `EINPROGRESS`),
 //! errors as `io::Error` with the raw OS error code. Not provided (yet): `UdpSocket`'s
-//! multicast calls and `only_v6`, `Registry` ownership checks beyond the kernel (mio's
+//! multicast group calls, its v6 multicast options and `only_v6` (`IP_MULTICAST_TTL` and
+//! `IP_MULTICAST_LOOP` are kept and read back), `Registry` ownership checks beyond the kernel (mio's
 //! debug-mode `SelectorId`).
 
 pub mod event;

@@ -21,6 +21,8 @@ pub(super) fn setsockopt(fd: Fd, opt: SockOpt) -> SysResult<()> {
         SockOpt::Linger(s) => (4 + s.map(|s| 1 + s as i64).unwrap_or(0), 0),
         SockOpt::Ttl(ttl) => (ttl as i64, 1),
         SockOpt::Broadcast(on) => (on as i64, 2),
+        SockOpt::MulticastTtl(ttl) => (ttl as i64, 3),
+        SockOpt::MulticastLoop(on) => (on as i64, 4),
     };
     syscall(
         Call::Setsockopt,

@@ -240,6 +240,13 @@ impl Kernel {
             Some(s) if matches!(self.sockets[s].state, State::SynSent) => {
                 self.sockets[s].state = State::Established;
                 self.wake_socket(s, 0);
+                // The ACK carries the client's TTL as it is now; the child the ACK makes
+                // takes it as its `IP_MULTICAST_TTL` (`tcp_v4_syn_recv_sock`: `mc_ttl =
+                // ip_hdr(skb)->ttl`, measured on 6.18.44).
+                let ttl = self.sockets[s].ttl.unwrap_or(self.config.ip_default_ttl);
+                if let Some(h) = self.conns[c].ends[Side::Server.idx()] {
+                    self.sockets[h].multicast.ttl = ttl;
+                }
                 self.send(c, Side::Client, SegKind::Ack, None, t, ch);
             }
             _ => self.send(c, Side::Client, SegKind::Rst, None, t, ch),
@@ -261,6 +268,7 @@ impl Kernel {
         let listener = &self.sockets[l];
         let (reuse, nodelay, linger) = (listener.reuseaddr, listener.nodelay, listener.linger);
         let (ttl, broadcast) = (listener.ttl, listener.broadcast);
+        let mc_loop = listener.multicast.looped;
         let (rd, wr) = (listener.rcv_shutdown, listener.snd_shutdown);
         let sock = &mut self.sockets[child];
         sock.reuseaddr = reuse;
@@ -268,6 +276,8 @@ impl Kernel {
         sock.linger = linger;
         sock.ttl = ttl;
         sock.broadcast = broadcast;
+        // The multicast TTL is not the listener's: `on_synack` set it from this ACK's TTL.
+        sock.multicast.looped = mc_loop;
         sock.state = State::Established;
         sock.rcv_shutdown = rd;
         sock.snd_shutdown = wr;

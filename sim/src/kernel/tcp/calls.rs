@@ -53,7 +53,8 @@ impl Kernel {
     }
 
     /// `setsockopt` for `SO_REUSEADDR`, `TCP_NODELAY` (stored, no effect), `SO_LINGER`,
-    /// `IP_TTL` and `SO_BROADCAST` (stored: loopback has no hops and no broadcast).
+    /// `IP_TTL`, `SO_BROADCAST` and `IP_MULTICAST_LOOP` (stored: loopback has no hops, no
+    /// broadcast, no multicast); `IP_MULTICAST_TTL` is `EINVAL` on TCP.
     pub fn setsockopt(&mut self, fd: Fd, opt: SockOpt) -> SysResult<()> {
         let s = match self.sock_ref(fd)? {
             SockRef::Tcp(s) => s,
@@ -67,6 +68,9 @@ impl Kernel {
             SockOpt::Linger(secs) => sock.linger = secs,
             SockOpt::Ttl(ttl) => sock.ttl = crate::kernel::sockets::ttl_arg(ttl)?,
             SockOpt::Broadcast(on) => sock.broadcast = on,
+            // `do_ip_setsockopt` refuses a `SOCK_STREAM` socket before it reads the value.
+            SockOpt::MulticastTtl(_) => return Err(Errno::EINVAL),
+            SockOpt::MulticastLoop(on) => sock.multicast.looped = on,
         }
         Ok(())
     }

@@ -96,6 +96,9 @@ pub(crate) struct Socket {
     /// `IP_TTL` as set; `None`: the system default.
     pub(crate) ttl: Option<u8>,
     pub(crate) broadcast: bool,
+    /// `IP_MULTICAST_TTL` (never set on TCP: `EINVAL`; a child's is its handshake ACK's
+    /// TTL) and `IP_MULTICAST_LOOP`.
+    pub(crate) multicast: crate::kernel::sockets::Multicast,
     pub(crate) state: State,
     pub(crate) ss: Ss,
     pub(crate) conn: Option<(ConnKey, Side)>,
@@ -140,6 +143,7 @@ impl Socket {
             linger: None,
             ttl: None,
             broadcast: false,
+            multicast: crate::kernel::sockets::Multicast::default(),
             state: State::Closed,
             ss: Ss::Unconnected,
             conn: None,

@@ -129,8 +129,8 @@ impl Kernel {
 
     /// `setsockopt` on a UDP socket: `SO_REUSEADDR` counts; `TCP_NODELAY` is `ENOPROTOOPT`
     /// (`ip_setsockopt` refuses a level it does not know), `SO_LINGER` is stored by Linux and ignored;
-    /// `IP_TTL` and `SO_BROADCAST` are stored (loopback has no hops; no broadcast address is
-    /// modelled).
+    /// `IP_TTL`, `SO_BROADCAST`, `IP_MULTICAST_TTL` and `IP_MULTICAST_LOOP` are stored
+    /// (loopback has no hops; no broadcast address and no multicast group is modelled).
     pub(crate) fn udp_setsockopt(&mut self, u: UdpKey, opt: SockOpt) -> SysResult<()> {
         match opt {
             SockOpt::ReuseAddr(on) => self.udps[u].reuseaddr = on,
@@ -138,6 +138,10 @@ impl Kernel {
             SockOpt::Linger(_) => {}
             SockOpt::Ttl(ttl) => self.udps[u].ttl = crate::kernel::sockets::ttl_arg(ttl)?,
             SockOpt::Broadcast(on) => self.udps[u].broadcast = on,
+            SockOpt::MulticastTtl(ttl) => {
+                self.udps[u].multicast.ttl = crate::kernel::sockets::multicast_ttl_arg(ttl)?
+            }
+            SockOpt::MulticastLoop(on) => self.udps[u].multicast.looped = on,
         }
         Ok(())
     }

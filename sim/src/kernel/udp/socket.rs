@@ -56,6 +56,8 @@ pub(crate) struct Socket {
     /// `IP_TTL` as set; `None`: the system default.
     pub(crate) ttl: Option<u8>,
     pub(crate) broadcast: bool,
+    /// `IP_MULTICAST_TTL` and `IP_MULTICAST_LOOP`: stored, read back (no multicast).
+    pub(crate) multicast: crate::kernel::sockets::Multicast,
     /// When it was bound (or rehashed by `connect`), in bind order: ties in delivery go to
     /// the socket bound last, as the newest socket heads Linux's hash chain.
     pub(crate) bind_seq: u64,

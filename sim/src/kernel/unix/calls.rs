@@ -241,8 +241,9 @@ impl Kernel {
     }
 
     /// `setsockopt` on a Unix socket: the `SOL_SOCKET` options are accepted and change
-    /// nothing here but `SO_BROADCAST`, which `getsockopt` reads back; `TCP_NODELAY` and
-    /// `IP_TTL` are `EOPNOTSUPP` (no protocol-level options).
+    /// nothing here but `SO_BROADCAST`, which `getsockopt` reads back; `TCP_NODELAY`,
+    /// `IP_TTL`, `IP_MULTICAST_TTL` and `IP_MULTICAST_LOOP` are `EOPNOTSUPP` (no
+    /// protocol-level options).
     pub(crate) fn unix_setsockopt(&mut self, k: UnixKey, opt: SockOpt) -> SysResult<()> {
         match opt {
             SockOpt::ReuseAddr(_) | SockOpt::Linger(_) => Ok(()),
@@ -250,7 +251,10 @@ impl Kernel {
                 self.unixes[k].broadcast = on;
                 Ok(())
             }
-            SockOpt::NoDelay(_) | SockOpt::Ttl(_) => Err(Errno::EOPNOTSUPP),
+            SockOpt::NoDelay(_)
+            | SockOpt::Ttl(_)
+            | SockOpt::MulticastTtl(_)
+            | SockOpt::MulticastLoop(_) => Err(Errno::EOPNOTSUPP),
         }
     }
 

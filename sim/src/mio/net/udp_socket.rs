@@ -120,10 +120,38 @@ impl UdpSocket {
         on!(os, |s| s.getsockopt(fd, SockOptGet::Broadcast)).map(|v| v != 0)
     }
 
-    /// Multicast (`IP_ADD_MEMBERSHIP`, `IP_MULTICAST_TTL`, `IP_MULTICAST_LOOP` and their v6
-    /// kin) and `IPV6_V6ONLY`: not provided on either kernel (the `Sys` boundary has no such
-    /// options and the simulated kernel no multicast). Each returns `Unsupported`, naming
-    /// itself, so that code written for mio (tokio's `UdpSocket`) compiles unchanged.
+    /// `IP_MULTICAST_LOOP`: does multicast this socket sends come back to local members. On
+    /// the simulator stored and read back only (no multicast group is modelled).
+    pub fn set_multicast_loop_v4(&self, on: bool) -> io::Result<()> {
+        let (os, fd) = self.parts();
+        on!(os, |s| s.setsockopt(fd, SockOpt::MulticastLoop(on)))
+    }
+
+    /// `getsockopt(IP_MULTICAST_LOOP)`: true until set false (Linux's default).
+    pub fn multicast_loop_v4(&self) -> io::Result<bool> {
+        let (os, fd) = self.parts();
+        on!(os, |s| s.getsockopt(fd, SockOptGet::MulticastLoop)).map(|v| v != 0)
+    }
+
+    /// `IP_MULTICAST_TTL`: the TTL of the multicast this socket sends, passed as std passes
+    /// it (a C `int`): 0 to 255 sets it, `u32::MAX` (-1) restores the default 1, anything
+    /// else is `EINVAL`. On the simulator stored and read back only (no multicast group).
+    pub fn set_multicast_ttl_v4(&self, ttl: u32) -> io::Result<()> {
+        let (os, fd) = self.parts();
+        on!(os, |s| s.setsockopt(fd, SockOpt::MulticastTtl(ttl)))
+    }
+
+    /// `getsockopt(IP_MULTICAST_TTL)`: as set, else 1 (Linux's default).
+    pub fn multicast_ttl_v4(&self) -> io::Result<u32> {
+        let (os, fd) = self.parts();
+        on!(os, |s| s.getsockopt(fd, SockOptGet::MulticastTtl)).map(|v| v as u32)
+    }
+
+    /// Group membership (`IP_ADD_MEMBERSHIP`, `IP_DROP_MEMBERSHIP` and their v6 kin), the v6
+    /// multicast options and `IPV6_V6ONLY`: not provided on either kernel (the `Sys` boundary
+    /// has no such options and the simulated kernel no multicast). Each returns
+    /// `Unsupported`, naming itself, so that code written for mio (tokio's `UdpSocket`)
+    /// compiles unchanged.
     pub fn join_multicast_v4(
         &self,
         _multiaddr: &Ipv4Addr,
@@ -143,18 +171,6 @@ impl UdpSocket {
     }
     pub fn leave_multicast_v6(&self, _multiaddr: &Ipv6Addr, _interface: u32) -> io::Result<()> {
         unsupported("leave_multicast_v6")
-    }
-    pub fn set_multicast_loop_v4(&self, _on: bool) -> io::Result<()> {
-        unsupported("set_multicast_loop_v4")
-    }
-    pub fn multicast_loop_v4(&self) -> io::Result<bool> {
-        unsupported("multicast_loop_v4")
-    }
-    pub fn set_multicast_ttl_v4(&self, _ttl: u32) -> io::Result<()> {
-        unsupported("set_multicast_ttl_v4")
-    }
-    pub fn multicast_ttl_v4(&self) -> io::Result<u32> {
-        unsupported("multicast_ttl_v4")
     }
     pub fn set_multicast_loop_v6(&self, _on: bool) -> io::Result<()> {
         unsupported("set_multicast_loop_v6")
@@ -179,6 +195,6 @@ raw_fd!(UdpSocket);
 fn unsupported<T>(call: &str) -> io::Result<T> {
     Err(io::Error::new(
         io::ErrorKind::Unsupported,
-        format!("simkern::mio: UdpSocket::{call} is not provided (no multicast on either kernel)"),
+        format!("simkern::mio: UdpSocket::{call} is not provided (no multicast groups on either kernel)"),
     ))
 }
