@@ -35,6 +35,7 @@ mod linux_sys;
 mod read_hint;
 mod sigpipe;
 mod support;
+mod survivor;
 mod timer_probes;
 mod traced;
 mod udp;

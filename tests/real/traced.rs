@@ -1,5 +1,5 @@
 //! `Traced`: the real backend (`LinuxSys`) plus a log of the poller's probes, of every fd the
-//! kernel handed out or took back and of every `read`, so a real-kernel test can judge what
+//! kernel handed out or took back, of every `epoll_ctl` and of every `read`, so a real-kernel test can judge what
 //! the simulator's oracles judge: which operator each event reached, the order of
 //! `EPOLL_CTL_DEL`, `close` and the operator's free, and which reads the poller spent.
 //!
@@ -26,6 +26,10 @@ pub enum Entry {
     Accept(Fd),
     /// `close` of this fd succeeded.
     Close(Fd),
+    /// `epoll_create` returned this epoll fd.
+    EpollCreate(Fd),
+    /// `epoll_ctl` on this epoll fd, for this fd, answered this.
+    EpollCtl(Fd, Fd, SysResult<()>),
     /// `read` of this fd returned this.
     Read(Fd, SysResult<usize>),
     /// The poller reported this.
@@ -118,10 +122,14 @@ impl Sys for Traced {
     type Thread = <LinuxSys as Sys>::Thread;
 
     fn epoll_create(&self) -> SysResult<Fd> {
-        LinuxSys.epoll_create()
+        let epfd = LinuxSys.epoll_create()?;
+        self.push(Entry::EpollCreate(epfd));
+        Ok(epfd)
     }
     fn epoll_ctl(&self, epfd: Fd, op: EpollOp, fd: Fd, event: Option<EpollEvent>) -> SysResult<()> {
-        LinuxSys.epoll_ctl(epfd, op, fd, event)
+        let result = LinuxSys.epoll_ctl(epfd, op, fd, event);
+        self.push(Entry::EpollCtl(epfd, fd, result));
+        result
     }
     fn epoll_wait(&self, epfd: Fd, events: &mut [EpollEvent], timeout_ms: i32) -> SysResult<usize> {
         LinuxSys.epoll_wait(epfd, events, timeout_ms)
