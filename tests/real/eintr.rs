@@ -148,3 +148,44 @@ fn sigusr1_without_sa_restart_interrupts_epoll_wait_and_the_loop_retries_and_sti
         .unwrap_or_else(|e| panic!("the loop stopped serving after EINTR: {e}\n{stats:?}"));
     lt.stop();
 }
+
+/// `IoSource::io` runs its op until the op answers anything but `EAGAIN` or `EINTR`: an op
+/// over a call that can wait (a user's blocking fd, an ioctl) is interrupted by a signal and
+/// must be run again, not have the `EINTR` handed to its caller. The interruption is the op's
+/// own answer here: a nonblocking pipe read never waits, so Linux gives it no `EINTR`.
+#[test]
+fn an_io_op_interrupted_by_a_signal_is_run_again() {
+    use simkern::poller::errno_policy::Call;
+    use simkern::poller::reactor::Direction;
+    use simkern::poller::sys::PipeFlags;
+    use simkern::poller::{Errno, IoSource, Runtime};
+
+    let rt = Runtime::new(LinuxSys).expect("a loop");
+    let h = rt.handle().clone();
+    let (r, w) = LinuxSys.pipe2_flags(PipeFlags::NONBLOCK).expect("pipe");
+    assert_eq!(LinuxSys.write(w, b"x"), Ok(1));
+    let (result, calls) = rt
+        .block_on(async move {
+            let source = IoSource::new(&h, r).expect("register the pipe");
+            let mut calls = 0;
+            let result = source
+                .io(Direction::Read, Call::Read, |sys, fd| {
+                    calls += 1;
+                    if calls == 1 {
+                        return Err(Errno::EINTR);
+                    }
+                    let mut buf = [0; 8];
+                    sys.read(fd, &mut buf).map(|n| (n, false))
+                })
+                .await;
+            (result, calls)
+        })
+        .expect("the loop ran");
+    assert_eq!(
+        result,
+        Ok(1),
+        "the interrupted read, run again, reads the byte"
+    );
+    assert_eq!(calls, 2, "one interrupted run and one that read");
+    let _ = LinuxSys.close(w);
+}
