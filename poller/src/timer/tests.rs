@@ -161,3 +161,24 @@ fn a_sleep_wakes_the_context_that_polled_it_last() {
         .is_ready();
     assert!(done, "the woken sleep is not ready");
 }
+
+/// A timer is due at its deadline, not only after it: a loop that wakes exactly at the
+/// deadline (as under the simulator, whose clock stands still between steps) fires it in that
+/// turn, not on a later one after the clock has moved past it.
+#[test]
+fn a_timer_is_due_at_its_deadline_exactly() {
+    use crate::timer::{Action, Timers, SELF_OWNED};
+    let mut timers = Timers::default();
+    let at = Duration::from_millis(5);
+    let key = timers.arm(at, SELF_OWNED, Action::Call(Box::new(|| {})));
+    assert!(
+        timers.pop_due(at - Duration::from_nanos(1)).is_none(),
+        "due before its deadline"
+    );
+    assert_eq!(
+        timers.pop_due(at).map(|(k, _)| k),
+        Some(key),
+        "not due at its deadline"
+    );
+    assert!(timers.pop_due(at).is_none(), "popped twice");
+}
