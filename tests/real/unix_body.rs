@@ -125,6 +125,20 @@ pub fn unix_stream_behaviours<S: Sys>(sys: &S, names: &Names, sizes: &Sizes) {
     assert_eq!(sys.write(c, b"hello"), Ok(5));
     let (s, peer) = sys.accept4_unix(l).expect("accept4");
     assert_eq!(peer, UnixAddr::Unnamed, "the client never bound");
+    // Accepted nonblocking and close-on-exec, as every fd the poller hands out.
+    let fl = sys
+        .fcntl(s, simkern::poller::sys::Fcntl::GetFl)
+        .expect("F_GETFL");
+    assert_ne!(
+        fl & simkern::poller::sys::fd_flags::O_NONBLOCK,
+        0,
+        "accepted blocking"
+    );
+    assert_eq!(
+        sys.fcntl(s, simkern::poller::sys::Fcntl::GetFd),
+        Ok(libc::FD_CLOEXEC),
+        "accepted without FD_CLOEXEC"
+    );
     assert_eq!(sys.connect_unix(c, &a), Err(Errno::EISCONN));
     assert_eq!(
         sys.unix_name(s, false),
