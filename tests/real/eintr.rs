@@ -160,6 +160,8 @@ fn an_io_op_interrupted_by_a_signal_is_run_again() {
     use simkern::poller::sys::PipeFlags;
     use simkern::poller::{Errno, IoSource, Runtime};
 
+    let _fds = fds_shared();
+
     let rt = Runtime::new(LinuxSys).expect("a loop");
     let h = rt.handle().clone();
     let (r, w) = LinuxSys.pipe2_flags(PipeFlags::NONBLOCK).expect("pipe");

@@ -12,6 +12,7 @@
 //! - `cancel_dial`: a dial cancelled mid-wait frees its fd for the next connection, cleanly.
 //! - `fd`, `fd_body`: `dup2`/`dup3`, `fcntl` flags, `ioctl(FIONREAD)`, `writev`, one body for
 //!   both backends.
+//! - `fd_lock`: every test here holds the fd-table lock (read from the sources).
 //! - `linux_sys`: `LinuxSys` corners: a stale-`ENOTSOCK` empty UDP send, `join`, IPv6 names.
 //! - `read_hint`: after a short read the next read parks without a `read(2)` for `EAGAIN`.
 //! - `sigpipe`: socket writes to a closed peer are `EPIPE`, also with `SIGPIPE` at its default.
@@ -31,6 +32,7 @@ mod eintr;
 mod emfile;
 mod fd;
 pub mod fd_body;
+mod fd_lock;
 mod linux_sys;
 mod read_hint;
 mod sigpipe;

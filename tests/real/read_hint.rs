@@ -15,6 +15,7 @@ const MSG: &[u8] = b"ten bytes!";
 
 #[test]
 fn after_a_short_read_the_next_read_waits_for_an_event_without_a_syscall() {
+    let _fds = crate::support::fds_shared();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("local_addr");
     let sys = Traced::default();
@@ -62,6 +63,7 @@ fn after_a_short_read_the_next_read_waits_for_an_event_without_a_syscall() {
 /// read would wait forever for a peer that sent everything at once.
 #[test]
 fn after_a_full_read_the_rest_is_read_without_a_new_event() {
+    let _fds = crate::support::fds_shared();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("local_addr");
     let rt = Runtime::new(simkern::poller::LinuxSys).expect("a loop");

@@ -15,6 +15,7 @@ const NAME: &str = "sigpipe::socket_writes_to_a_closed_peer_are_epipe_with_sigpi
 
 #[test]
 fn socket_writes_to_a_closed_peer_are_epipe_with_sigpipe_at_its_default() {
+    let _fds = crate::support::fds_shared();
     if std::env::var_os(CHILD).is_some() {
         return writes_are_epipe();
     }

@@ -8,6 +8,7 @@ use simkern::poller::{Runtime, TcpListener};
 
 #[test]
 fn a_listener_dropped_after_its_runtime_only_closes_its_fd() {
+    let _fds = crate::support::fds_shared();
     let sys = Traced::default();
     let rt = Runtime::new(sys.clone()).expect("a loop");
     let h = rt.handle().clone();

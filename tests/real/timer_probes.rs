@@ -9,6 +9,7 @@ use std::time::Duration;
 
 #[test]
 fn each_armed_timer_has_its_own_id_and_its_end_names_it() {
+    let _fds = crate::support::fds_shared();
     let sys = Traced::default();
     let rt = Runtime::new(sys.clone()).expect("a loop");
     let h = rt.handle().clone();

@@ -6,5 +6,6 @@ use simkern::poller::LinuxSys;
 
 #[test]
 fn udp_on_loopback_behaves_as_the_simulator_assumes() {
+    let _fds = crate::support::fds_shared();
     crate::udp_body::udp_behaviours(&LinuxSys);
 }

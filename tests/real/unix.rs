@@ -53,6 +53,7 @@ impl Drop for TempDir {
 
 #[test]
 fn unix_stream_sockets_behave_as_the_simulator_assumes() {
+    let _fds = crate::support::fds_shared();
     let dir = TempDir::new("stream");
     unix_body::unix_stream_behaviours(&LinuxSys, &dir.names("stream"), &host_sizes());
     assert_eq!(
@@ -64,17 +65,20 @@ fn unix_stream_sockets_behave_as_the_simulator_assumes() {
 
 #[test]
 fn unix_stream_send_buffer_is_the_senders_sndbuf() {
+    let _fds = crate::support::fds_shared();
     unix_body::unix_stream_buffer(&LinuxSys, &host_sizes());
 }
 
 #[test]
 fn unix_datagram_sockets_behave_as_the_simulator_assumes() {
+    let _fds = crate::support::fds_shared();
     let dir = TempDir::new("dgram");
     unix_body::unix_dgram_behaviours(&LinuxSys, &dir.names("dgram"), &host_sizes());
 }
 
 #[test]
 fn unix_sockets_wake_edge_triggered_registrations_as_the_simulator_assumes() {
+    let _fds = crate::support::fds_shared();
     let dir = TempDir::new("et");
     unix_body::unix_edge_triggered(&LinuxSys, &dir.names("et"));
 }
