@@ -230,8 +230,11 @@ pub(super) fn recvfrom(
     buf: &mut [u8],
     flags: MsgFlags,
 ) -> SysResult<(usize, Option<SocketAddr>)> {
-    let (n, storage, len) = recvfrom_raw(fd, buf, flags)?;
-    // A stream socket writes no address: family 0 reads as `None`.
-    let from = (len > 0 && storage.ss_family != 0).then(|| sockaddr_to(&storage));
+    // The length is not consulted: Linux copies an address (whose family is never 0) exactly
+    // when it reports a nonzero length, and a stream socket reports 0 and copies nothing, so
+    // the zeroed storage's family 0 alone says "no sender". (Testing both was one condition
+    // twice: its `&&` made `||` was a mutant no test could tell apart.)
+    let (n, storage, _len) = recvfrom_raw(fd, buf, flags)?;
+    let from = (storage.ss_family != 0).then(|| sockaddr_to(&storage));
     Ok((n, from.transpose()?))
 }
