@@ -108,9 +108,32 @@ fn fixed_run(spec: &str) -> ! {
     }
 }
 
+/// `SIMKERN_BENCH_TURMOIL=CLIENTS:ROUNDS`: one turmoil echo of 64-byte messages and nothing
+/// else, so valgrind can count turmoil's instructions per round trip beside Simkern's and
+/// madsim's (`scripts/bench-profile.sh`).
+fn turmoil_run(spec: &str) -> ! {
+    let parsed = match spec.split(':').collect::<Vec<_>>()[..] {
+        [clients, rounds] => clients
+            .parse::<usize>()
+            .ok()
+            .zip(rounds.parse::<usize>().ok()),
+        _ => None,
+    };
+    let Some((clients, rounds)) = parsed.filter(|&(c, r)| c > 0 && r > 0) else {
+        eprintln!("bench: SIMKERN_BENCH_TURMOIL={spec:?}: want CLIENTS:ROUNDS, both at least 1");
+        std::process::exit(2);
+    };
+    let m = peers::turmoil_echo(clients, rounds, 64);
+    println!("round trips: {}", m.round_trips);
+    std::process::exit(0);
+}
+
 fn main() {
     if let Ok(spec) = std::env::var("SIMKERN_BENCH_FIXED") {
         fixed_run(&spec);
+    }
+    if let Ok(spec) = std::env::var("SIMKERN_BENCH_TURMOIL") {
+        turmoil_run(&spec);
     }
     if let Ok(spec) = std::env::var("SIMKERN_BENCH_MEM") {
         memory::child_run(&spec);

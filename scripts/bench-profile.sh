@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Machine-independent measures of the echo benchmark (tracker issue 13): instructions and
-# simulated cache misses per simulated round trip, Simkern against madsim on the same echo.
+# simulated cache misses (instruction cache too) per simulated round trip, Simkern against
+# madsim on the same echo, as marginal costs (start-up cancels).
 # Wall-clock ratios move with the machine and its load; valgrind's counts do not, so these are
 # the numbers to compare across machines and before/after a cut.
 #   scripts/bench-profile.sh            # 1 and 100 clients, ROUND_TRIPS round trips each
 #   ROUND_TRIPS=2000 scripts/bench-profile.sh
+#   SIMKERN_BIN=/tmp/other/release/simkern scripts/bench-profile.sh   # another build of it
+#   scripts/bench-profile.sh sim        # the simulator table only (no real-path table)
 # --in-process: a worker re-execs /proc/self/exe, which under valgrind is valgrind itself.
 # Writes target/bench-profile/ (raw valgrind output) and prints the table, then the top
 # instruction consumers of Simkern at 100 clients (callgrind_annotate).
@@ -16,64 +19,87 @@ out=target/bench-profile
 mkdir -p "$out"
 
 command -v valgrind >/dev/null || { echo "bench-profile: valgrind is not installed" >&2; exit 1; }
-cargo build --release --quiet --bin simkern
+SIMKERN_BIN="${SIMKERN_BIN:-target/release/simkern}"
+[[ $SIMKERN_BIN != target/release/simkern ]] || cargo build --release --quiet --bin simkern
 # Builds madsim-echo (run.sh builds, then runs it; one tiny run here just to build).
 bench-madsim/run.sh --clients 1 --rounds 1 --size "$SIZE" >/dev/null
+# The bench binary: turmoil's echo (SIMKERN_BENCH_TURMOIL) and the real-path runs below.
+bench=$(cargo bench --bench main --no-run 2>&1 | grep -o 'target/release/deps/main-[0-9a-f]*' | tail -1)
+[ -x "$bench" ] || { echo "bench-profile: cannot find the bench binary" >&2; exit 1; }
 
 simkern() { # clients rounds
-    echo target/release/simkern run echo --in-process --seeds 0..1 --faults none --jobs 1 \
+    echo "$SIMKERN_BIN" run echo --in-process --seeds 0..1 --faults none --jobs 1 \
         --param "clients=$1" --param "rounds=$2" --param "size=$SIZE"
 }
 madsim() { echo bench-madsim/target/release/madsim-echo --clients "$1" --rounds "$2" --size "$SIZE"; }
 
-# Instructions (callgrind Ir) of one run of the command in "$@"; output file named by $tag.
-instructions() {
-    local tag=$1; shift
-    valgrind --tool=callgrind --callgrind-out-file="$out/$tag.callgrind" "$@" \
-        >"$out/$tag.stdout" 2>"$out/$tag.callgrind.log"
-    grep -m1 '^summary:' "$out/$tag.callgrind" | awk '{print $2}'
-}
-# Instructions, LL read+write misses and D1 misses under cachegrind; $ll is "" or --LL=...
+# Cachegrind's counts of one run of the command in "$@" ($ll is "" or --LL=...), as
+# "Ir I1miss D1miss LLmiss" (misses are reads + writes; LL is instruction + data).
 cache() {
     local tag=$1 ll=$2; shift 2
     valgrind --tool=cachegrind --cache-sim=yes $ll --cachegrind-out-file="$out/$tag.cachegrind" \
         "$@" >"$out/$tag.stdout" 2>"$out/$tag.cachegrind.log"
     # events: Ir I1mr ILmr Dr D1mr DLmr Dw D1mw DLmw
-    grep -m1 '^summary:' "$out/$tag.cachegrind" | awk '{print $6+$9, $4+$7+$10}'
+    grep -m1 '^summary:' "$out/$tag.cachegrind" | awk '{print $2, $3, $6+$9, $4+$7+$10}'
+}
+# Per round trip, marginal: counts of a run of 2R round trips minus a run of R, over R, so
+# process start-up (the dynamic loader alone misses the LL ~17,000 times) and connection
+# set-up cancel. Whole-run averages put start-up's misses in every round trip: at 1 client
+# they read 8.5 LL misses per round trip where the steady state has none.
+marginal() { # peer clients rounds ll-tag ll-flag -> "Ir I1 D1 LL" per round trip
+    local peer=$1 clients=$2 rounds=$3 lltag=$4 ll=$5
+    read -r a1 b1 c1 d1 <<<"$(cache "$peer-$clients-$lltag-r1" "$ll" $($peer "$clients" "$rounds"))"
+    read -r a2 b2 c2 d2 <<<"$(cache "$peer-$clients-$lltag-r2" "$ll" $($peer "$clients" $((rounds * 2))))"
+    awk -v n=$((clients * rounds)) -v a="$((a2 - a1))" -v b="$((b2 - b1))" -v c="$((c2 - c1))" \
+        -v d="$((d2 - d1))" 'function z(x) { return (x < 0.005 && x > -0.005) ? 0 : x }
+            BEGIN { printf "%.0f %.1f %.1f %.2f", a/n, z(b/n), z(c/n), z(d/n) }'
 }
 
-printf '%-8s %-7s %14s %12s %12s %12s\n' peer clients 'Ir/rt' 'D1miss/rt' 'LLmiss/rt' 'LL4M miss/rt'
-declare -A ir
+printf '%-8s %-7s %10s %11s %11s %11s %13s\n' peer clients 'Ir/rt' 'I1miss/rt' 'D1miss/rt' \
+    'LLmiss/rt' 'LL4M miss/rt'
+declare -A ir i1
 for clients in 1 100; do
     rounds=$(( (ROUND_TRIPS + clients - 1) / clients ))
-    rts=$(( clients * rounds ))
     for peer in simkern madsim; do
-        cmd=$($peer "$clients" "$rounds")
-        tag="$peer-$clients"
-        i=$(instructions "$tag" $cmd)
-        read -r d1 ll <<<"$(cache "$tag-default" "" $cmd)"
-        read -r _ ll4 <<<"$(cache "$tag-ll4m" "--LL=4194304,16,64" $cmd)"
-        ir[$tag]=$i
-        awk -v p="$peer" -v c="$clients" -v n="$rts" -v i="$i" -v d="$d1" -v l="$ll" -v l4="$ll4" \
-            'BEGIN { printf "%-8s %-7s %14.0f %12.1f %12.2f %12.2f\n", p, c, i/n, d/n, l/n, l4/n }'
+        read -r i m1 d l <<<"$(marginal "$peer" "$clients" "$rounds" default "")"
+        read -r _ _ _ l4 <<<"$(marginal "$peer" "$clients" "$rounds" ll4m "--LL=4194304,16,64")"
+        ir[$peer-$clients]=$i
+        i1[$peer-$clients]=$m1
+        printf '%-8s %-7s %10s %11s %11s %11s %13s\n' "$peer" "$clients" "$i" "$m1" "$d" "$l" "$l4"
     done
     awk -v a="${ir[simkern-$clients]}" -v b="${ir[madsim-$clients]}" -v c="$clients" \
-        'BEGIN { printf "instructions simkern/madsim at %s clients: %.2fx\n", c, a/b }'
+        -v x="${i1[simkern-$clients]}" -v y="${i1[madsim-$clients]}" \
+        'BEGIN { printf "simkern/madsim at %s clients: instructions %.2fx, I1 misses %.1fx\n", c, a/b, x/(y > 0 ? y : 0.1) }'
 done
-echo "(round trips per run: about $ROUND_TRIPS; each count includes process start-up, so a"
-echo " larger ROUND_TRIPS lowers the fixed share; D1/LL misses are reads + writes)"
+# turmoil at one client, instructions only (no cache model: it runs ~40x Simkern's count,
+# polling every host each 1 ms simulated tick). R is a quarter of the others' to keep it short.
+turmoil_ir() { # rounds -> instructions of one run
+    SIMKERN_BENCH_TURMOIL="1:$1" valgrind --tool=cachegrind --cache-sim=no \
+        --cachegrind-out-file="$out/turmoil-1-$1.cachegrind" "$bench" >/dev/null 2>&1
+    grep -m1 '^summary:' "$out/turmoil-1-$1.cachegrind" | awk '{print $2}'
+}
+tr=$(( (ROUND_TRIPS + 3) / 4 ))
+t1=$(turmoil_ir "$tr")
+t2=$(turmoil_ir $((tr * 2)))
+awk -v a="$t1" -v b="$t2" -v n="$tr" -v s="${ir[simkern-1]}" \
+    'BEGIN { t = (b - a) / n; printf "%-8s %-7s %10.0f\nturmoil/simkern at 1 client: instructions %.1fx (issue 13 goal: 100x)\n", "turmoil", 1, t, t / s }'
+echo "(marginal per round trip: a run of 2R round trips minus a run of R, R about $ROUND_TRIPS;"
+echo " I1/D1 32 KiB 8-way, LL the host's or 4 MiB 16-way, as cachegrind models them)"
 echo
+# One callgrind run for the function table below.
+valgrind --tool=callgrind --callgrind-out-file="$out/simkern-100.callgrind" $(simkern 100 $(( (ROUND_TRIPS + 99) / 100 ))) \
+    >"$out/simkern-100.stdout" 2>"$out/simkern-100.callgrind.log"
 echo "Top instruction consumers, Simkern, 100 clients (inclusive of nothing: self cost):"
 # `head` closes the pipe early: callgrind_annotate's SIGPIPE is not a failure of the profile.
 { callgrind_annotate "$out/simkern-100.callgrind" 2>/dev/null | sed -n '1,60p' \
     | grep -E '^ *[0-9,]+ ' | head -25; } || true
 
+[[ ${1:-} != sim ]] || exit 0
+
 # The real path: instructions per round trip of one mio-style echo source over mio and over
 # simkern::mio (benches/real_echo/mio_api.rs), user space only (valgrind sees no kernel
 # work). Marginal cost: the difference between a run of 2N and a run of N round trips, so
 # start-up and connection set-up cancel out.
-bench=$(cargo bench --bench main --no-run 2>&1 | grep -o 'target/release/deps/main-[0-9a-f]*' | tail -1)
-[ -x "$bench" ] || { echo "bench-profile: cannot find the bench binary" >&2; exit 1; }
 fixed() { # framework conns round_trips -> "instructions round_trips"
     local tag="real-$1-$2-$3"
     SIMKERN_BENCH_FIXED="$1:$2:$3" valgrind --tool=callgrind --callgrind-out-file="$out/$tag.callgrind" \
