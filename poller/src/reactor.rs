@@ -201,7 +201,7 @@ impl<S: Sys> Reactor<S> {
         true
     }
 
-    /// Ready when the direction's bit (or a close/error bit) is set; otherwise parks `cx`.
+    /// Ready when the direction's bit (or its close bit) is set; otherwise parks `cx`.
     pub(crate) fn poll_ready(
         &mut self,
         key: OpKey,
@@ -212,9 +212,18 @@ impl<S: Sys> Reactor<S> {
             .ops
             .get_mut(key)
             .expect("poll_ready on a freed operator");
+        // An error needs no bit of its own here: it arrives with both directions' bits and
+        // leaves with either of them (`clear_ready`), so while it is set both are.
+        debug_assert!(
+            op.ready & ready::ERROR == 0
+                || op.ready & (ready::READABLE | ready::WRITABLE)
+                    == ready::READABLE | ready::WRITABLE,
+            "an error bit without both directions' bits: {:#x}",
+            op.ready
+        );
         let mask = match dir {
-            Direction::Read => ready::READABLE | ready::READ_CLOSED | ready::ERROR,
-            Direction::Write => ready::WRITABLE | ready::WRITE_CLOSED | ready::ERROR,
+            Direction::Read => ready::READABLE | ready::READ_CLOSED,
+            Direction::Write => ready::WRITABLE | ready::WRITE_CLOSED,
         };
         if op.ready & mask != 0 {
             return Poll::Ready(op.ready);
@@ -231,17 +240,23 @@ impl<S: Sys> Reactor<S> {
         Poll::Pending
     }
 
-    /// Clears a readiness bit after the I/O call said `EAGAIN` (or a read came back short).
-    /// Close and error bits stay: they are final.
+    /// Clears a readiness bit after the I/O call said `EAGAIN` (or a read came back short),
+    /// and the error bit with it. Close bits stay: a hung-up socket answers every later call
+    /// at once (0 or `EPIPE`), never `EAGAIN`. An error does not stay: the call that reports
+    /// it consumes it (`sk_err` is read and cleared), so a call that then says `EAGAIN` has
+    /// none left to report, and a new error is a new `EPOLLERR` edge. A kept error bit made
+    /// every later wait return at once: a connected UDP socket's reader, after its one
+    /// `ECONNREFUSED`, spun on `EAGAIN` without ever waiting.
     pub(crate) fn clear_ready(&mut self, key: OpKey, dir: Direction) {
         let op = self
             .ops
             .get_mut(key)
             .expect("clear_ready on a freed operator");
-        op.ready &= !match dir {
-            Direction::Read => ready::READABLE,
-            Direction::Write => ready::WRITABLE,
-        };
+        op.ready &= !(ready::ERROR
+            | match dir {
+                Direction::Read => ready::READABLE,
+                Direction::Write => ready::WRITABLE,
+            });
     }
 }
 

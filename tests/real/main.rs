@@ -8,6 +8,8 @@
 //! - `traced`: `LinuxSys` plus a log of probes and fds, and the event-delivery oracle.
 //! - `echo`: 1,000 concurrent echo connections and 100 abrupt resets; no fd or operator leaks.
 //! - `eintr`: `SIGUSR1` without `SA_RESTART` interrupts `epoll_wait`; the loop retries.
+//! - `error_ready`, `error_ready_body`: after its one error, a socket's next read waits for
+//!   the next datagram instead of spinning on `EAGAIN`, one body for both backends.
 //! - `emfile`: the `echo-server` example under `RLIMIT_NOFILE` 32 backs off instead of spinning.
 //! - `cancel_dial`: a dial cancelled mid-wait frees its fd for the next connection, cleanly.
 //! - `fd`, `fd_body`: `dup2`/`dup3`, `fcntl` flags, `ioctl(FIONREAD)`, `writev`, one body for
@@ -30,6 +32,8 @@ mod cancel_dial;
 mod echo;
 mod eintr;
 mod emfile;
+mod error_ready;
+pub mod error_ready_body;
 mod fd;
 pub mod fd_body;
 mod fd_lock;

@@ -9,6 +9,9 @@ mod check;
 mod cli;
 mod determinism;
 mod errno_probe;
+mod error_ready;
+#[path = "../real/error_ready_body.rs"]
+mod error_ready_body;
 mod event_buffer;
 mod faults;
 mod fd;
