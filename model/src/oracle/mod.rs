@@ -102,7 +102,7 @@ impl Oracles {
 
     /// Virtual time has reached `at` (called for events that carry no fact, too): the
     /// time-bounded oracles check their deadlines. One comparison when nothing is due.
-    #[inline]
+    #[inline(always)]
     pub fn at_time(&mut self, at: At) -> Option<Violation> {
         self.lost_wakeup.at_time(at).err().map(|message| Violation {
             oracle: lost_wakeup::NAME,
