@@ -164,8 +164,12 @@ impl Kernel {
         self.clock
     }
 
-    /// Counts every wakeup that queued (or re-queued) an epoll entry. A parked `epoll_wait`
-    /// can only become ready when this moves.
+    /// Whether `take_woken` would hand out any epoll.
+    #[inline]
+    pub(crate) fn has_woken(&self) -> bool {
+        !self.woken.is_empty()
+    }
+
     /// Moves the epolls that may have become ready since the last call into `out`.
     pub(crate) fn take_woken(&mut self, out: &mut Vec<EpollKey>) {
         out.clear();
@@ -180,6 +184,8 @@ impl Kernel {
         }
     }
 
+    /// Counts every wakeup that queued (or re-queued) an epoll entry. A parked `epoll_wait`
+    /// can only become ready when this moves.
     pub fn wake_count(&self) -> u64 {
         self.wake_count
     }
