@@ -239,10 +239,20 @@ impl World {
     }
 
     /// The strategy's pick among `runnable` (non-empty), recorded when asked.
+    ///
+    /// Most steps have one thread that can run and a strategy that keeps nothing for such
+    /// picks: that answer is inlined, the strategy's call is not (its register saves cost
+    /// the common case more than the answer itself).
+    #[inline(always)]
     fn pick(&mut self) -> ThreadId {
         if self.runnable.len() == 1 && self.single_pick_free {
             return self.runnable[0];
         }
+        self.pick_by_strategy()
+    }
+
+    #[inline(never)]
+    fn pick_by_strategy(&mut self) -> ThreadId {
         let picked =
             self.strategy
                 .pick(self.step, self.current, &self.runnable, &mut self.decisions);
