@@ -2,6 +2,7 @@
 """Summarise a cargo-mutants run: caught / missed / timeout / unviable and the score.
 
 Usage: mutants-summary.py DIR/mutants.out [LABEL]
+       mutants-summary.py --tree DIR    (every DIR/*-out of one tree's shards, together)
 
 Reads outcomes.json (written by cargo-mutants as it goes, so a partial run summarises too).
 Score = caught / (caught + missed): the share of viable mutants that failed a test. Timeouts
@@ -25,7 +26,35 @@ def mutant_name(scenario):
         m.get("replacement", "?"))
 
 
+def tree(res):
+    """The shards of one tree (scripts/mutants-shards.sh's DIR/*-out), each mutant once."""
+    import os
+    seen = {}
+    shards = sorted(d for d in os.listdir(res) if d.endswith("-out"))
+    for d in shards:
+        with open(f"{res}/{d}/outcomes.json") as f:
+            for o in json.load(f).get("outcomes", []):
+                if o.get("scenario") == "Baseline":
+                    continue
+                name = mutant_name(o.get("scenario"))
+                if seen.setdefault(name, o.get("summary")) != o.get("summary"):
+                    print(f"{name}: {seen[name]} in one shard, {o.get('summary')} in another")
+    counts = {k: sum(1 for v in seen.values() if v == k)
+              for k in ("CaughtMutant", "MissedMutant", "Timeout", "Unviable")}
+    caught, miss = counts["CaughtMutant"], counts["MissedMutant"]
+    score = f"{100.0 * caught / (caught + miss):.1f}%" if caught + miss else "n/a"
+    print(f"== mutants: {res}, shards {', '.join(shards)}: {len(seen)} mutants")
+    print(f"caught {caught} / missed {miss} / timeout {counts['Timeout']} / "
+          f"unviable {counts['Unviable']}, score {score}")
+    for name, summary in sorted(seen.items()):
+        if summary == "MissedMutant":
+            print(f"  missed:  {name}")
+    return 0
+
+
 def main():
+    if sys.argv[1] == "--tree":
+        return tree(sys.argv[2])
     out = sys.argv[1]
     label = sys.argv[2] if len(sys.argv) > 2 else out
     with open(f"{out}/outcomes.json") as f:
