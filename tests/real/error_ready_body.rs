@@ -5,23 +5,18 @@
 //! after that `EAGAIN`, so every later wait of the socket returned at once and the read spun
 //! on `EAGAIN` without ever waiting (on Linux, 100% CPU; in the simulator, a livelock).
 
+use crate::udp_body::{any_port, udp};
 use simkern::poller::errno_policy::Call;
 use simkern::poller::reactor::Direction;
-use simkern::poller::sys::{Domain, Errno, Fd, SockType, Sys};
+use simkern::poller::sys::{Errno, Sys};
 use simkern::poller::{IoSource, Runtime};
 use std::cell::Cell;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 /// How long the read after the error is left parked before the test calls it waiting.
 const PARKED: Duration = Duration::from_millis(100);
 /// Reads of one wait after which the test calls it spinning and stops it.
 const SPIN: u32 = 16;
-
-fn udp<S: Sys>(sys: &S) -> Fd {
-    sys.socket(Domain::Inet, SockType::Dgram)
-        .expect("socket(SOCK_DGRAM)")
-}
 
 /// A read through `source` that counts its calls in `calls` and gives up with `ELOOP` after
 /// `SPIN` of them (a wait that never waits), so a spinning poller fails the test instead of
@@ -40,9 +35,8 @@ async fn counted_read<S: Sys>(source: &IoSource<S>, calls: &Cell<u32>) -> Result
 }
 
 pub fn a_read_after_an_error_waits_for_the_next_datagram<S: Sys + Clone + 'static>(sys: S) {
-    let any: SocketAddr = "127.0.0.1:0".parse().expect("an address");
     let gone = udp(&sys);
-    sys.bind(gone, any).expect("bind");
+    sys.bind(gone, any_port()).expect("bind");
     let closed = sys.getsockname(gone).expect("getsockname");
     sys.close(gone).expect("close");
     let c = udp(&sys);

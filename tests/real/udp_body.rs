@@ -12,7 +12,7 @@ use std::net::SocketAddr;
 /// How long one wait may take before the test gives up, in ms.
 const WAIT_MS: i32 = 5_000;
 
-fn any_port() -> SocketAddr {
+pub fn any_port() -> SocketAddr {
     "127.0.0.1:0".parse().expect("an address")
 }
 
@@ -32,7 +32,7 @@ fn wait<S: Sys>(sys: &S, fd: Fd, events: u32) -> u32 {
     out[0].events()
 }
 
-fn udp<S: Sys>(sys: &S) -> Fd {
+pub fn udp<S: Sys>(sys: &S) -> Fd {
     sys.socket(Domain::Inet, SockType::Dgram)
         .expect("socket(SOCK_DGRAM)")
 }

@@ -186,7 +186,7 @@ impl World {
             && !self.runnable_has_parked
             && !self.kernel.has_woken()
             && self.waiters.waiting().is_empty()
-            && self.deadlines.first().is_none_or(|&(d, _)| d > self.now_ns);
+            && self.earliest_deadline().is_none_or(|d| d > self.now_ns);
         if quiet {
             self.debug_check_runnable();
             return;
